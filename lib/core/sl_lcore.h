@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * core/lcore: the per-lcore context. One cache-aligned struct per lcore holds
+ * every module's per-lcore state as a sub-struct, so a worker touches only
+ * its own lines.
+ *
+ * Callers: a worker uses its own context only; the management lcore reads
+ * workers' counters (summed on read) and owns the role assignment.
+ * Owns: the context array and the RCU QSBR variable workers report to.
+ */
+#ifndef SL_LCORE_H
+#define SL_LCORE_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sl_idle_types.h"
+#include "sl_port_types.h"
+#include "sl_net_types.h"
+
+enum sl_lcore_role {
+	SL_LCORE_UNUSED = 0,
+	SL_LCORE_MGMT,   /* the main lcore: console, API, control plane */
+	SL_LCORE_WORKER, /* poll mode, run to completion */
+};
+
+struct sl_lcore {
+	unsigned int lcore_id;
+	enum sl_lcore_role role;
+	uint16_t worker_id; /* 0..n-1; also its queue index on every port */
+	struct sl_idle idle;
+	struct sl_port_lcore port;
+	struct sl_net_lcore net;
+} __rte_cache_aligned;
+
+/* Assign roles: the main lcore manages, every other enabled lcore works. */
+int sl_lcore_setup(void);
+
+/* The context of the calling lcore (or of lcore_id). */
+struct sl_lcore *sl_lcore_get(unsigned int lcore_id);
+static inline struct sl_lcore *
+sl_lcore_self(void)
+{
+	return sl_lcore_get(rte_lcore_id());
+}
+
+unsigned int sl_lcore_worker_count(void);
+/* The lcore id of worker number worker_id. */
+unsigned int sl_lcore_worker_lcore(uint16_t worker_id);
+
+/* The QSBR variable that every worker reports quiescence to. */
+struct rte_rcu_qsbr *sl_lcore_rcu(void);
+
+#define SL_WORKER_FOREACH(lc) \
+	for (unsigned int sl_wi__ = 0; sl_wi__ < sl_lcore_worker_count() && \
+		((lc) = sl_lcore_get(sl_lcore_worker_lcore(sl_wi__))) != NULL; sl_wi__++)
+
+#endif /* SL_LCORE_H */

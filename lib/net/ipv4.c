@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net/ipv4: input checks (RFC 1122/1812), local delivery with reassembly,
+ * forwarding, output with fragmentation. Every dropped packet is counted by
+ * its reason; nothing here trusts a length field before checking it.
+ */
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+#include <rte_ring.h>
+
+#include "net_priv.h"
+
+static bool
+martian_source(uint32_t src)
+{
+	uint32_t h = rte_be_to_cpu_32(src);
+
+	return h == 0 || (h >> 24) == 127 || RTE_IS_IPV4_MCAST(h) || h == 0xffffffff ||
+		net_addr_local(src) >= 0;
+}
+
+static bool
+header_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t ihl)
+{
+	if (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return true;
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return false;
+	return rte_raw_cksum(ip, ihl) == 0xffff;
+}
+
+void
+net_eth_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m)
+{
+	struct rte_ether_addr mac;
+	struct rte_ether_hdr *eth;
+
+	if (unlikely(!net_neigh_lookup(nexthop, &mac))) {
+		struct net_meta *meta = net_meta(m);
+
+		meta->kind = NET_META_RESOLVE;
+		meta->port = port->index;
+		meta->nexthop = nexthop;
+		if (rte_ring_mp_enqueue(net_to_mgmt, m) != 0) {
+			lc->net.stats.neigh_ring_full++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		lc->net.stats.neigh_to_mgmt++;
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	if (unlikely(eth == NULL)) {
+		lc->net.stats.no_mbuf++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	rte_ether_addr_copy(&port->mac, &eth->src_addr);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	lc->net.stats.neigh_hit++;
+	sl_port_tx(lc, port, m);
+}
+
+/* Split m (no DF) into fragments that fit the port's MTU and send them. */
+static void
+fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *frags[RTE_LIBRTE_IP_FRAG_MAX_FRAG * 4];
+	int32_t i, n;
+
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), port->mtu, sl_port_pool(),
+			net_indirect_pool);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		lc->net.stats.no_mbuf++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		lc->net.stats.ip_frag_out++;
+		net_eth_output(lc, port, nexthop, frags[i]);
+	}
+}
+
+/* Send m (at its IPv4 header, checksum done) towards nexthop on port. */
+static void
+route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m)
+{
+	if (m->pkt_len > port->mtu)
+		fragment_output(lc, port, nexthop, m);
+	else
+		net_eth_output(lc, port, nexthop, m);
+}
+
+void
+net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct net_nexthop *nh = net_route_lookup(ip->dst_addr);
+
+	if (nh == NULL) {
+		lc->net.stats.ip_no_route++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	route_output(lc, sl_port_get(nh->port), nh->gateway ? nh->gateway : ip->dst_addr, m);
+}
+
+static void
+forward(struct sl_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	struct sl_net_stats *st = &lc->net.stats;
+	const struct net_nexthop *nh;
+	const struct sl_port *out;
+	uint32_t sum;
+
+	if (!sl_net_conf.ip_forward) {
+		st->ip_not_forwarding++;
+		goto drop;
+	}
+	if (ip->time_to_live <= 1) {
+		st->ip_ttl_exceeded++;
+		goto drop;
+	}
+	nh = net_route_lookup(ip->dst_addr);
+	if (nh == NULL) {
+		st->ip_no_route++;
+		goto drop;
+	}
+	out = sl_port_get(nh->port);
+	if (m->pkt_len > out->mtu && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
+		st->ip_frag_needed++;
+		goto drop;
+	}
+	/* RFC 1624 incremental update for TTL - 1. */
+	ip->time_to_live--;
+	sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	st->ip_forwarded++;
+	route_output(lc, out, nh->gateway ? nh->gateway : ip->dst_addr, m);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void
+deliver(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uint16_t ihl)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+	switch (ip->next_proto_id) {
+	case IPPROTO_ICMP:
+		net_icmp_input(lc, port, m, ihl);
+		return;
+	default:
+		lc->net.stats.ip_proto_unhandled++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+}
+
+static void
+reassemble(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uint16_t ihl)
+{
+	struct sl_net_stats *st = &lc->net.stats;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_mbuf *whole;
+
+	st->ip_frag_in++;
+	if (!sl_net_conf.frag.reassemble) {
+		st->ip_frag_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->l2_len = 0;
+	m->l3_len = ihl;
+	whole = rte_ipv4_frag_reassemble_packet(lc->net.frag_tbl, &lc->net.death_row, m,
+			rte_rdtsc(), ip);
+	if (whole == NULL)
+		return; /* kept for later, or on the death row (counted when freed) */
+	st->ip_reassembled++;
+	ip = rte_pktmbuf_mtod(whole, struct rte_ipv4_hdr *);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	deliver(lc, port, whole, ihl);
+}
+
+void
+net_ipv4_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m)
+{
+	struct sl_net_stats *st = &lc->net.stats;
+	struct rte_ipv4_hdr *ip;
+	uint16_t ihl, total;
+
+	st->ip_in++;
+	if (unlikely(m->data_len < sizeof(*ip))) {
+		st->ip_short++;
+		goto drop;
+	}
+	ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	if (unlikely((ip->version_ihl >> 4) != 4)) {
+		st->ip_bad_version++;
+		goto drop;
+	}
+	ihl = (uint16_t)((ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER);
+	if (unlikely(ihl < sizeof(*ip) || ihl > m->data_len)) {
+		st->ip_bad_ihl++;
+		goto drop;
+	}
+	total = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(total < ihl || total > m->pkt_len)) {
+		st->ip_bad_len++;
+		goto drop;
+	}
+	if (unlikely(!header_cksum_ok(m, ip, ihl))) {
+		st->ip_bad_cksum++;
+		goto drop;
+	}
+	if (unlikely(ip->time_to_live == 0)) {
+		st->ip_ttl_zero++;
+		goto drop;
+	}
+	if (unlikely(martian_source(ip->src_addr))) {
+		st->ip_bad_src++;
+		goto drop;
+	}
+	/* Drop link-layer padding so lengths below are the datagram's. */
+	if (m->pkt_len > total)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - total));
+
+	if (net_addr_local(ip->dst_addr) >= 0) {
+		if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
+			reassemble(lc, port, m, ihl);
+			return;
+		}
+		st->ip_local++;
+		deliver(lc, port, m, ihl);
+		return;
+	}
+	if (net_addr_broadcast(ip->dst_addr)) {
+		st->ip_broadcast++;
+		goto drop;
+	}
+	forward(lc, m, ip);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* net: declarations shared by the files of the module only. */
+#ifndef NET_PRIV_H
+#define NET_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_telemetry.h>
+
+#include "sl_net.h"
+
+extern int sl_net_logtype;
+#define NET_LOG(level, fmt, ...) SL_LOG(sl_net_logtype, level, "net: " fmt, ##__VA_ARGS__)
+
+/* Per-mbuf metadata for frames crossing between workers and management. */
+enum net_meta_kind {
+	NET_META_ARP = 1,     /* an ARP frame for the management lcore */
+	NET_META_RESOLVE = 2, /* an IPv4 packet waiting for its next hop's MAC */
+	NET_META_SEND = 3,    /* a finished frame a worker must send */
+};
+
+struct net_meta {
+	uint32_t nexthop; /* network byte order */
+	uint16_t port;    /* ingress (ARP) or egress (RESOLVE, SEND) port index */
+	uint8_t kind;
+};
+
+extern int net_meta_offset;
+
+static inline struct net_meta *
+net_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, net_meta_offset, struct net_meta *);
+}
+
+/* Ring from workers to the management lcore (many producers, one consumer). */
+extern struct rte_ring *net_to_mgmt;
+/* Pools of the output fragmenter: direct (headers) and indirect (payload). */
+extern struct rte_mempool *net_indirect_pool;
+
+/* route.c: the route table and our own addresses. */
+struct net_nexthop {
+	uint16_t port;
+	uint32_t gateway; /* 0: the destination is on the connected subnet */
+};
+int net_route_validate(struct sl_conf_error *err);
+int net_route_init(void);
+void net_route_term(void);
+const struct net_nexthop *net_route_lookup(uint32_t dst);
+/* Our address on some port? Returns the port index or -1. */
+int net_addr_local(uint32_t addr);
+/* Limited broadcast, a subnet broadcast or multicast? */
+bool net_addr_broadcast(uint32_t addr);
+static inline bool
+net_in_subnet(const struct sl_port *p, uint32_t addr)
+{
+	uint32_t mask = rte_cpu_to_be_32(~0u << (32 - p->depth));
+
+	return ((addr ^ p->addr) & mask) == 0;
+}
+
+/* neigh.c: the neighbour table. Counters of the management side. */
+#define NET_MGMT_COUNTERS(X) \
+	X(arp_replies_sent, "ARP requests for our addresses answered") \
+	X(arp_requests_sent, "ARP requests sent to resolve a neighbour") \
+	X(arp_probes_sent, "unicast ARP probes sent to re-confirm a neighbour") \
+	X(arp_gratuitous_sent, "gratuitous ARP announcements sent") \
+	X(arp_conflicts, "ARP from another host claiming one of our addresses") \
+	X(neigh_created, "neighbour entries created") \
+	X(neigh_confirmed, "neighbour entries confirmed by an ARP reply or request") \
+	X(neigh_mac_changed, "neighbour entries whose MAC changed") \
+	X(neigh_expired, "entries removed: no answer to probes after reachable time") \
+	X(neigh_failed, "entries removed: never resolved") \
+	X(neigh_table_full, "not learned: neighbour table full") \
+	X(neigh_held, "frames held while resolving") \
+	X(neigh_released, "held frames sent once resolved") \
+	X(neigh_hold_full, "dropped: too many frames held for one neighbour") \
+	X(neigh_unresolved, "dropped: held frames of a neighbour that never answered") \
+	X(mgmt_tx_full, "dropped: management-to-worker ring full") \
+	X(mgmt_no_mbuf, "not sent: no mbuf for an ARP frame")
+
+struct net_mgmt_stats {
+	NET_MGMT_COUNTERS(SL_COUNTER_FIELD)
+};
+extern struct net_mgmt_stats net_mgmt_stats;
+
+int net_neigh_init(void);
+void net_neigh_term(void);
+/* Worker: the MAC of a neighbour, if known (RCU reader). */
+bool net_neigh_lookup(uint32_t ip, struct rte_ether_addr *mac);
+/* Management: what ARP taught us about ip on port; create if `create`. */
+void net_neigh_learn(const struct sl_port *port, uint32_t ip, const struct rte_ether_addr *mac,
+		bool create);
+/* Management: hold a packet until its next hop resolves. */
+void net_neigh_resolve(struct rte_mbuf *m);
+/* Management: resolution retries, reachability probes, expiry. */
+void net_neigh_timers(uint64_t now);
+/* Telemetry thread: the table as a dict. */
+void net_neigh_dump(struct rte_tel_data *d);
+
+/* Management: hand a finished frame to a worker for transmission on port. */
+void net_mgmt_send(struct rte_mbuf *m, uint16_t port);
+
+/* arp.c */
+void net_arp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m);
+void net_arp_process(struct rte_mbuf *m);
+/* Management: send an ARP request for tip; dst NULL broadcasts. */
+void net_arp_request(const struct sl_port *port, uint32_t tip, const struct rte_ether_addr *dst,
+		uint32_t sip);
+
+/* ipv4.c */
+void net_ipv4_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m);
+/* Route and send a packet of ours (m starts at its IPv4 header). */
+void net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m);
+/* Prepend the Ethernet header for nexthop on port and send, or hand to
+ * management to resolve. m starts at the IPv4 header. */
+void net_eth_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m);
+
+/* icmp.c */
+void net_icmp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m,
+		uint16_t ihl);
+
+int net_telemetry_init(void);
+
+#endif /* NET_PRIV_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net: Ethernet, ARP and neighbours, IPv4 (checks, fragments, forwarding,
+ * routes) and ICMP echo.
+ *
+ * Callers: sl_net_input / sl_net_worker_poll on workers, each on its own
+ * frames; sl_net_mgmt_* on the management lcore only.
+ * Owns: the route table (built at init, read-only afterwards), the neighbour
+ * table (written only by the management lcore, read lock-free by workers,
+ * entries reclaimed after an RCU grace period), the rings between the
+ * management lcore and the workers.
+ */
+#ifndef SL_NET_H
+#define SL_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+
+#include "sl_conf.h"
+#include "sl_lcore.h"
+#include "sl_net_types.h"
+#include "sl_port.h"
+
+#define SL_NET_ROUTES_MAX 64
+
+struct sl_net_route_conf {
+	struct sl_conf_prefix prefix;
+	uint32_t via;
+};
+
+struct sl_net_arp_conf {
+	int64_t reachable_ms;  /* confirmed entries are probed after this */
+	int64_t retrans_ms;    /* between requests while resolving or probing */
+	int64_t probes;        /* unanswered requests before giving up */
+	int64_t pending_max;   /* frames held per neighbour while resolving */
+	int64_t entries_max;
+	bool gratuitous;       /* announce our addresses at start */
+};
+
+struct sl_net_frag_conf {
+	bool reassemble;
+	int64_t flows_max;
+	int64_t timeout_ms;
+};
+
+struct sl_net_conf {
+	bool ip_forward;
+	bool icmp_echo;
+	uint32_t default_gateway; /* 0: none */
+	struct sl_net_route_conf routes[SL_NET_ROUTES_MAX];
+	unsigned int n_routes;
+	struct sl_net_arp_conf arp;
+	struct sl_net_frag_conf frag;
+	int64_t ring_size;
+};
+
+extern struct sl_net_conf sl_net_conf;
+
+int sl_net_conf_register(void);
+/* Cross-checks against the ports (routes via connected subnets, ...). */
+int sl_net_validate(struct sl_conf_error *err);
+int sl_net_init(void);
+void sl_net_term(void);
+
+/* Worker: process a received burst from `port`; consumes every mbuf. */
+void sl_net_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf **pkts,
+		uint16_t n);
+/* Worker: once per loop turn — send frames queued by the management lcore,
+ * expire reassembly state. Returns the work done. */
+unsigned int sl_net_worker_poll(struct sl_lcore *lc);
+
+/* Management: process ARP and resolve requests, run neighbour timers. */
+unsigned int sl_net_mgmt_poll(void);
+/* Management: announce our addresses (gratuitous ARP). */
+void sl_net_mgmt_announce(void);
+
+/* Sum every worker's counters. */
+void sl_net_stats_sum(struct sl_net_stats *sum);
+void sl_net_report(FILE *f);
+
+#endif /* SL_NET_H */

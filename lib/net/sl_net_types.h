@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* net: per-lcore state of the L2/L3 layer, embedded in struct sl_lcore. */
+#ifndef SL_NET_TYPES_H
+#define SL_NET_TYPES_H
+
+#include <stdint.h>
+
+#include <rte_ip_frag.h>
+
+#include "sl_core_types.h"
+
+/*
+ * Every frame a worker takes in ends in exactly one of the leaf counters
+ * below, so that (checked by the tests):
+ *   rx_frames = eth_short + eth_other_host + eth_type_unknown + arp_in + ip_in
+ *   arp_in    = arp_malformed + arp_ignored + arp_to_mgmt + arp_ring_full
+ *   ip_in     = ip_short + ip_bad_version + ip_bad_ihl + ip_bad_len + ip_bad_cksum
+ *             + ip_ttl_zero + ip_bad_src + ip_broadcast + ip_frag_in + ip_local
+ *             + ip_not_forwarding + ip_ttl_exceeded + ip_no_route + ip_frag_needed
+ *             + ip_forwarded
+ */
+#define SL_NET_COUNTERS(X) \
+	X(rx_frames, "frames handed to the L2/L3 layer") \
+	X(eth_short, "dropped: shorter than an Ethernet header") \
+	X(eth_other_host, "dropped: destination MAC neither ours nor broadcast") \
+	X(eth_type_unknown, "dropped: EtherType not IPv4 or ARP (IPv6, VLAN, ...)") \
+	X(arp_in, "ARP frames received") \
+	X(arp_malformed, "dropped: ARP too short or not Ethernet/IPv4") \
+	X(arp_ignored, "dropped: ARP neither for us nor from our subnets") \
+	X(arp_to_mgmt, "ARP handed to the management lcore") \
+	X(arp_ring_full, "dropped: management ring full") \
+	X(ip_in, "IPv4 packets received") \
+	X(ip_short, "dropped: shorter than an IPv4 header") \
+	X(ip_bad_version, "dropped: IP version not 4") \
+	X(ip_bad_ihl, "dropped: header length below 20 or beyond the frame") \
+	X(ip_bad_len, "dropped: total length beyond the frame or below the header") \
+	X(ip_bad_cksum, "dropped: header checksum wrong") \
+	X(ip_ttl_zero, "dropped: TTL 0 on arrival") \
+	X(ip_bad_src, "dropped: martian source (zero, loopback, multicast, broadcast, ours)") \
+	X(ip_broadcast, "dropped: broadcast or multicast destination") \
+	X(ip_frag_in, "fragments addressed to us") \
+	X(ip_reassembled, "datagrams reassembled from fragments") \
+	X(ip_frag_dropped, "fragments dropped: reassembly off, timed out, table full or bad") \
+	X(ip_local, "unfragmented packets addressed to us") \
+	X(ip_proto_unhandled, "dropped: addressed to us, no handler for the protocol") \
+	X(ip_not_forwarding, "dropped: not ours and forwarding is off") \
+	X(ip_ttl_exceeded, "dropped: TTL expired while forwarding") \
+	X(ip_no_route, "dropped: no route to the destination") \
+	X(ip_frag_needed, "dropped: larger than the egress MTU with DF set") \
+	X(ip_forwarded, "packets forwarded") \
+	X(ip_frag_out, "fragments sent after fragmenting on output") \
+	X(icmp_in, "ICMP messages addressed to us") \
+	X(icmp_short, "dropped: ICMP shorter than its header") \
+	X(icmp_bad_cksum, "dropped: ICMP checksum wrong") \
+	X(icmp_echo_replied, "echo requests answered") \
+	X(icmp_ignored, "dropped: ICMP types we do not answer") \
+	X(neigh_hit, "frames sent to a resolved neighbour") \
+	X(neigh_to_mgmt, "frames handed to the management lcore to resolve a neighbour") \
+	X(neigh_ring_full, "dropped: resolve ring full") \
+	X(ctrl_tx, "frames sent for the management lcore") \
+	X(no_mbuf, "dropped: no mbuf for a fragment or header")
+
+struct sl_net_stats {
+	SL_NET_COUNTERS(SL_COUNTER_FIELD)
+};
+
+struct rte_ring;
+
+struct sl_net_lcore {
+	struct sl_net_stats stats;
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ring *ctrl_tx; /* frames the management lcore asks us to send */
+	uint64_t frag_next_expire;
+	struct rte_ip_frag_death_row death_row;
+};
+
+#endif /* SL_NET_TYPES_H */

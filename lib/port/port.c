@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Port configuration and ethdev bring-up: see sl_port.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "sl_port.h"
+#include "port_priv.h"
+
+RTE_LOG_REGISTER(sl_port_logtype, sluice.port, INFO);
+
+struct sl_ports_conf sl_ports_conf;
+struct sl_port sl_ports[SL_PORT_MAX];
+unsigned int sl_n_ports;
+static int8_t index_of_ethdev[RTE_MAX_ETHPORTS];
+static struct rte_mempool *pool;
+static bool vdev_created[SL_PORT_MAX];
+
+static const struct sl_conf_key port_keys[] = {
+	SL_KEY_STR(struct sl_port_conf, name, SL_CONF_REQUIRED, NULL, "port name"),
+	SL_KEY_STR(struct sl_port_conf, profile, SL_CONF_REQUIRED, NULL,
+			"drivers-conf profile (file name without .conf)"),
+	SL_KEY_STR(struct sl_port_conf, iface, 0, "", "kernel interface (af_packet, tap)"),
+	SL_KEY_STR(struct sl_port_conf, pci, 0, "", "PCI address (hardware profiles)"),
+	SL_KEY_STR(struct sl_port_conf, devargs, 0, "", "extra device arguments"),
+	SL_KEY_PREFIX(struct sl_port_conf, address, SL_CONF_REQUIRED, NULL,
+			"the port's IPv4 address and connected subnet, a.b.c.d/len"),
+	SL_KEY_INT(struct sl_port_conf, mtu, 68, 9600, 1500, "IP MTU"),
+	SL_KEY_INT(struct sl_port_conf, rx_desc, 0, 32768, 0, "rx descriptors; 0: profile"),
+	SL_KEY_INT(struct sl_port_conf, tx_desc, 0, 32768, 0, "tx descriptors; 0: profile"),
+	SL_KEY_END,
+};
+
+static const struct sl_conf_key ports_keys[] = {
+	SL_KEY_STR(struct sl_ports_conf, profiles_dir, 0, SL_DRIVERS_CONF_DIR,
+			"where drivers-conf profiles are read from"),
+	SL_KEY_INT(struct sl_ports_conf, mbufs, 1023, 16777215, 16383, "mbufs in the pool"),
+	SL_KEY_INT(struct sl_ports_conf, mbuf_cache, 0, 512, 256, "per-lcore mbuf cache"),
+	SL_KEY_LIST(struct sl_ports_conf, list, n_ports, port_keys, SL_CONF_REQUIRED,
+			"the ports"),
+	SL_KEY_END,
+};
+
+int
+sl_port_conf_register(void)
+{
+	return sl_conf_register("ports", ports_keys, &sl_ports_conf, sizeof(sl_ports_conf));
+}
+
+static int __rte_format_printf(3, 4)
+port_error(struct sl_conf_error *err, const char *port, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err->msg, sizeof(err->msg), "port '%s': ", port);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int
+validate_one(unsigned int i, struct sl_port_profile *prof, struct sl_conf_error *err)
+{
+	const struct sl_port_conf *pc = &sl_ports_conf.list[i];
+	char devargs[512];
+	unsigned int j;
+
+	if (pc->name[0] == '\0')
+		return port_error(err, pc->name, "name must not be empty");
+	for (j = 0; j < i; j++)
+		if (strcmp(sl_ports_conf.list[j].name, pc->name) == 0)
+			return port_error(err, pc->name, "name used twice");
+	if (pc->address.depth == 0 || pc->address.depth > 30 || pc->address.addr == 0)
+		return port_error(err, pc->name, "address needs a host address and a /1../30 subnet");
+	for (j = 0; j < i; j++)
+		if (sl_ports_conf.list[j].address.addr == pc->address.addr)
+			return port_error(err, pc->name, "address used by port '%s' too",
+					sl_ports_conf.list[j].name);
+	if (sl_port_profile_load(pc->profile, prof, err) < 0) {
+		char why[sizeof(err->msg)];
+
+		memcpy(why, err->msg, sizeof(why));
+		if (err->file[0] == '\0')
+			return port_error(err, pc->name, "%s", why);
+		return -EINVAL;
+	}
+	if (strstr(prof->devargs, "{iface}") != NULL && pc->iface[0] == '\0')
+		return port_error(err, pc->name, "profile '%s' needs 'iface'", pc->profile);
+	if (strcmp(prof->bus, "pci") == 0 && pc->pci[0] == '\0')
+		return port_error(err, pc->name, "profile '%s' needs 'pci'", pc->profile);
+	if (sl_port_devargs(prof, pc, i, 1, devargs, sizeof(devargs)) < 0)
+		return port_error(err, pc->name, "bad devargs template in profile '%s'",
+				pc->profile);
+	return 0;
+}
+
+int
+sl_port_validate(struct sl_conf_error *err)
+{
+	struct sl_port_profile prof;
+	unsigned int i;
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	for (i = 0; i < sl_ports_conf.n_ports; i++) {
+		rc = validate_one(i, &prof, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static uint64_t
+offload_bits(char names[][24], unsigned int n, bool tx)
+{
+	static const uint64_t rx_bits[] = { RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM, RTE_ETH_RX_OFFLOAD_UDP_CKSUM,
+		RTE_ETH_RX_OFFLOAD_SCATTER };
+	static const uint64_t tx_bits[] = { RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
+		RTE_ETH_TX_OFFLOAD_TCP_TSO, RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+		RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE };
+	const char *const *table = tx ? sl_port_tx_offload_names : sl_port_rx_offload_names;
+	const uint64_t *bits = tx ? tx_bits : rx_bits;
+	uint64_t out = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; table[j] != NULL; j++)
+			if (strcmp(names[i], table[j]) == 0)
+				out |= bits[j];
+	return out;
+}
+
+static uint64_t
+rss_bits(const struct sl_port_profile *p)
+{
+	static const uint64_t bits[] = { RTE_ETH_RSS_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_TCP,
+		RTE_ETH_RSS_NONFRAG_IPV4_UDP, RTE_ETH_RSS_IPV6 };
+	uint64_t out = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < p->n_rss_types; i++)
+		for (j = 0; sl_port_rss_type_names[j] != NULL; j++)
+			if (strcmp(p->rss_types[i], sl_port_rss_type_names[j]) == 0)
+				out |= bits[j];
+	return out;
+}
+
+/* Create (vdev) or probe (pci) the device; returns its ethdev id. */
+static int
+attach_device(struct sl_port *port, const struct sl_port_conf *pc, unsigned int queues)
+{
+	const struct sl_port_profile *prof = &port->profile;
+	char devargs[512], name[64];
+	uint16_t id;
+	int rc;
+
+	rc = sl_port_devargs(prof, pc, port->index, queues, devargs, sizeof(devargs));
+	if (rc < 0)
+		return rc;
+	if (strcmp(prof->bus, "vdev") == 0) {
+		snprintf(name, sizeof(name), "%s_sl%u", prof->driver, port->index);
+		rc = rte_vdev_init(name, devargs);
+		if (rc == 0)
+			vdev_created[port->index] = true;
+	} else {
+		char probe[600];
+
+		snprintf(name, sizeof(name), "%s", pc->pci);
+		snprintf(probe, sizeof(probe), "%s%s%s", pc->pci, devargs[0] ? "," : "", devargs);
+		rc = rte_dev_probe(probe);
+		if (rc == -EEXIST)
+			rc = 0;
+	}
+	if (rc < 0) {
+		PORT_LOG(ERR, "%s: cannot attach %s (%s): %s", pc->name, name, devargs,
+				rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_get_port_by_name(name, &id);
+	if (rc < 0) {
+		PORT_LOG(ERR, "%s: device %s has no ethdev port", pc->name, name);
+		return rc;
+	}
+	PORT_LOG(INFO, "%s: %s attached as ethdev %u (%s)", pc->name, name, id, devargs);
+	return id;
+}
+
+/* Decide the queue counts, degrading with a warning where the PMD cannot comply. */
+static int
+plan_queues(struct sl_port *port, const struct rte_eth_dev_info *info, unsigned int workers)
+{
+	const struct sl_port_profile *prof = &port->profile;
+	unsigned int rxq = workers;
+
+	if (info->max_tx_queues < workers) {
+		PORT_LOG(ERR, "%s: PMD has %u tx queues, %u workers need one each", port->name,
+				info->max_tx_queues, workers);
+		return -ENOTSUP;
+	}
+	if (rxq > 1 && !prof->rx_fanout) {
+		if (!prof->rss || info->flow_type_rss_offloads == 0) {
+			PORT_LOG(WARNING, "%s: no RSS, receiving on one queue; other workers "
+					"get their flows through the hand-off ring", port->name);
+			rxq = 1;
+		} else if (info->max_rx_queues < rxq) {
+			PORT_LOG(WARNING, "%s: PMD has %u rx queues for %u workers", port->name,
+					info->max_rx_queues, workers);
+			rxq = info->max_rx_queues;
+		}
+	}
+	port->nb_rxq = (uint16_t)RTE_MIN(rxq, (unsigned int)prof->max_queues);
+	port->nb_txq = (uint16_t)workers;
+	return 0;
+}
+
+static void
+plan_rss(struct sl_port *port, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+		uint8_t *key)
+{
+	const struct sl_port_profile *prof = &port->profile;
+	uint64_t want = rss_bits(prof);
+	int key_len;
+
+	if (port->nb_rxq < 2 || !prof->rss)
+		return;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_hf = want & info->flow_type_rss_offloads;
+	if (conf->rx_adv_conf.rss_conf.rss_hf != want)
+		PORT_LOG(WARNING, "%s: RSS hash types 0x%" PRIx64 " not supported, using 0x%"
+				PRIx64, port->name, want, conf->rx_adv_conf.rss_conf.rss_hf);
+	key_len = sl_port_rss_key_parse(prof->rss_key, key, 64);
+	if (key_len > 0 && (info->hash_key_size == 0 || key_len == info->hash_key_size)) {
+		conf->rx_adv_conf.rss_conf.rss_key = key;
+		conf->rx_adv_conf.rss_conf.rss_key_len = (uint8_t)key_len;
+	} else if (key_len > 0) {
+		PORT_LOG(WARNING, "%s: RSS key of %d bytes, PMD wants %u: using the PMD's key",
+				port->name, key_len, info->hash_key_size);
+	}
+}
+
+static void
+plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
+		struct rte_eth_conf *conf)
+{
+	const struct sl_port_profile *prof = &port->profile;
+	uint64_t rx = offload_bits((char (*)[24])prof->rx_offloads, prof->n_rx_offloads, false);
+	uint64_t tx = offload_bits((char (*)[24])prof->tx_offloads, prof->n_tx_offloads, true);
+
+	if ((rx & info->rx_offload_capa) != rx)
+		PORT_LOG(WARNING, "%s: rx offloads 0x%" PRIx64 " not supported, doing them in "
+				"software", port->name, rx & ~info->rx_offload_capa);
+	if ((tx & info->tx_offload_capa) != tx)
+		PORT_LOG(WARNING, "%s: tx offloads 0x%" PRIx64 " not supported, doing them in "
+				"software", port->name, tx & ~info->tx_offload_capa);
+	conf->rxmode.offloads = rx & info->rx_offload_capa;
+	conf->txmode.offloads = tx & info->tx_offload_capa;
+	port->tx_offloads = conf->txmode.offloads;
+}
+
+static int
+setup_queues(struct sl_port *port, const struct sl_port_conf *pc)
+{
+	uint16_t nb_rxd = (uint16_t)(pc->rx_desc ? pc->rx_desc : port->profile.rx_desc);
+	uint16_t nb_txd = (uint16_t)(pc->tx_desc ? pc->tx_desc : port->profile.tx_desc);
+	int socket = rte_eth_dev_socket_id(port->ethdev);
+	uint16_t q;
+	int rc;
+
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->ethdev, &nb_rxd, &nb_txd);
+	if (rc < 0)
+		return rc;
+	for (q = 0; q < port->nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(port->ethdev, q, nb_rxd, socket, NULL, pool);
+		if (rc < 0)
+			return rc;
+	}
+	for (q = 0; q < port->nb_txq; q++) {
+		rc = rte_eth_tx_queue_setup(port->ethdev, q, nb_txd, socket, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int workers)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint8_t key[64];
+	int rc;
+
+	rc = attach_device(port, pc, workers);
+	if (rc < 0)
+		return rc;
+	port->ethdev = (uint16_t)rc;
+	index_of_ethdev[port->ethdev] = (int8_t)port->index;
+	rc = rte_eth_dev_info_get(port->ethdev, &info);
+	if (rc < 0)
+		return rc;
+	rc = plan_queues(port, &info, workers);
+	if (rc < 0)
+		return rc;
+	plan_rss(port, &info, &conf, key);
+	plan_offloads(port, &info, &conf);
+	rc = rte_eth_dev_configure(port->ethdev, port->nb_rxq, port->nb_txq, &conf);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_set_mtu(port->ethdev, port->mtu);
+	if (rc < 0 && rc != -ENOTSUP)
+		PORT_LOG(WARNING, "%s: cannot set MTU %u: %s", port->name, port->mtu,
+				rte_strerror(-rc));
+	rc = setup_queues(port, pc);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_macaddr_get(port->ethdev, &port->mac);
+	if (rc < 0)
+		return rc;
+	if (port->profile.promiscuous)
+		rte_eth_promiscuous_enable(port->ethdev);
+	rc = rte_eth_dev_start(port->ethdev);
+	if (rc < 0)
+		return rc;
+	PORT_LOG(INFO, "%s: up, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues, mtu %u",
+			port->name, RTE_ETHER_ADDR_BYTES(&port->mac), port->nb_rxq, port->nb_txq,
+			port->mtu);
+	return 0;
+}
+
+int
+sl_port_init(void)
+{
+	struct sl_conf_error err;
+	unsigned int i, workers = sl_lcore_worker_count();
+	int rc;
+
+	memset(index_of_ethdev, -1, sizeof(index_of_ethdev));
+	rc = sl_port_validate(&err);
+	if (rc < 0) {
+		PORT_LOG(ERR, "%s", err.msg);
+		return rc;
+	}
+	pool = rte_pktmbuf_pool_create("sl_mbufs", (unsigned int)sl_ports_conf.mbufs,
+			(unsigned int)sl_ports_conf.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			(int)rte_socket_id());
+	if (pool == NULL) {
+		PORT_LOG(ERR, "cannot create the mbuf pool: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	for (i = 0; i < sl_ports_conf.n_ports; i++) {
+		const struct sl_port_conf *pc = &sl_ports_conf.list[i];
+		struct sl_port *port = &sl_ports[i];
+
+		memset(port, 0, sizeof(*port));
+		port->index = (uint16_t)i;
+		snprintf(port->name, sizeof(port->name), "%s", pc->name);
+		port->addr = pc->address.addr;
+		port->depth = pc->address.depth;
+		port->mtu = (uint16_t)pc->mtu;
+		sl_port_profile_load(pc->profile, &port->profile, &err);
+		sl_n_ports = i + 1;
+		rc = start_port(port, pc, workers);
+		if (rc < 0) {
+			PORT_LOG(ERR, "%s: bring-up failed: %s", pc->name, rte_strerror(-rc));
+			sl_port_term();
+			return rc;
+		}
+	}
+	return sl_port_telemetry_init();
+}
+
+void
+sl_port_term(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl_n_ports; i++) {
+		struct sl_port *port = &sl_ports[i];
+		char name[RTE_ETH_NAME_MAX_LEN];
+
+		if (rte_eth_dev_get_name_by_port(port->ethdev, name) < 0)
+			continue;
+		rte_eth_dev_stop(port->ethdev);
+		rte_eth_dev_close(port->ethdev);
+		if (vdev_created[i])
+			rte_vdev_uninit(name);
+		vdev_created[i] = false;
+	}
+	sl_n_ports = 0;
+	rte_mempool_free(pool);
+	pool = NULL;
+}
+
+unsigned int
+sl_port_count(void)
+{
+	return sl_n_ports;
+}
+
+const struct sl_port *
+sl_port_get(uint16_t index)
+{
+	return index < sl_n_ports ? &sl_ports[index] : NULL;
+}
+
+const struct sl_port *
+sl_port_by_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl_n_ports; i++)
+		if (strcmp(sl_ports[i].name, name) == 0)
+			return &sl_ports[i];
+	return NULL;
+}
+
+int
+sl_port_index_of(uint16_t ethdev)
+{
+	return ethdev < RTE_MAX_ETHPORTS ? index_of_ethdev[ethdev] : -1;
+}
+
+struct rte_mempool *
+sl_port_pool(void)
+{
+	return pool;
+}
+
+void
+sl_port_flush(struct sl_lcore *lc)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl_n_ports; i++)
+		sl_port_flush_one(lc, &sl_ports[i]);
+}
+
+void
+sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum)
+{
+	struct sl_lcore *lc;
+
+	memset(sum, 0, sizeof(*sum));
+	SL_WORKER_FOREACH(lc) {
+		const struct sl_port_queue_stats *s = &lc->port.stats[index];
+
+#define ADD(name, desc) sum->name += __atomic_load_n(&s->name, __ATOMIC_RELAXED);
+		SL_PORT_QUEUE_COUNTERS(ADD)
+#undef ADD
+	}
+}
+
+void
+sl_port_report(FILE *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl_n_ports; i++) {
+		struct sl_port_queue_stats q;
+		struct rte_eth_stats st;
+
+		sl_port_stats_sum((uint16_t)i, &q);
+		if (rte_eth_stats_get(sl_ports[i].ethdev, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		fprintf(f, "port %s: rx %" PRIu64 " tx %" PRIu64 " tx_full %" PRIu64
+				" imissed %" PRIu64 " ierrors %" PRIu64 " oerrors %" PRIu64
+				" rx_nombuf %" PRIu64 "\n", sl_ports[i].name, q.rx_packets,
+				q.tx_packets, q.tx_full, st.imissed, st.ierrors, st.oerrors,
+				st.rx_nombuf);
+	}
+}

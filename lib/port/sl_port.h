@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port: ethdev bring-up from a drivers-conf profile, queue layout, link and
+ * port counters, and the burst helpers workers use.
+ *
+ * Callers: init/term and lookups on the management lcore; sl_port_rx,
+ * sl_port_tx and sl_port_flush on workers (each on its own queues).
+ * Owns: the ports, their mbuf pool, their profiles.
+ *
+ * Queue layout: worker w polls rx queue w (if the port has that many) and
+ * sends on tx queue w of every port; the management lcore owns no queue and
+ * sends through a worker (see net's control ring).
+ */
+#ifndef SL_PORT_H
+#define SL_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ethdev.h>
+
+#include "sl_core.h"
+#include "sl_conf.h"
+#include "sl_lcore.h"
+#include "sl_port_types.h"
+
+#define SL_PORT_NAME_LEN 32
+#define SL_PORT_MAX_STRINGS 8
+
+/* A drivers-conf profile: how to drive one kind of NIC or virtual PMD. */
+struct sl_port_profile {
+	char driver[32];      /* DPDK driver name, e.g. net_af_packet, net_ixgbe */
+	char bus[8];          /* "vdev" (created by us) or "pci" (probed) */
+	char devargs[256];    /* template: {iface} {queues} {index} {name} {pci} */
+	int64_t rx_desc, tx_desc;
+	int64_t max_queues;
+	bool rss;             /* spread flows over rx queues with RSS */
+	bool rx_fanout;       /* the PMD spreads rx over all queues itself */
+	char rss_key[128];    /* hex, 40 or 52 bytes; "" = the PMD's key */
+	char rss_types[SL_PORT_MAX_STRINGS][16];
+	unsigned int n_rss_types;
+	char rx_offloads[SL_PORT_MAX_STRINGS][24];
+	unsigned int n_rx_offloads;
+	char tx_offloads[SL_PORT_MAX_STRINGS][24];
+	unsigned int n_tx_offloads;
+	bool promiscuous;
+};
+
+/* One port as declared in the configuration. */
+struct sl_port_conf {
+	char name[SL_PORT_NAME_LEN];
+	char profile[64];
+	char iface[32];       /* kernel interface, for af_packet and tap */
+	char pci[32];         /* PCI address, for hardware profiles */
+	char devargs[256];    /* appended to the profile's devargs */
+	struct sl_conf_prefix address;
+	int64_t mtu;
+	int64_t rx_desc, tx_desc; /* 0: the profile's */
+};
+
+struct sl_ports_conf {
+	char profiles_dir[256];
+	int64_t mbufs;
+	int64_t mbuf_cache;
+	struct sl_port_conf list[SL_PORT_MAX];
+	unsigned int n_ports;
+};
+
+/* A port once started. */
+struct sl_port {
+	uint16_t index;       /* position in the configuration */
+	uint16_t ethdev;      /* DPDK port id */
+	char name[SL_PORT_NAME_LEN];
+	struct rte_ether_addr mac;
+	uint32_t addr;        /* network byte order */
+	uint8_t depth;
+	uint16_t mtu;
+	uint16_t nb_rxq, nb_txq;
+	uint64_t tx_offloads; /* offloads in force */
+	struct sl_port_profile profile;
+};
+
+extern struct sl_ports_conf sl_ports_conf;
+
+int sl_port_conf_register(void);
+
+/*
+ * Check every port's profile and settings without touching hardware, so
+ * `--check` sees profile errors too. Fills *err as conf does.
+ */
+int sl_port_validate(struct sl_conf_error *err);
+
+/* Bring up (init) and stop (term) every configured port. */
+int sl_port_init(void);
+void sl_port_term(void);
+
+unsigned int sl_port_count(void);
+const struct sl_port *sl_port_get(uint16_t index);
+const struct sl_port *sl_port_by_name(const char *name);
+/* Our index of the port with DPDK id `ethdev`, or -1. */
+int sl_port_index_of(uint16_t ethdev);
+struct rte_mempool *sl_port_pool(void);
+
+/* Load and check one profile file by name (from profiles_dir). */
+int sl_port_profile_load(const char *name, struct sl_port_profile *p, struct sl_conf_error *err);
+/* Expand a devargs template for port `pc`, number `index`, with `queues`. */
+int sl_port_devargs(const struct sl_port_profile *p, const struct sl_port_conf *pc,
+		unsigned int index, unsigned int queues, char *out, size_t size);
+
+/* Sum the queue counters of all workers for one port. */
+void sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum);
+/* Print per-port counters (shutdown report). */
+void sl_port_report(FILE *f);
+
+/* Worker: receive a burst from this lcore's queue of port `index`. */
+static inline uint16_t
+sl_port_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t got;
+
+	if (lc->worker_id >= p->nb_rxq)
+		return 0;
+	got = rte_eth_rx_burst(p->ethdev, lc->worker_id, pkts, n);
+	if (got != 0) {
+		lc->port.stats[p->index].rx_packets += got;
+		lc->port.stats[p->index].rx_bursts++;
+	}
+	return got;
+}
+
+/* Worker: send what is buffered for port `index`; drops what the PMD refuses. */
+static inline void
+sl_port_flush_one(struct sl_lcore *lc, const struct sl_port *p)
+{
+	struct sl_port_txbuf *b = &lc->port.tx[p->index];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(p->ethdev, lc->worker_id, b->pkts, b->n);
+	lc->port.stats[p->index].tx_packets += sent;
+	if (unlikely(sent < b->n)) {
+		lc->port.stats[p->index].tx_full += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+/* Worker: queue one frame for port `index`, sending when the buffer fills. */
+static inline void
+sl_port_tx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf *m)
+{
+	struct sl_port_txbuf *b = &lc->port.tx[p->index];
+
+	b->pkts[b->n++] = m;
+	if (b->n == SL_PORT_BURST)
+		sl_port_flush_one(lc, p);
+}
+
+/* Worker: send everything buffered on every port (end of a loop turn). */
+void sl_port_flush(struct sl_lcore *lc);
+
+#endif /* SL_PORT_H */

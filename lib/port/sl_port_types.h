@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* port: per-lcore transmit buffers and queue counters, embedded in struct sl_lcore. */
+#ifndef SL_PORT_TYPES_H
+#define SL_PORT_TYPES_H
+
+#include <stdint.h>
+
+#include "sl_core_types.h"
+
+#define SL_PORT_MAX 8
+#define SL_PORT_BURST 32
+
+struct rte_mbuf;
+
+struct sl_port_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[SL_PORT_BURST];
+};
+
+/* Counters of one lcore's queue pair on one port. */
+#define SL_PORT_QUEUE_COUNTERS(X) \
+	X(rx_packets, "packets received on this queue") \
+	X(rx_bursts, "non-empty receive bursts") \
+	X(tx_packets, "packets the PMD accepted for transmission") \
+	X(tx_full, "dropped: the transmit queue was full")
+
+struct sl_port_queue_stats {
+	SL_PORT_QUEUE_COUNTERS(SL_COUNTER_FIELD)
+};
+
+struct sl_port_lcore {
+	struct sl_port_txbuf tx[SL_PORT_MAX];
+	struct sl_port_queue_stats stats[SL_PORT_MAX];
+};
+
+#endif /* SL_PORT_TYPES_H */

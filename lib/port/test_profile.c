@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of drivers-conf profiles: every shipped profile loads, devargs
+ * templates expand, bad profiles are refused with their line.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sl_port.h"
+#include "sl_test.h"
+
+static const char *
+source_root(void)
+{
+	const char *r = getenv("SL_SOURCE_ROOT");
+
+	return r != NULL ? r : ".";
+}
+
+/* Every profile in drivers-conf/ is valid; we ship at least the listed ones. */
+static int
+test_shipped_profiles_load(void)
+{
+	static const char *const must[] = { "af_packet", "tap", "memif", "null", "ring",
+		"ixgbe", "i40e", "ice", "mlx5", "virtio" };
+	struct sl_port_profile p;
+	struct sl_conf_error err;
+	struct dirent *e;
+	unsigned int i, n = 0;
+	DIR *dir;
+
+	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
+			"%s/drivers-conf", source_root());
+	for (i = 0; i < RTE_DIM(must); i++) {
+		int rc = sl_port_profile_load(must[i], &p, &err);
+
+		if (rc != 0)
+			fprintf(stderr, "%s: %s:%d: %s\n", must[i], err.file, err.line, err.msg);
+		SL_CHECK_EQ(rc, 0);
+	}
+	dir = opendir(sl_ports_conf.profiles_dir);
+	SL_CHECK(dir != NULL);
+	while ((e = readdir(dir)) != NULL) {
+		char name[128];
+		size_t len = strlen(e->d_name);
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e->d_name);
+		if (sl_port_profile_load(name, &p, &err) != 0) {
+			fprintf(stderr, "%s:%d: %s\n", err.file, err.line, err.msg);
+			closedir(dir);
+			return -1;
+		}
+		n++;
+	}
+	closedir(dir);
+	SL_CHECK(n >= RTE_DIM(must));
+	return 0;
+}
+
+static int
+test_devargs_expand(void)
+{
+	struct sl_port_profile p = { 0 };
+	struct sl_port_conf pc = { 0 };
+	char out[128];
+
+	snprintf(p.devargs, sizeof(p.devargs), "iface={iface},qpairs={queues},id={index}");
+	snprintf(pc.iface, sizeof(pc.iface), "veth7");
+	SL_CHECK_EQ(sl_port_devargs(&p, &pc, 2, 4, out, sizeof(out)), 0);
+	SL_CHECK_STR(out, "iface=veth7,qpairs=4,id=2");
+	snprintf(pc.devargs, sizeof(pc.devargs), "x=1");
+	SL_CHECK_EQ(sl_port_devargs(&p, &pc, 0, 1, out, sizeof(out)), 0);
+	SL_CHECK_STR(out, "iface=veth7,qpairs=1,id=0,x=1");
+	/* unknown placeholder and overflow are refused */
+	snprintf(p.devargs, sizeof(p.devargs), "a={nope}");
+	SL_CHECK(sl_port_devargs(&p, &pc, 0, 1, out, sizeof(out)) < 0);
+	snprintf(p.devargs, sizeof(p.devargs), "iface={iface}");
+	SL_CHECK(sl_port_devargs(&p, &pc, 0, 1, out, 8) < 0);
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* A profile with a bad value is refused with its file and line. */
+static int
+test_bad_profiles(void)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *needle;
+	} cases[] = {
+		{ "profile = {\n driver = \"net_x\";\n bus = \"usb\";\n};\n", 3, "not one of" },
+		{ "profile = {\n driver = \"net_x\";\n bus = \"vdev\";\n rx_desc = 3;\n};\n", 4,
+			"between" },
+		{ "profile = {\n driver = \"net_x\";\n bus = \"vdev\";\n turbo = true;\n};\n", 4,
+			"unknown key" },
+		{ "profile = {\n bus = \"vdev\";\n};\n", 1, "missing required key" },
+		{ "profile = {\n driver = \"net_x\";\n bus = \"vdev\";\n tx_offloads = "
+			"[\"warp\"];\n};\n", 4, "not one of" },
+		{ "profile = {\n driver = \"net_x\";\n bus = = \"vdev\";\n};\n", 3, "syntax error" },
+	};
+	struct sl_port_profile p;
+	struct sl_conf_error err;
+	char dir[] = "/tmp/sl-profile-XXXXXX";
+	char path[256];
+	unsigned int i;
+
+	SL_CHECK(mkdtemp(dir) != NULL);
+	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir), "%s", dir);
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		int rc;
+
+		SL_CHECK_EQ(write_file(path, cases[i].text), 0);
+		rc = sl_port_profile_load("bad", &p, &err);
+		if (rc != -EINVAL || err.line != cases[i].line ||
+				strstr(err.msg, cases[i].needle) == NULL) {
+			fprintf(stderr, "case %u: rc %d, %s:%d: %s\n", i, rc, err.file, err.line,
+					err.msg);
+			return -1;
+		}
+	}
+	SL_CHECK(sl_port_profile_load("../etc/passwd", &p, &err) < 0);
+	SL_CHECK(sl_port_profile_load("absent", &p, &err) < 0);
+	SL_CHECK(strstr(err.msg, "cannot read") != NULL);
+	remove(path);
+	rmdir(dir);
+	return 0;
+}
+
+int
+main(void)
+{
+	static const struct sl_test_case cases[] = {
+		{ "shipped_profiles_load", test_shipped_profiles_load },
+		{ "devargs_expand", test_devargs_expand },
+		{ "bad_profiles", test_bad_profiles },
+	};
+	return sl_test_run("profile", cases, RTE_DIM(cases));
+}
