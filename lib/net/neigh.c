@@ -324,26 +324,22 @@ net_neigh_dump(struct rte_tel_data *d)
 	void *data;
 	uint32_t iter = 0;
 
-	rte_tel_data_start_dict(d);
+	/* Telemetry names cannot hold dots: one "ip mac port state held" string each. */
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	pthread_mutex_lock(&table_lock);
 	while (table != NULL && rte_hash_iterate(table, &key, &data, &iter) >= 0) {
 		const struct neigh *n = data;
-		struct rte_tel_data *e = rte_tel_data_alloc();
-		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
+		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE] = "-";
+		char line[RTE_TEL_MAX_STRING_LEN];
 		struct rte_ether_addr ea;
 
-		if (e == NULL)
-			break;
 		memcpy(ea.addr_bytes, &n->mac_word, RTE_ETHER_ADDR_LEN);
 		if (n->mac_word & MAC_VALID)
 			rte_ether_format_addr(mac, sizeof(mac), &ea);
 		inet_ntop(AF_INET, &n->ip, ip, sizeof(ip));
-		rte_tel_data_start_dict(e);
-		rte_tel_data_add_dict_string(e, "mac", mac);
-		rte_tel_data_add_dict_string(e, "port", sl_port_get(n->port)->name);
-		rte_tel_data_add_dict_string(e, "state", state_names[n->state]);
-		rte_tel_data_add_dict_u64(e, "held", n->n_held);
-		if (rte_tel_data_add_dict_container(d, ip, e, 0) < 0)
+		snprintf(line, sizeof(line), "%s %s %s %s %u", ip, mac,
+				sl_port_get(n->port)->name, state_names[n->state], n->n_held);
+		if (rte_tel_data_add_array_string(d, line) < 0)
 			break;
 	}
 	pthread_mutex_unlock(&table_lock);

@@ -99,7 +99,7 @@ void net_neigh_learn(const struct sl_port *port, uint32_t ip, const struct rte_e
 void net_neigh_resolve(struct rte_mbuf *m);
 /* Management: resolution retries, reachability probes, expiry. */
 void net_neigh_timers(uint64_t now);
-/* Telemetry thread: the table as a dict. */
+/* Telemetry thread: the table, one string per entry. */
 void net_neigh_dump(struct rte_tel_data *d);
 
 /* Management: hand a finished frame to a worker for transmission on port. */

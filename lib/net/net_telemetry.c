@@ -40,6 +40,6 @@ net_telemetry_init(void)
 			"L2/L3 counters, summed over workers. No parameters");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sluice/net/neigh", tel_neigh,
-				"Neighbour table: IP -> MAC, port, state. No parameters");
+				"Neighbour table, one \"ip mac port state held\" string each. No parameters");
 	return rc == -EINVAL ? 0 : rc;
 }

@@ -1,0 +1,213 @@
+"""Shared helpers of the system tests: testbed, gateway process, telemetry,
+running code inside a test namespace.
+
+Every test builds its own testbed (pktgen-tests/testbed.sh with a unique id),
+starts its own sluiced with a unique --file-prefix and removes both at exit.
+Traffic goes only to 198.18.0.0/15 inside those namespaces.
+"""
+import ctypes
+import json
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TESTBED = os.path.join(ROOT, "pktgen-tests", "testbed.sh")
+SLUICED = os.environ.get("SLUICED", os.path.join(ROOT, "build", "app", "sluiced", "sluiced"))
+
+CLONE_NEWNET = 0x40000000
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(args, check=check, text=True, capture_output=True, **kw)
+
+
+class Testbed:
+    """Namespaces <id>-client and <id>-up joined to gateway ports <id>-front/-back."""
+
+    def __init__(self, tid):
+        self.id = tid
+        self.client = f"{tid}-client"
+        self.upstream = f"{tid}-up"
+        self.front = f"{tid}-front"
+        self.back = f"{tid}-back"
+        self.client_if = f"{tid}-fp"
+        self.upstream_if = f"{tid}-bp"
+
+    def up(self):
+        sh(TESTBED, "up", self.id)
+        return self
+
+    def down(self):
+        sh(TESTBED, "down", self.id, check=False)
+
+    def run(self, ns, *args, check=False, timeout=60):
+        return sh("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
+
+    def ping(self, ns, addr, count=3, size=56):
+        r = self.run(ns, "ping", "-c", str(count), "-i", "0.2", "-W", "1", "-s", str(size), addr)
+        return r.returncode == 0 and f"{count} received" in r.stdout
+
+
+def in_netns(ns, fn, *args, timeout=120):
+    """Run fn(*args) in a child process inside network namespace ns; return its result."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        code = 0
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            with open(f"/run/netns/{ns}") as f:
+                if libc.setns(f.fileno(), CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns")
+            result = ("ok", fn(*args))
+        except BaseException as e:  # report every failure to the parent
+            result = ("error", repr(e))
+            code = 1
+        with os.fdopen(wr, "wb") as w:
+            pickle.dump(result, w)
+        os._exit(code)
+    os.close(wr)
+    deadline = time.time() + timeout
+    with os.fdopen(rd, "rb") as r:
+        data = r.read()
+    while True:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise TimeoutError(f"in_netns({ns}) timed out")
+        time.sleep(0.05)
+    status, value = pickle.loads(data)
+    if status != "ok":
+        raise RuntimeError(f"in {ns}: {value}")
+    return value
+
+
+def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra=""):
+    return f"""
+eal = {{ lcores = "0-1"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
+idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
+ports = {{
+  mbufs = 8191;
+  list = (
+    {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24"; }},
+    {{ name = "back";  profile = "af_packet"; iface = "{tb.back}";  address = "198.19.0.1/24"; }}
+  );
+}};
+net = {{ ip_forward = true; {net_extra} }};
+"""
+
+
+class Gateway:
+    """A sluiced process on a testbed, with its telemetry socket."""
+
+    def __init__(self, tb, net_extra="", idle_extra=""):
+        self.prefix = f"sltest-{tb.id}-{os.getpid()}"
+        fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
+        with os.fdopen(fd, "w") as f:
+            f.write(gateway_config(tb, self.prefix, net_extra, idle_extra))
+        self.proc = None
+        self.output = ""
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen([SLUICED, "-c", self.conf_path], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + timeout
+        lines = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("sluiced: ready"):
+                self.output = "".join(lines)
+                return self
+        self.proc.kill()
+        rest = self.proc.communicate()[0] or ""
+        raise RuntimeError("sluiced did not become ready:\n" + "".join(lines) + rest)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Signal the daemon; return (exit code, everything it printed)."""
+        self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=timeout)
+        self.output += out or ""
+        code = self.proc.returncode
+        self.proc = None
+        os.unlink(self.conf_path)
+        return code, self.output
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.communicate()
+        if os.path.exists(self.conf_path):
+            os.unlink(self.conf_path)
+
+    def telemetry(self, cmd):
+        path = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(5)
+            s.connect(path)
+            json.loads(s.recv(65536).decode())
+            s.send(cmd.encode())
+            reply = json.loads(s.recv(1 << 20).decode())
+        return reply[cmd.split(",")[0]]
+
+    def net_stats(self):
+        return self.telemetry("/sluice/net/stats")
+
+    def neigh(self):
+        """{ip: {"mac", "port", "state", "held"}} from /sluice/net/neigh."""
+        table = {}
+        for line in self.telemetry("/sluice/net/neigh"):
+            ip, mac, port, state, held = line.split()
+            table[ip] = {"mac": "" if mac == "-" else mac.lower(), "port": port,
+                         "state": state, "held": int(held)}
+        return table
+
+    def port_stats(self, name):
+        return self.telemetry(f"/sluice/port/stats,{name}")
+
+
+def wait_for(pred, timeout=10.0, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def check_partitions(tc, s):
+    """The counter identities documented in lib/net/sl_net_types.h."""
+    tc.assertEqual(s["rx_frames"], s["eth_short"] + s["eth_other_host"] +
+                   s["eth_type_unknown"] + s["arp_in"] + s["ip_in"])
+    tc.assertEqual(s["arp_in"], s["arp_malformed"] + s["arp_ignored"] + s["arp_to_mgmt"] +
+                   s["arp_ring_full"])
+    tc.assertEqual(s["ip_in"], sum(s[k] for k in (
+        "ip_short", "ip_bad_version", "ip_bad_ihl", "ip_bad_len", "ip_bad_cksum",
+        "ip_ttl_zero", "ip_bad_src", "ip_broadcast", "ip_frag_in", "ip_local",
+        "ip_not_forwarding", "ip_ttl_exceeded", "ip_no_route", "ip_frag_needed",
+        "ip_forwarded")))
+
+
+def main():
+    import unittest
+    if os.geteuid() != 0:
+        print("system tests need root (namespaces, hugepages)", file=sys.stderr)
+        sys.exit(77)  # meson: skipped
+    unittest.main(module="__main__", verbosity=2)
