@@ -36,7 +36,7 @@ hugepages() {
     if [[ $(cat "$nr") -lt 512 ]]; then
         echo 512 >"$nr"
     fi
-    if ! grep -q '^hugetlbfs /dev/hugepages ' /proc/mounts; then
+    if ! awk '$2 == "/dev/hugepages" && $3 == "hugetlbfs" { found = 1 } END { exit !found }' /proc/mounts; then
         mkdir -p /dev/hugepages
         mount -t hugetlbfs nodev /dev/hugepages
     fi

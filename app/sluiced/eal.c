@@ -51,8 +51,8 @@ eal_start(const char *argv0, bool need_pci)
 	snprintf(mem, sizeof(mem), "%" PRId64, eal_conf.memory_mb);
 	argv[argc++] = (char *)(uintptr_t)"-m";
 	argv[argc++] = mem;
-	if (!eal_conf.huge)
-		argv[argc++] = (char *)(uintptr_t)"--no-huge";
+	/* Unlinked at once: a killed daemon never strands hugepages. */
+	argv[argc++] = (char *)(uintptr_t)(eal_conf.huge ? "--huge-unlink" : "--no-huge");
 	if (!need_pci)
 		argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	if (!eal_conf.telemetry)
