@@ -18,12 +18,13 @@ static const char *const log_levels[] = { "emergency", "alert", "critical", "err
 
 static const struct sl_conf_key eal_keys[] = {
 	SL_KEY_STR(struct eal_conf, lcores, 0, "0-1",
-			"lcore list; the first is the management lcore"),
+			"lcore list; the lowest is the management lcore, the others workers"),
 	SL_KEY_STR(struct eal_conf, file_prefix, 0, "sluice",
 			"runtime file prefix; unique per instance"),
 	SL_KEY_BOOL(struct eal_conf, huge, true, "use hugepages"),
 	SL_KEY_INT(struct eal_conf, memory_mb, 64, 1048576, 512, "memory to reserve"),
-	SL_KEY_CHOICE(struct eal_conf, log_level, 0, "notice", log_levels, "EAL log level"),
+	SL_KEY_CHOICE(struct eal_conf, log_level, 0, "info", log_levels,
+			"log level of EAL and of every sluice.* module"),
 	SL_KEY_BOOL(struct eal_conf, telemetry, true, "serve DPDK telemetry"),
 	SL_KEY_STRINGS(struct eal_conf, args, n_args, "extra EAL arguments"),
 	SL_KEY_END,
@@ -57,7 +58,9 @@ eal_start(const char *argv0, bool need_pci)
 		argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	if (!eal_conf.telemetry)
 		argv[argc++] = (char *)(uintptr_t)"--no-telemetry";
-	snprintf(level, sizeof(level), "lib.eal:%s", eal_conf.log_level);
+	/* One level for every log type, EAL's and sluice.*; RTE_LOG_LEVEL
+	 * in the environment is not consulted. */
+	snprintf(level, sizeof(level), "%s", eal_conf.log_level);
 	argv[argc++] = (char *)(uintptr_t)"--log-level";
 	argv[argc++] = level;
 	for (i = 0; i < eal_conf.n_args; i++)

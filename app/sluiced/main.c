@@ -6,8 +6,10 @@
  * SIGINT/SIGTERM.
  *
  * Exit codes: 0 clean stop or valid --check; 1 start-up failure after the
- * configuration was accepted; 2 invalid configuration or usage.
+ * configuration was accepted (EAL, memory, a port that will not come up);
+ * 2 invalid configuration or usage, including an lcore list without workers.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <inttypes.h>
@@ -191,11 +193,16 @@ run(const char *argv0)
 		return EXIT_FAILURE;
 	}
 	install_signals();
-	if (sl_lcore_setup() < 0) {
-		LOG(ERR, "need at least two lcores (management + one worker), got '%s'",
+	rc = sl_lcore_setup();
+	if (rc == -EINVAL) {
+		LOG(ERR, "eal.lcores '%s': need at least two lcores (management + a worker)",
 				eal_conf.lcores);
 		rte_eal_cleanup();
 		return EXIT_CONFIG;
+	} else if (rc < 0) {
+		LOG(ERR, "lcore set-up failed: %s", rte_strerror(-rc));
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
 	}
 	rc = sl_modules_init(modules, RTE_DIM(modules));
 	if (rc < 0) {

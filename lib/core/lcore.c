@@ -58,7 +58,7 @@ sl_lcore_setup(void)
 		worker_lcores[n_workers++] = id;
 	}
 	if (n_workers == 0)
-		return -EINVAL;
+		return -EINVAL; /* the lcore list in the configuration is too short */
 
 	/* Workers register with their lcore id as QSBR thread id. */
 	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);

@@ -20,9 +20,11 @@
 #define SL_LOG(type, level, fmt, ...) \
 	rte_log(RTE_LOG_##level, type, "sluice: " fmt "\n", ##__VA_ARGS__)
 
-/* Fast-path debug log, compiled out unless RTE_LOG_DP_LEVEL allows it. */
-#define SL_LOG_DP(type, level, fmt, ...) \
-	RTE_LOG_DP(level, USER1, fmt "\n", ##__VA_ARGS__)
+/* Fast-path log, compiled out unless RTE_LOG_DP_LEVEL allows the level. */
+#define SL_LOG_DP(type, level, fmt, ...) do { \
+	if (RTE_LOG_##level <= RTE_LOG_DP_LEVEL) \
+		SL_LOG(type, level, fmt, ##__VA_ARGS__); \
+} while (0)
 
 
 /*

@@ -7,9 +7,15 @@
 #include <string.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "net_priv.h"
+
+#define DEFEND_INTERVAL_S 10
+
+/* When we last defended each port's address (management lcore only). */
+static uint64_t last_defence[SL_PORT_MAX];
 
 /* Worker side: validate, keep only what concerns us, pass to management. */
 void
@@ -88,10 +94,17 @@ net_arp_process(struct rte_mbuf *m)
 	bool for_us = tip == port->addr;
 
 	if (sip == port->addr) {
-		/* Another host claims our address: defend it once. */
+		/* Another host claims our address: defend it, at most once per
+		 * DEFEND_INTERVAL (RFC 5227) so two claimants cannot ping-pong. */
+		uint64_t now = rte_rdtsc();
+
 		net_mgmt_stats.arp_conflicts++;
-		net_arp_request(port, port->addr, NULL, port->addr);
-		net_mgmt_stats.arp_gratuitous_sent++;
+		if (now - last_defence[port->index] >= DEFEND_INTERVAL_S * rte_get_tsc_hz() ||
+				last_defence[port->index] == 0) {
+			last_defence[port->index] = now;
+			net_arp_request(port, port->addr, NULL, port->addr);
+			net_mgmt_stats.arp_gratuitous_sent++;
+		}
 		rte_pktmbuf_free(m);
 		return;
 	}

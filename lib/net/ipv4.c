@@ -107,7 +107,7 @@ net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m)
 	const struct net_nexthop *nh = net_route_lookup(ip->dst_addr);
 
 	if (nh == NULL) {
-		lc->net.stats.ip_no_route++;
+		lc->net.stats.ip_out_no_route++;
 		rte_pktmbuf_free(m);
 		return;
 	}

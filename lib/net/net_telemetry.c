@@ -41,5 +41,5 @@ net_telemetry_init(void)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sluice/net/neigh", tel_neigh,
 				"Neighbour table, one \"ip mac port state held\" string each. No parameters");
-	return rc == -EINVAL ? 0 : rc;
+	return rc;
 }

@@ -49,6 +49,7 @@
 	X(ip_frag_needed, "dropped: larger than the egress MTU with DF set") \
 	X(ip_forwarded, "packets forwarded") \
 	X(ip_frag_out, "fragments sent after fragmenting on output") \
+	X(ip_out_no_route, "not sent: no route for a packet of ours (a reply)") \
 	X(icmp_in, "ICMP messages addressed to us") \
 	X(icmp_short, "dropped: ICMP shorter than its header") \
 	X(icmp_bad_cksum, "dropped: ICMP checksum wrong") \

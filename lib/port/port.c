@@ -2,7 +2,9 @@
 /* Port configuration and ethdev bring-up: see sl_port.h. */
 #include <errno.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -53,53 +55,96 @@ sl_port_conf_register(void)
 	return sl_conf_register("ports", ports_keys, &sl_ports_conf, sizeof(sl_ports_conf));
 }
 
-static int __rte_format_printf(3, 4)
-port_error(struct sl_conf_error *err, const char *port, const char *fmt, ...)
+/* The path of key `key` of port i, for errors at its line. */
+static const char *
+key_path(char *buf, size_t size, unsigned int i, const char *key)
 {
-	va_list ap;
-	int n;
+	snprintf(buf, size, "ports.list[%u].%s", i, key);
+	return buf;
+}
 
-	n = snprintf(err->msg, sizeof(err->msg), "port '%s': ", port);
-	va_start(ap, fmt);
-	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
+static bool
+subnets_overlap(const struct sl_conf_prefix *a, const struct sl_conf_prefix *b)
+{
+	uint8_t depth = RTE_MIN(a->depth, b->depth);
+	uint32_t mask = rte_cpu_to_be_32(~0u << (32 - depth));
+
+	return ((a->addr ^ b->addr) & mask) == 0;
+}
+
+static int
+validate_address(unsigned int i, struct sl_conf_error *err)
+{
+	const struct sl_port_conf *pc = &sl_ports_conf.list[i];
+	uint32_t host = rte_be_to_cpu_32(pc->address.addr);
+	uint32_t hostmask = ~0u >> pc->address.depth;
+	char path[64];
+	unsigned int j;
+
+	key_path(path, sizeof(path), i, "address");
+	if (pc->address.depth == 0 || pc->address.depth > 30)
+		return sl_conf_error_at(err, path, "subnet must be /1 to /30");
+	if ((host & hostmask) == 0 || (host & hostmask) == hostmask)
+		return sl_conf_error_at(err, path, "is the subnet's network or broadcast address");
+	for (j = 0; j < i; j++)
+		if (subnets_overlap(&sl_ports_conf.list[j].address, &pc->address))
+			return sl_conf_error_at(err, path, "overlaps the subnet of port '%s'",
+					sl_ports_conf.list[j].name);
+	return 0;
+}
+
+static int
+validate_profile(unsigned int i, struct sl_port_profile *prof, struct sl_conf_error *err)
+{
+	const struct sl_port_conf *pc = &sl_ports_conf.list[i];
+	bool scatter = false;
+	char file[512], path[64], devargs[512];
+	unsigned int j;
+
+	key_path(path, sizeof(path), i, "profile");
+	snprintf(file, sizeof(file), "%s/%s.conf", sl_ports_conf.profiles_dir, pc->profile);
+	if (strchr(pc->profile, '/') != NULL || pc->profile[0] == '.' || access(file, R_OK) != 0)
+		return sl_conf_error_at(err, path, "no readable profile '%s' in %s", pc->profile,
+				sl_ports_conf.profiles_dir);
+	if (sl_port_profile_load(pc->profile, prof, err) < 0)
+		return -EINVAL; /* reported at the profile's own file and line */
+	if (strstr(prof->devargs, "{iface}") != NULL && pc->iface[0] == '\0')
+		return sl_conf_error_at(err, path, "profile '%s' needs 'iface' in the port",
+				pc->profile);
+	if (strcmp(prof->bus, "pci") == 0 && pc->pci[0] == '\0')
+		return sl_conf_error_at(err, path, "profile '%s' needs 'pci' in the port",
+				pc->profile);
+	if (sl_port_devargs(prof, pc, i, 1, devargs, sizeof(devargs)) < 0)
+		return sl_conf_error_at(err, path, "devargs of profile '%s' do not expand",
+				pc->profile);
+	for (j = 0; j < prof->n_rx_offloads; j++)
+		scatter |= strcmp(prof->rx_offloads[j], "scatter") == 0;
+	if (!scatter && pc->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN >
+			RTE_MBUF_DEFAULT_DATAROOM)
+		return sl_conf_error_at(err, key_path(path, sizeof(path), i, "mtu"),
+				"%" PRId64 " needs frames beyond one mbuf; the profile lacks the "
+				"'scatter' rx offload", pc->mtu);
+	return 0;
 }
 
 static int
 validate_one(unsigned int i, struct sl_port_profile *prof, struct sl_conf_error *err)
 {
 	const struct sl_port_conf *pc = &sl_ports_conf.list[i];
-	char devargs[512];
+	char path[64];
 	unsigned int j;
+	int rc;
 
+	key_path(path, sizeof(path), i, "name");
 	if (pc->name[0] == '\0')
-		return port_error(err, pc->name, "name must not be empty");
+		return sl_conf_error_at(err, path, "must not be empty");
 	for (j = 0; j < i; j++)
 		if (strcmp(sl_ports_conf.list[j].name, pc->name) == 0)
-			return port_error(err, pc->name, "name used twice");
-	if (pc->address.depth == 0 || pc->address.depth > 30 || pc->address.addr == 0)
-		return port_error(err, pc->name, "address needs a host address and a /1../30 subnet");
-	for (j = 0; j < i; j++)
-		if (sl_ports_conf.list[j].address.addr == pc->address.addr)
-			return port_error(err, pc->name, "address used by port '%s' too",
-					sl_ports_conf.list[j].name);
-	if (sl_port_profile_load(pc->profile, prof, err) < 0) {
-		char why[sizeof(err->msg)];
-
-		memcpy(why, err->msg, sizeof(why));
-		if (err->file[0] == '\0')
-			return port_error(err, pc->name, "%s", why);
-		return -EINVAL;
-	}
-	if (strstr(prof->devargs, "{iface}") != NULL && pc->iface[0] == '\0')
-		return port_error(err, pc->name, "profile '%s' needs 'iface'", pc->profile);
-	if (strcmp(prof->bus, "pci") == 0 && pc->pci[0] == '\0')
-		return port_error(err, pc->name, "profile '%s' needs 'pci'", pc->profile);
-	if (sl_port_devargs(prof, pc, i, 1, devargs, sizeof(devargs)) < 0)
-		return port_error(err, pc->name, "bad devargs template in profile '%s'",
-				pc->profile);
-	return 0;
+			return sl_conf_error_at(err, path, "'%s' names another port too", pc->name);
+	rc = validate_address(i, err);
+	if (rc == 0)
+		rc = validate_profile(i, prof, err);
+	return rc;
 }
 
 int
@@ -110,6 +155,8 @@ sl_port_validate(struct sl_conf_error *err)
 	int rc;
 
 	memset(err, 0, sizeof(*err));
+	if (sl_ports_conf.n_ports == 0)
+		return sl_conf_error_at(err, "ports.list", "at least one port is needed");
 	for (i = 0; i < sl_ports_conf.n_ports; i++) {
 		rc = validate_one(i, &prof, err);
 		if (rc < 0)
@@ -209,8 +256,8 @@ plan_queues(struct sl_port *port, const struct rte_eth_dev_info *info, unsigned 
 	}
 	if (rxq > 1 && !prof->rx_fanout) {
 		if (!prof->rss || info->flow_type_rss_offloads == 0) {
-			PORT_LOG(WARNING, "%s: no RSS, receiving on one queue; other workers "
-					"get their flows through the hand-off ring", port->name);
+			PORT_LOG(WARNING, "%s: no RSS: only worker 0 receives on this port",
+					port->name);
 			rxq = 1;
 		} else if (info->max_rx_queues < rxq) {
 			PORT_LOG(WARNING, "%s: PMD has %u rx queues for %u workers", port->name,
@@ -347,7 +394,7 @@ sl_port_init(void)
 	memset(index_of_ethdev, -1, sizeof(index_of_ethdev));
 	rc = sl_port_validate(&err);
 	if (rc < 0) {
-		PORT_LOG(ERR, "%s", err.msg);
+		PORT_LOG(ERR, "%s:%d: %s", err.file, err.line, err.msg);
 		return rc;
 	}
 	pool = rte_pktmbuf_pool_create("sl_mbufs", (unsigned int)sl_ports_conf.mbufs,

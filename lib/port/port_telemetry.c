@@ -60,6 +60,5 @@ sl_port_telemetry_init(void)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sluice/port/stats", tel_port_stats,
 				"Counters of one port, summed over lcores. Parameter: port name");
-	/* Registering again after a restart in the same process is harmless. */
-	return rc == -EINVAL ? 0 : rc;
+	return rc;
 }

@@ -35,7 +35,7 @@ struct sl_port_profile {
 	char bus[8];          /* "vdev" (created by us) or "pci" (probed) */
 	char devargs[256];    /* template: {iface} {queues} {index} {name} {pci} */
 	int64_t rx_desc, tx_desc;
-	int64_t max_queues;
+	int64_t max_queues;   /* rx queues at most; tx is one per worker */
 	bool rss;             /* spread flows over rx queues with RSS */
 	bool rx_fanout;       /* the PMD spreads rx over all queues itself */
 	char rss_key[128];    /* hex, 40 or 52 bytes; "" = the PMD's key */
