@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# README command 1: install dependencies, build, bring up the virtual testbed
+# and run the gateway on its embedded default configuration, in the
+# foreground (Ctrl-C stops it cleanly). Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+devtools/install-deps.sh
+[[ -d build ]] || meson setup build
+ninja -C build
+pktgen-tests/testbed.sh up
+cat <<'HINT'
+
+Sluice is starting on the testbed. From another shell, for example:
+  ip netns exec sl-client ping 198.18.0.1          # the gateway's front address
+  ip netns exec sl-client arping -c 3 198.18.0.1
+  ip netns exec sl-up ping 198.19.0.1              # its back address
+  ip netns exec sl-client ping 198.19.0.2          # routed to the upstream host
+  dpdk-telemetry.py -f sluice                      # /sluice/net/stats (package dpdk-dev)
+Ctrl-C stops the gateway; 'pktgen-tests/testbed.sh down' removes the testbed.
+
+HINT
+exec build/app/sluiced/sluiced
