@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Schema-driven libconfig loader: see sl_conf.h. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -104,6 +105,8 @@ sl_conf_parse_prefix(const char *s, struct sl_conf_prefix *p)
 	if (slash == NULL || slash[1] == '\0')
 		return -EINVAL;
 	*slash = '\0';
+	if (!isdigit((unsigned char)slash[1]))
+		return -EINVAL;
 	errno = 0;
 	depth = strtoul(slash + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || depth > 32)

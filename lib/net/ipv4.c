@@ -4,6 +4,8 @@
  * forwarding, output with fragmentation. Every dropped packet is counted by
  * its reason; nothing here trusts a length field before checking it.
  */
+#include <netinet/ip_icmp.h>
+
 #include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -16,7 +18,7 @@ martian_source(uint32_t src)
 {
 	uint32_t h = rte_be_to_cpu_32(src);
 
-	return h == 0 || (h >> 24) == 127 || RTE_IS_IPV4_MCAST(h) || h == 0xffffffff ||
+	return h == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffff ||
 		net_addr_local(src) >= 0;
 }
 
@@ -115,7 +117,8 @@ net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m)
 }
 
 static void
-forward(struct sl_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+forward(struct sl_lcore *lc, const struct sl_port *in, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip)
 {
 	struct sl_net_stats *st = &lc->net.stats;
 	const struct net_nexthop *nh;
@@ -128,16 +131,19 @@ forward(struct sl_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 	}
 	if (ip->time_to_live <= 1) {
 		st->ip_ttl_exceeded++;
+		net_icmp_error(lc, in, m, ICMP_TIME_EXCEEDED, 0, 0);
 		goto drop;
 	}
 	nh = net_route_lookup(ip->dst_addr);
 	if (nh == NULL) {
 		st->ip_no_route++;
+		net_icmp_error(lc, in, m, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0);
 		goto drop;
 	}
 	out = sl_port_get(nh->port);
 	if (m->pkt_len > out->mtu && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
 		st->ip_frag_needed++;
+		net_icmp_error(lc, in, m, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out->mtu);
 		goto drop;
 	}
 	/* RFC 1624 incremental update for TTL - 1. */
@@ -162,6 +168,9 @@ deliver(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uin
 		return;
 	default:
 		lc->net.stats.ip_proto_unhandled++;
+		net_icmp_error(lc, port, m, ICMP_DEST_UNREACH,
+				ip->next_proto_id == IPPROTO_UDP ? ICMP_PORT_UNREACH :
+				ICMP_PROT_UNREACH, 0);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -249,7 +258,7 @@ net_ipv4_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf 
 		st->ip_broadcast++;
 		goto drop;
 	}
-	forward(lc, m, ip);
+	forward(lc, port, m, ip);
 	return;
 drop:
 	rte_pktmbuf_free(m);

@@ -280,6 +280,10 @@ neigh_tick(struct neigh *n, uint64_t now)
 		} else {
 			net_mgmt_stats.neigh_expired++;
 		}
+		/* Workers never read held frames: free them now, not after the
+		 * grace period that the entry itself must wait for. */
+		while (n->n_held > 0)
+			rte_pktmbuf_free(n->held[--n->n_held]);
 		return true;
 	}
 	if (n->state == NEIGH_INCOMPLETE) {

@@ -124,6 +124,10 @@ void net_eth_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t ne
 /* icmp.c */
 void net_icmp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m,
 		uint16_t ihl);
+/* Send an ICMP error about orig (at its IPv4 header, received on `in`),
+ * if the rules and the rate limit allow; orig is left to the caller. */
+void net_icmp_error(struct sl_lcore *lc, const struct sl_port *in, const struct rte_mbuf *orig,
+		uint8_t type, uint8_t code, uint16_t mtu);
 
 int net_telemetry_init(void);
 

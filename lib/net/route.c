@@ -137,7 +137,7 @@ net_addr_broadcast(uint32_t addr)
 {
 	unsigned int i;
 
-	if (addr == RTE_BE32(0xffffffff) || RTE_IS_IPV4_MCAST(rte_be_to_cpu_32(addr)))
+	if (addr == RTE_BE32(0xffffffff) || (rte_be_to_cpu_32(addr) >> 28) == 0xe)
 		return true;
 	for (i = 0; i < sl_port_count(); i++) {
 		const struct sl_port *p = sl_port_get((uint16_t)i);

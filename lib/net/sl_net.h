@@ -49,6 +49,8 @@ struct sl_net_frag_conf {
 struct sl_net_conf {
 	bool ip_forward;
 	bool icmp_echo;
+	bool icmp_errors;         /* time exceeded, unreachable, frag needed */
+	int64_t icmp_errors_per_s; /* per worker */
 	uint32_t default_gateway; /* 0: none */
 	struct sl_net_route_conf routes[SL_NET_ROUTES_MAX];
 	unsigned int n_routes;

@@ -55,6 +55,8 @@
 	X(icmp_bad_cksum, "dropped: ICMP checksum wrong") \
 	X(icmp_echo_replied, "echo requests answered") \
 	X(icmp_ignored, "dropped: ICMP types we do not answer") \
+	X(icmp_err_sent, "ICMP errors sent (time exceeded, unreachable, frag needed)") \
+	X(icmp_err_limited, "ICMP errors not sent: rate limit") \
 	X(neigh_hit, "frames sent to a resolved neighbour") \
 	X(neigh_to_mgmt, "frames handed to the management lcore to resolve a neighbour") \
 	X(neigh_ring_full, "dropped: resolve ring full") \
@@ -72,6 +74,8 @@ struct sl_net_lcore {
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ring *ctrl_tx; /* frames the management lcore asks us to send */
 	uint64_t frag_next_expire;
+	uint64_t icmp_tokens; /* ICMP error rate limit */
+	uint64_t icmp_refill;
 	struct rte_ip_frag_death_row death_row;
 };
 

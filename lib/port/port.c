@@ -373,6 +373,11 @@ start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int wor
 	rc = rte_eth_macaddr_get(port->ethdev, &port->mac);
 	if (rc < 0)
 		return rc;
+	if (rte_is_zero_ether_addr(&port->mac)) {
+		/* Some virtual PMDs (ring, null) have none: make a local one. */
+		rte_eth_random_addr(port->mac.addr_bytes);
+		rte_eth_dev_default_mac_addr_set(port->ethdev, &port->mac);
+	}
 	if (port->profile.promiscuous)
 		rte_eth_promiscuous_enable(port->ethdev);
 	rc = rte_eth_dev_start(port->ethdev);

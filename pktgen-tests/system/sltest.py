@@ -93,7 +93,7 @@ def in_netns(ns, fn, *args, timeout=120):
     return value
 
 
-def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra=""):
+def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500):
     return f"""
 eal = {{ lcores = "0-1"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
@@ -101,7 +101,7 @@ ports = {{
   mbufs = 8191;
   list = (
     {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24"; }},
-    {{ name = "back";  profile = "af_packet"; iface = "{tb.back}";  address = "198.19.0.1/24"; }}
+    {{ name = "back";  profile = "af_packet"; iface = "{tb.back}";  address = "198.19.0.1/24"; mtu = {back_mtu}; }}
   );
 }};
 net = {{ ip_forward = true; {net_extra} }};
@@ -111,11 +111,12 @@ net = {{ ip_forward = true; {net_extra} }};
 class Gateway:
     """A sluiced process on a testbed, with its telemetry socket."""
 
-    def __init__(self, tb, net_extra="", idle_extra=""):
+    def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500):
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
-            f.write(gateway_config(tb, self.prefix, net_extra, idle_extra))
+            f.write(gateway_config(tb, self.prefix, net_extra, idle_extra,
+                                   back_mtu=back_mtu))
         self.proc = None
         self.output = ""
 

@@ -22,7 +22,7 @@ class L2L3(unittest.TestCase):
         cls.tb = Testbed("t1").up()
         # Short ARP timers so that ageing is observable within the test.
         cls.gw = Gateway(cls.tb, net_extra="arp = { reachable_ms = 1500; retrans_ms = 300; "
-                                          "probes = 2; };")
+                                          "probes = 2; };", back_mtu=1400)
         # Sniff in the client namespace while the gateway starts: gratuitous ARP.
         import threading
         cls.garp = []
@@ -76,7 +76,36 @@ class L2L3(unittest.TestCase):
         self.tb.run(self.tb.client, "ping", "-c", "2", "-i", "0.2", "-W", "1", "198.18.99.9")
         self.assertEqual(self.gw.net_stats()["ip_no_route"] - before, 4)
 
+    def test_05b_icmp_errors(self):
+        before = self.gw.net_stats()["icmp_err_sent"]
+        # TTL expires at the gateway: time exceeded, from the gateway's front address.
+        r = self.tb.run(self.tb.client, "ping", "-c", "1", "-W", "1", "-t", "1", "198.19.0.2")
+        self.assertIn("From 198.18.0.1", r.stdout)
+        self.assertIn("Time to live exceeded", r.stdout)
+        # No route: network unreachable.
+        r = self.tb.run(self.tb.client, "ping", "-c", "1", "-W", "1", "198.18.200.9")
+        self.assertIn("Destination Net Unreachable", r.stdout)
+        # DF and larger than the back port's MTU (1400): fragmentation needed, with it.
+        r = self.tb.run(self.tb.client, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1450",
+                        "198.19.0.2")
+        self.assertIn("Frag needed and DF set (mtu = 1400)", r.stdout)
+        self.assertEqual(self.gw.net_stats()["icmp_err_sent"] - before, 3)
+        self.assertEqual(self.gw.net_stats()["ip_frag_needed"], 1)
+
+    def test_05c_forward_fragments_to_smaller_mtu(self):
+        # Without DF the gateway fragments for the back port's MTU; the upstream
+        # kernel (on a link of the same MTU) reassembles and answers.
+        self.tb.run(self.tb.upstream, "ip", "link", "set", self.tb.upstream_if, "mtu", "1400",
+                    check=True)
+        before = self.gw.net_stats()["ip_frag_out"]
+        self.assertTrue(self.tb.ping(self.tb.upstream, "198.19.0.1", count=1))
+        r = self.tb.run(self.tb.client, "ping", "-c", "2", "-i", "0.2", "-W", "1", "-M", "dont",
+                        "-s", "1450", "198.19.0.2")
+        self.assertIn("2 received", r.stdout)
+        self.assertEqual(self.gw.net_stats()["ip_frag_out"] - before, 4)
+
     def test_06_neighbour_confirmed_while_host_answers(self):
+
         self.assertTrue(self.tb.ping(self.tb.client, "198.18.0.1", count=1))
         before = self.gw.net_stats()
         time.sleep(3.5)  # beyond reachable_ms: the gateway probes, the kernel answers
