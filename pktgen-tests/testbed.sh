@@ -64,7 +64,10 @@ make_link() {
     in_ns "$ns" ip link set lo up
     in_ns "$ns" ip link set "$peer" up
     in_ns "$ns" ip addr replace "$addr" dev "$peer"
-    # cubic: BBR (the machine's default) stalls on veth with this stack.
+    # cubic, on the subnet route and the default route: BBR (the machine's
+    # default) stalls 16 KiB responses on veth links.
+    in_ns "$ns" ip route replace "${addr%.*}.0/24" dev "$peer" proto kernel scope link \
+        src "${addr%/*}" congctl cubic
     in_ns "$ns" ip route replace default via "$gw_addr" dev "$peer" congctl cubic
 }
 

@@ -18,7 +18,7 @@ static const char *const log_levels[] = { "emergency", "alert", "critical", "err
 
 static const struct sl_conf_key eal_keys[] = {
 	SL_KEY_STR(struct eal_conf, lcores, 0, "0-1",
-			"lcore list; the lowest is the management lcore, the others workers"),
+			"--lcores list, e.g. \"0-2\" or \"0@0,1@1,2@1\"; the lowest is the management lcore"),
 	SL_KEY_STR(struct eal_conf, file_prefix, 0, "sluice",
 			"runtime file prefix; unique per instance"),
 	SL_KEY_BOOL(struct eal_conf, huge, true, "use hugepages"),
@@ -45,7 +45,8 @@ eal_start(const char *argv0, bool need_pci)
 	unsigned int i;
 
 	argv[argc++] = (char *)(uintptr_t)argv0;
-	argv[argc++] = (char *)(uintptr_t)"-l";
+	/* --lcores also takes lcore@cpu maps (more lcores than CPUs). */
+	argv[argc++] = (char *)(uintptr_t)"--lcores";
 	argv[argc++] = eal_conf.lcores;
 	argv[argc++] = (char *)(uintptr_t)"--file-prefix";
 	argv[argc++] = eal_conf.file_prefix;

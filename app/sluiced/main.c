@@ -28,6 +28,7 @@
 #include "sl_lcore.h"
 #include "sl_net.h"
 #include "sl_port.h"
+#include "sl_tcp.h"
 #include "sluiced.h"
 
 #define EXIT_CONFIG 2
@@ -41,6 +42,7 @@ static const struct sl_module modules[] = {
 	{ "idle", sl_idle_conf_register, NULL, NULL },
 	{ "port", sl_port_conf_register, sl_port_init, sl_port_term },
 	{ "net", sl_net_conf_register, sl_net_init, sl_net_term },
+	{ "tcp", sl_tcp_conf_register, sl_tcp_init, sl_tcp_term },
 };
 
 struct options {
@@ -126,7 +128,8 @@ load_config(const struct options *o)
 	if (sl_modules_conf_register(modules, RTE_DIM(modules)) < 0)
 		return EXIT_FAILURE;
 	if (sl_conf_load(o->conf_file, sl_default_conf, &err) < 0 ||
-			sl_port_validate(&err) < 0 || sl_net_validate(&err) < 0) {
+			sl_port_validate(&err) < 0 || sl_net_validate(&err) < 0 ||
+			sl_tcp_validate(&err) < 0) {
 		print_conf_error(&err);
 		return EXIT_CONFIG;
 	}
@@ -178,6 +181,7 @@ final_report(void)
 	printf("sluiced: final counters\n");
 	sl_port_report(stdout);
 	sl_net_report(stdout);
+	sl_tcp_report(stdout);
 	SL_WORKER_FOREACH(lc)
 		printf("lcore %u idle_sleeps %" PRIu64 "\n", lc->lcore_id, lc->idle.sleeps);
 	fflush(stdout);

@@ -20,6 +20,7 @@
 #include "sl_idle_types.h"
 #include "sl_port_types.h"
 #include "sl_net_types.h"
+#include "sl_tcp_types.h"
 
 enum sl_lcore_role {
 	SL_LCORE_UNUSED = 0,
@@ -34,6 +35,7 @@ struct sl_lcore {
 	struct sl_idle idle;
 	struct sl_port_lcore port;
 	struct sl_net_lcore net;
+	struct sl_tcp_lcore tcp;
 } __rte_cache_aligned;
 
 /* Assign roles: the main lcore manages, every other enabled lcore works. */

@@ -4,6 +4,7 @@
  * forwarding, output with fragmentation. Every dropped packet is counted by
  * its reason; nothing here trusts a length field before checking it.
  */
+#include <errno.h>
 #include <netinet/ip_icmp.h>
 
 #include <rte_cycles.h>
@@ -72,8 +73,14 @@ fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nextho
 		struct rte_mbuf *m)
 {
 	struct rte_mbuf *frags[RTE_LIBRTE_IP_FRAG_MAX_FRAG * 4];
+	const struct rte_ipv4_hdr *hdr = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	int32_t i, n;
 
+	if (hdr->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		lc->net.stats.ip_out_too_big++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), port->mtu, sl_port_pool(),
 			net_indirect_pool);
 	rte_pktmbuf_free(m);
@@ -157,15 +164,64 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* Transport handlers, registered before workers start, read-only after. */
+static sl_net_l4_input_t l4_input[UINT8_MAX + 1];
+
+int
+sl_net_register_l4(uint8_t proto, sl_net_l4_input_t fn)
+{
+	if (proto == IPPROTO_ICMP || l4_input[proto] != NULL)
+		return -EEXIST;
+	l4_input[proto] = fn;
+	return 0;
+}
+
+void
+sl_net_output(struct sl_lcore *lc, struct rte_mbuf *m)
+{
+	net_ipv4_output(lc, m);
+}
+
+bool
+sl_net_is_local(uint32_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < sl_ports_conf.n_ports; i++)
+		if (sl_ports_conf.list[i].address.addr == addr)
+			return true;
+	return false;
+}
+
+uint16_t
+sl_net_route_mtu(uint32_t dst)
+{
+	const struct net_nexthop *nh = net_route_lookup(dst);
+
+	return nh == NULL ? 0 : sl_port_get(nh->port)->mtu;
+}
+
+void
+sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port, const struct rte_mbuf *orig,
+		uint8_t type, uint8_t code)
+{
+	net_icmp_error(lc, port, orig, type, code, 0);
+}
+
 static void
 deliver(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uint16_t ihl)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
-	switch (ip->next_proto_id) {
-	case IPPROTO_ICMP:
+	if (ip->next_proto_id == IPPROTO_ICMP) {
 		net_icmp_input(lc, port, m, ihl);
 		return;
+	}
+	if (l4_input[ip->next_proto_id] != NULL) {
+		l4_input[ip->next_proto_id](lc, port, m, ihl);
+		return;
+	}
+	switch (ip->next_proto_id) {
 	default:
 		lc->net.stats.ip_proto_unhandled++;
 		net_icmp_error(lc, port, m, ICMP_DEST_UNREACH,

@@ -79,6 +79,30 @@ unsigned int sl_net_mgmt_poll(void);
 /* Management: announce our addresses (gratuitous ARP). */
 void sl_net_mgmt_announce(void);
 
+/*
+ * A transport protocol's input: m starts at the IPv4 header (checked, padding
+ * trimmed, reassembled), ihl is its length; the handler consumes m.
+ */
+typedef void (*sl_net_l4_input_t)(struct sl_lcore *lc, const struct sl_port *port,
+		struct rte_mbuf *m, uint16_t ihl);
+
+/* Management, before workers start: deliver `proto` packets for us to fn. */
+int sl_net_register_l4(uint8_t proto, sl_net_l4_input_t fn);
+
+/* Worker: route and send a packet of ours; m starts at a complete IPv4
+ * header (checksum set). Consumes m. */
+void sl_net_output(struct sl_lcore *lc, struct rte_mbuf *m);
+
+/* Is addr configured on some port? (usable before ports start) */
+bool sl_net_is_local(uint32_t addr);
+
+/* The MTU of the port that routes to dst, 0 if no route. */
+uint16_t sl_net_route_mtu(uint32_t dst);
+
+/* Send an ICMP error about orig (m at its IPv4 header, received on port). */
+void sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port,
+		const struct rte_mbuf *orig, uint8_t type, uint8_t code);
+
 /* Sum every worker's counters. */
 void sl_net_stats_sum(struct sl_net_stats *sum);
 void sl_net_report(FILE *f);

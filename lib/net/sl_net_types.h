@@ -50,6 +50,7 @@
 	X(ip_forwarded, "packets forwarded") \
 	X(ip_frag_out, "fragments sent after fragmenting on output") \
 	X(ip_out_no_route, "not sent: no route for a packet of ours (a reply)") \
+	X(ip_out_too_big, "not sent: a packet of ours larger than the MTU with DF set") \
 	X(icmp_in, "ICMP messages addressed to us") \
 	X(icmp_short, "dropped: ICMP shorter than its header") \
 	X(icmp_bad_cksum, "dropped: ICMP checksum wrong") \

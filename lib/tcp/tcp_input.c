@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp/input: segment arrival (RFC 9293 3.10.7) with the protections of
+ * RFC 5961, PAWS (RFC 7323), SYN cookies (RFC 4987) and TIME_WAIT reuse
+ * (RFC 6191). Nothing in a segment is trusted before it is checked; every
+ * segment ends in exactly one leaf counter.
+ */
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+
+#include "sl_net.h"
+#include "tcp_priv.h"
+
+/* A parsed segment; m starts at the IPv4 header. */
+struct seg {
+	struct rte_mbuf *m;
+	const struct rte_tcp_hdr *th;
+	struct tcp_key key;
+	uint32_t seq, ack;
+	uint32_t len;        /* payload bytes */
+	uint16_t hdr_len;    /* IPv4 + TCP headers */
+	uint16_t wnd;        /* as sent, unscaled */
+	uint8_t flags;
+	struct tcp_opts opts;
+};
+
+#define F(x) RTE_TCP_##x##_FLAG
+
+static bool
+parse_options(const uint8_t *p, unsigned int n, struct tcp_opts *o)
+{
+	unsigned int i = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->wscale = -1;
+	while (i < n) {
+		uint8_t kind = p[i], len;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || (len = p[i + 1]) < 2 || i + len > n)
+			return false; /* malformed: stop, keep what was read */
+		switch (kind) {
+		case 2:
+			if (len == 4)
+				o->mss = (uint16_t)(p[i + 2] << 8 | p[i + 3]);
+			break;
+		case 3:
+			if (len == 3)
+				o->wscale = (int8_t)RTE_MIN(p[i + 2], 14); /* RFC 7323 2.3 */
+			break;
+		case 4:
+			o->sack_ok = len == 2;
+			break;
+		case 5:
+			if (len >= 10 && (len - 2) % 8 == 0) {
+				unsigned int b;
+
+				o->n_sack = (uint8_t)RTE_MIN((len - 2) / 8, TCP_SACK_MAX_BLOCKS);
+				for (b = 0; b < o->n_sack; b++) {
+					const uint8_t *q = p + i + 2 + 8 * b;
+
+					o->sack[b].start = rte_be_to_cpu_32(*(const unaligned_uint32_t *)q);
+					o->sack[b].end = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(q + 4));
+				}
+			}
+			break;
+		case 8:
+			if (len == 10) {
+				o->ts_present = true;
+				o->ts_val = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 2));
+				o->ts_ecr = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 6));
+			}
+			break;
+		default:
+			break;
+		}
+		i += len;
+	}
+	return true;
+}
+
+/* Check and parse; false if the segment must be dropped (counted). */
+static bool
+parse(struct sl_lcore *lc, struct rte_mbuf *m, uint16_t ihl, struct seg *s)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint32_t l4_len = m->pkt_len - ihl;
+	uint16_t doff;
+
+	if (m->data_len < ihl + sizeof(struct rte_tcp_hdr)) {
+		lc->tcp.stats.rx_bad_header++;
+		return false;
+	}
+	s->th = (const struct rte_tcp_hdr *)((const char *)ip + ihl);
+	doff = (uint16_t)((s->th->data_off >> 4) * 4);
+	if (doff < sizeof(struct rte_tcp_hdr) || doff > l4_len || ihl + doff > m->data_len) {
+		lc->tcp.stats.rx_bad_header++;
+		return false;
+	}
+	if (!(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
+			rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, ihl) != 0) {
+		lc->tcp.stats.rx_bad_cksum++;
+		return false;
+	}
+	s->m = m;
+	s->hdr_len = (uint16_t)(ihl + doff);
+	s->len = l4_len - doff;
+	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
+	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
+	s->wnd = rte_be_to_cpu_16(s->th->rx_win);
+	s->flags = s->th->tcp_flags;
+	s->key = (struct tcp_key){ .laddr = ip->dst_addr, .raddr = ip->src_addr,
+		.lport = s->th->dst_port, .rport = s->th->src_port };
+	if (!parse_options((const uint8_t *)(s->th + 1), doff - sizeof(*s->th), &s->opts))
+		lc->tcp.stats.rx_bad_options++;
+	return true;
+}
+
+/* Sequence space a segment occupies: payload, SYN and FIN. */
+static uint32_t
+seg_space(const struct seg *s)
+{
+	return s->len + !!(s->flags & F(SYN)) + !!(s->flags & F(FIN));
+}
+
+static void
+reply_rst(struct sl_lcore *lc, const struct seg *s)
+{
+	if (s->flags & F(RST))
+		return;
+	tcp_send_rst_for(lc, &s->key, s->th, seg_space(s));
+}
+
+/* Negotiate options from a SYN (ours were all offered). */
+static void
+take_syn_options(struct tcp_conn *c, const struct seg *s)
+{
+	const struct tcp_opts *o = &s->opts;
+	uint16_t mss = o->mss != 0 ? o->mss : 536; /* RFC 9293 3.7.1 */
+
+	if (o->wscale >= 0 && sl_tcp_conf.window_scaling) {
+		c->flags |= TCP_F_WS;
+		c->snd_wscale = (uint8_t)o->wscale;
+	} else {
+		c->rcv_wscale = 0;
+	}
+	if (o->sack_ok && sl_tcp_conf.sack)
+		c->flags |= TCP_F_SACK;
+	if (o->ts_present && sl_tcp_conf.timestamps) {
+		c->flags |= TCP_F_TS;
+		c->ts_recent = o->ts_val;
+	}
+	mss = RTE_MAX(mss, 64);
+	c->mss = (uint16_t)RTE_MIN(mss, tcp_mss_for(c->key.raddr));
+	if (c->flags & TCP_F_TS)
+		c->mss -= 12;
+}
+
+/* Our window scale: the smallest shift that lets the buffer be advertised. */
+static uint8_t
+our_wscale(void)
+{
+	uint8_t ws = 0;
+
+	while (ws < 14 && ((uint64_t)sl_tcp_conf.rcvbuf >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+static struct tcp_conn *
+new_passive(struct sl_lcore *lc, int l, const struct seg *s)
+{
+	struct tcp_conn *c = tcp_conn_create(lc, &s->key);
+	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
+		.sport = s->key.rport, .dport = s->key.lport };
+
+	if (c == NULL)
+		return NULL;
+	c->listener = (int8_t)l;
+	c->flags |= TCP_F_PASSIVE;
+	c->rcv_wscale = sl_tcp_conf.window_scaling ? our_wscale() : 0;
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->iss = tcp_isn_make(&t, tcp_now_us(lc));
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->snd_wnd = s->wnd;
+	c->max_snd_wnd = s->wnd;
+	c->snd_wl1 = s->seq;
+	take_syn_options(c, s);
+	if (!(c->flags & TCP_F_WS))
+		c->rcv_wscale = 0;
+	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
+	return c;
+}
+
+static void
+cookie_syn_ack(struct sl_lcore *lc, const struct seg *s)
+{
+	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
+		.sport = s->key.rport, .dport = s->key.lport };
+	uint16_t mss = (uint16_t)RTE_MIN(s->opts.mss ? s->opts.mss : 536,
+			tcp_mss_for(s->key.raddr));
+	uint32_t cookie = tcp_syncookie_make(&t, s->seq, mss, tcp_now_us(lc) / 1000000);
+	struct tcp_opts o = { .mss = mss };
+
+	/* No state is kept, so no window scaling, SACK or timestamps. */
+	tcp_send_raw(lc, &s->key, cookie, s->seq + 1, F(SYN) | F(ACK),
+			(uint16_t)RTE_MIN(sl_tcp_conf.rcvbuf, 65535), &o, 0);
+	lc->tcp.stats.syncookies_sent++;
+}
+
+/* An ACK to a listener that may complete a cookie handshake. */
+static struct tcp_conn *
+cookie_ack(struct sl_lcore *lc, int l, const struct seg *s)
+{
+	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
+		.sport = s->key.rport, .dport = s->key.lport };
+	uint16_t mss = tcp_syncookie_check(&t, s->seq - 1, s->ack - 1, tcp_now_us(lc) / 1000000);
+	struct tcp_conn *c;
+
+	if (mss == 0) {
+		lc->tcp.stats.syncookies_bad++;
+		return NULL;
+	}
+	c = tcp_conn_create(lc, &s->key);
+	if (c == NULL) {
+		lc->tcp.stats.listen_drops++;
+		return NULL;
+	}
+	c->listener = (int8_t)l;
+	c->flags |= TCP_F_PASSIVE;
+	c->irs = s->seq - 1;
+	c->rcv_nxt = s->seq;
+	c->iss = s->ack - 1;
+	c->snd_una = c->snd_nxt = c->snd_max = s->ack;
+	c->snd_wnd = c->max_snd_wnd = s->wnd;
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	c->mss = mss;
+	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
+	c->state = TCP_ESTABLISHED;
+	lc->tcp.stats.syncookies_ok++;
+	return c;
+}
+
+static void conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s);
+
+static void
+listen_segment(struct sl_lcore *lc, int l, struct seg *s)
+{
+	struct sl_tcp_lcore *t = &lc->tcp;
+	struct tcp_conn *c;
+
+	t->stats.rx_listen++;
+	if (s->flags & F(RST))
+		goto drop;
+	if ((s->flags & (F(SYN) | F(ACK) | F(FIN))) == F(SYN)) {
+		t->stats.syn_rcvd++;
+		if (t->half_open[l] >= tcp_listeners[l].backlog) {
+			t->stats.syn_backlog_full++;
+			if (sl_tcp_conf.syncookies)
+				cookie_syn_ack(lc, s);
+			goto drop;
+		}
+		c = new_passive(lc, l, s);
+		if (c == NULL) {
+			t->stats.listen_drops++;
+			goto drop;
+		}
+		tcp_set_state(lc, c, TCP_SYN_RECEIVED);
+		tcp_send_syn(lc, c);
+		tcp_arm_rtx(lc, c);
+		goto drop;
+	}
+	if ((s->flags & (F(SYN) | F(ACK))) == F(ACK) && sl_tcp_conf.syncookies) {
+		c = cookie_ack(lc, l, s);
+		if (c != NULL) {
+			tcp_event_established(lc, c);
+			if (!(c->flags & TCP_F_DEAD))
+				conn_segment(lc, c, s);
+			return;
+		}
+	}
+	reply_rst(lc, s);
+drop:
+	rte_pktmbuf_free(s->m);
+}
+
+/* RFC 9293 3.10.7.4 first check: does the segment fall in the window? */
+static bool
+acceptable(const struct tcp_conn *c, const struct seg *s)
+{
+	uint32_t wnd = RTE_MAX(tcp_rcv_window(c), c->rcv_adv - c->rcv_nxt);
+	uint32_t len = seg_space(s);
+
+	if (SEQ_GT(c->rcv_adv, c->rcv_nxt + wnd))
+		wnd = c->rcv_adv - c->rcv_nxt;
+	if (len == 0)
+		return wnd == 0 ? s->seq == c->rcv_nxt :
+			SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return (SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
+		(SEQ_GEQ(s->seq + len - 1, c->rcv_nxt) &&
+		 SEQ_LT(s->seq + len - 1, c->rcv_nxt + wnd));
+}
+
+static void
+ack_now(struct tcp_conn *c)
+{
+	c->flags |= TCP_F_ACK_NOW;
+}
+
+static uint32_t
+ts_now_ms(const struct sl_lcore *lc)
+{
+	return (uint32_t)(tcp_now_us(lc) / 1000);
+}
+
+static void
+update_window(struct tcp_conn *c, const struct seg *s)
+{
+	if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
+	}
+}
+
+static uint32_t
+flight(const struct tcp_conn *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+/* Send what SACK says is missing, while the pipe allows (RFC 6675 5). */
+static void
+recovery_send(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	uint32_t pipe = flight(c) - RTE_MIN(tcp_sack_board_bytes(&c->sacked), flight(c));
+	uint32_t start, len, from = c->snd_una;
+	unsigned int sent = 0;
+
+	while (pipe < c->cc.cwnd && sent < 8 &&
+			tcp_sack_board_next_hole(&c->sacked, from, c->mss, &start, &len)) {
+		tcp_retransmit(lc, c, start, len);
+		pipe += len;
+		from = start + len;
+		sent++;
+	}
+}
+
+static void
+enter_recovery(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	c->flags |= TCP_F_IN_RECOVERY;
+	c->recover = c->snd_max;
+	tcp_cc_on_loss(&c->cc, flight(c), tcp_now_us(lc));
+	lc->tcp.stats.recoveries++;
+	lc->tcp.stats.fast_retransmits++;
+	c->flags &= ~TCP_F_RTT_TIMING; /* Karn: no sample from retransmitted data */
+	tcp_retransmit(lc, c, c->snd_una, c->mss);
+	if (c->flags & TCP_F_SACK)
+		recovery_send(lc, c);
+}
+
+/* Account FIN-acked transitions; returns false if the connection is gone. */
+static bool
+fin_acked(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(lc, c, TCP_FIN_WAIT_2);
+		tcp_arm_life(lc, c);
+		return true;
+	case TCP_CLOSING:
+		tcp_enter_time_wait(lc, c);
+		return true;
+	case TCP_LAST_ACK:
+		tcp_conn_close(lc, c, SL_TCP_CLOSED);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* New data acknowledged: free it, time it, grow the window. */
+static void
+new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
+{
+	uint32_t acked = s->ack - c->snd_una;
+	bool fin = (c->flags & TCP_F_FIN_SENT) && s->ack == c->snd_max;
+	uint32_t data = acked - (fin ? 1 : 0);
+
+	tcp_sndq_drop(c, RTE_MIN(data, c->sndq_len));
+	c->snd_una = s->ack;
+	if (SEQ_LT(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	c->backoff = 0;
+	c->probes = 0;
+	if ((c->flags & TCP_F_TS) && s->opts.ts_present && s->opts.ts_ecr != 0)
+		tcp_rtt_sample(c, (ts_now_ms(lc) - s->opts.ts_ecr) * 1000);
+	else if ((c->flags & TCP_F_RTT_TIMING) && SEQ_GT(s->ack, c->rtt_seq)) {
+		tcp_rtt_sample(c, (uint32_t)((lc->tcp.now - c->rtt_start) /
+				(rte_get_tsc_hz() / 1000000)));
+		c->flags &= ~TCP_F_RTT_TIMING;
+	}
+	if (c->flags & TCP_F_IN_RECOVERY) {
+		if (SEQ_GEQ(s->ack, c->recover)) {
+			c->flags &= ~TCP_F_IN_RECOVERY;
+			tcp_cc_on_recovery_end(&c->cc);
+		} else {
+			/* Partial ACK (RFC 6582): the next hole is lost too. */
+			tcp_retransmit(lc, c, c->snd_una, c->mss);
+		}
+	} else {
+		tcp_cc_on_ack(&c->cc, data, tcp_now_us(lc), c->srtt_us);
+	}
+	c->dupacks = 0;
+	tcp_arm_rtx(lc, c);
+	if (fin)
+		fin_acked(lc, c);
+}
+
+/* RFC 9293 3.10.7.4 fifth check; false if the segment is finished with. */
+static bool
+process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+{
+	struct sl_tcp_stats *st = &lc->tcp.stats;
+
+	if (SEQ_GT(s->ack, c->snd_max)) {
+		st->ack_too_new++;
+		ack_now(c);
+		return false;
+	}
+	if (SEQ_LT(s->ack, c->snd_una - c->max_snd_wnd)) {
+		st->ack_challenge++;
+		ack_now(c);
+		return false;
+	}
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!SEQ_GT(s->ack, c->snd_una)) {
+			reply_rst(lc, s);
+			return false;
+		}
+		tcp_set_state(lc, c, TCP_ESTABLISHED);
+		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_una++; /* our SYN */
+		tcp_event_established(lc, c);
+		if (c->flags & TCP_F_DEAD)
+			return false;
+	}
+	if ((c->flags & TCP_F_SACK) && s->opts.n_sack != 0)
+		tcp_sack_board_update(&c->sacked, c->snd_una, c->snd_max, s->opts.sack,
+				s->opts.n_sack);
+	if (SEQ_GT(s->ack, c->snd_una)) {
+		new_ack(lc, c, s);
+		if (c->flags & TCP_F_DEAD)
+			return false;
+		tcp_sack_board_update(&c->sacked, c->snd_una, c->snd_max, NULL, 0);
+		if ((c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) ==
+				(TCP_F_IN_RECOVERY | TCP_F_SACK))
+			recovery_send(lc, c);
+	} else if (s->ack == c->snd_una && s->len == 0 && flight(c) != 0 &&
+			!(s->flags & (F(SYN) | F(FIN))) &&
+			((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd) {
+		/* Duplicate ACK (RFC 5681 2). */
+		c->dupacks++;
+		if (c->flags & TCP_F_IN_RECOVERY) {
+			if (c->flags & TCP_F_SACK)
+				recovery_send(lc, c);
+		} else if (c->dupacks >= 3 || ((c->flags & TCP_F_SACK) &&
+				tcp_sack_board_bytes(&c->sacked) > 3u * c->mss)) {
+			enter_recovery(lc, c);
+		}
+	}
+	update_window(c, s);
+	tcp_event_writable(lc, c);
+	return !(c->flags & TCP_F_DEAD);
+}
+
+/* Append in-order payload (m already stripped of headers) to the rcvq. */
+static void
+rcvq_append(struct tcp_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	if (c->rcvq == NULL) {
+		c->rcvq = m;
+	} else if (rte_pktmbuf_chain(c->rcvq, m) != 0) {
+		/* Too many segments in one chain: linearise is too costly; the
+		 * receive window bounds the chain, so this is a hard limit. */
+		struct rte_mbuf *last = rte_pktmbuf_lastseg(c->rcvq);
+
+		last->next = m;
+		c->rcvq->pkt_len += m->pkt_len;
+	}
+	c->rcvq_len += len;
+}
+
+/* Trim m (at IPv4 header) to payload [seq, seq+len) ∩ [from, to). */
+static struct rte_mbuf *
+payload(struct seg *s, uint32_t from, uint32_t to, uint32_t *out_len)
+{
+	struct rte_mbuf *m = s->m;
+	uint32_t skip = SEQ_LT(s->seq, from) ? from - s->seq : 0;
+	uint32_t end = SEQ_GT(s->seq + s->len, to) ? to - s->seq : s->len;
+
+	rte_pktmbuf_adj(m, s->hdr_len);
+	if (skip > 0) {
+		/* The first segment may hold fewer bytes than skip (chains). */
+		while (skip >= m->data_len && m->next != NULL) {
+			struct rte_mbuf *next = m->next;
+
+			skip -= m->data_len;
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = (uint16_t)(m->nb_segs - 1);
+			m->next = NULL;
+			rte_pktmbuf_free_seg(m);
+			m = next;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)skip);
+	}
+	end -= SEQ_LT(s->seq, from) ? from - s->seq : 0;
+	if (m->pkt_len > end) {
+		/* Trim the tail across segments. */
+		struct rte_mbuf *seg = m, *prev = NULL;
+		uint32_t keep = end;
+
+		while (seg != NULL && keep >= seg->data_len) {
+			keep -= seg->data_len;
+			prev = seg;
+			seg = seg->next;
+		}
+		if (seg != NULL) {
+			if (keep == 0 && prev != NULL) {
+				prev->next = NULL;
+				rte_pktmbuf_free(seg);
+			} else {
+				seg->data_len = (uint16_t)keep;
+				rte_pktmbuf_free(seg->next);
+				seg->next = NULL;
+			}
+		}
+		m->pkt_len = end;
+		m->nb_segs = 0;
+		for (seg = m; seg != NULL; seg = seg->next)
+			m->nb_segs++;
+	}
+	s->m = NULL;
+	*out_len = end;
+	return m;
+}
+
+static void
+take_fin(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	c->rcv_nxt++;
+	c->flags |= TCP_F_PEER_FIN;
+	ack_now(c);
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		tcp_set_state(lc, c, TCP_CLOSE_WAIT);
+		tcp_event_peer_closed(lc, c);
+		break;
+	case TCP_FIN_WAIT_1:
+		if (c->snd_una == c->snd_max)
+			tcp_enter_time_wait(lc, c);
+		else
+			tcp_set_state(lc, c, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_enter_time_wait(lc, c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Receive payload and FIN; returns false if the connection is gone. */
+static bool
+process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+{
+	struct sl_tcp_stats *st = &lc->tcp.stats;
+	uint32_t wnd_end = c->rcv_nxt + RTE_MAX(tcp_rcv_window(c), c->rcv_adv - c->rcv_nxt);
+	bool fin = (s->flags & F(FIN)) != 0;
+	struct rte_mbuf *m;
+	uint32_t len;
+
+	if (s->len != 0 && c->state >= TCP_ESTABLISHED && c->state <= TCP_FIN_WAIT_2 &&
+			!(c->flags & TCP_F_PEER_FIN)) {
+		if (SEQ_LEQ(s->seq + s->len, c->rcv_nxt)) {
+			st->dup_data++;
+			ack_now(c);
+		} else if (SEQ_GT(s->seq, c->rcv_nxt)) {
+			if (SEQ_GT(s->seq + s->len, wnd_end))
+				st->seg_trimmed++;
+			m = payload(s, s->seq, wnd_end, &len);
+			if (tcp_reass_insert(&c->reass, c->rcv_nxt, s->seq, m, len,
+					(uint32_t)sl_tcp_conf.ooo_max_bytes) == TCP_REASS_FULL)
+				st->ooo_dropped++;
+			else
+				st->ooo_queued++;
+			if (fin && SEQ_LEQ(s->seq + s->len, wnd_end))
+				c->flags |= TCP_F_FIN_PENDING, c->fin_seq = s->seq + s->len;
+			ack_now(c); /* duplicate ACK with SACK blocks (RFC 5681 4.2) */
+			return true;
+		} else {
+			bool filled = c->reass.n != 0;
+
+			if (SEQ_GT(s->seq + s->len, wnd_end))
+				st->seg_trimmed++;
+			m = payload(s, c->rcv_nxt, wnd_end, &len);
+			rcvq_append(c, m, len);
+			c->rcv_nxt += len;
+			st->bytes_in += len;
+			while ((m = tcp_reass_pull(&c->reass, c->rcv_nxt, &len)) != NULL) {
+				rcvq_append(c, m, len);
+				c->rcv_nxt += len;
+				st->bytes_in += len;
+			}
+			if (filled || ++c->segs_unacked >= 2)
+				ack_now(c);
+			else
+				tcp_arm_delack(lc, c);
+		}
+		if ((c->flags & TCP_F_FIN_PENDING) && c->rcv_nxt == c->fin_seq) {
+			c->flags &= ~TCP_F_FIN_PENDING;
+			fin = true;
+			s->seq = c->rcv_nxt - s->len; /* make the in-order test below pass */
+		}
+	}
+	tcp_event_readable(lc, c);
+	if (c->flags & TCP_F_DEAD)
+		return false;
+	if (fin && !(c->flags & TCP_F_PEER_FIN) && c->rcv_nxt == s->seq + s->len)
+		take_fin(lc, c);
+	return !(c->flags & TCP_F_DEAD);
+}
+
+static void
+time_wait_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+{
+	int l;
+
+	/* RFC 6191: a new SYN may reuse the 4-tuple if it is clearly newer. */
+	if ((s->flags & (F(SYN) | F(ACK) | F(RST))) == F(SYN) &&
+			(((c->flags & TCP_F_TS) && s->opts.ts_present &&
+			  SEQ_GT(s->opts.ts_val, c->ts_recent)) || SEQ_GT(s->seq, c->rcv_nxt)) &&
+			(l = tcp_find_listener(s->key.laddr, s->key.lport)) >= 0) {
+		lc->tcp.stats.time_wait_reused++;
+		tcp_conn_destroy(lc, c);
+		listen_segment(lc, l, s);
+		return;
+	}
+	if (!(s->flags & F(RST)))
+		tcp_send_ack(lc, c); /* a retransmitted FIN: ACK it again */
+	rte_pktmbuf_free(s->m);
+}
+
+static void
+syn_sent_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+{
+	bool ack_ok = (s->flags & F(ACK)) && SEQ_GT(s->ack, c->iss) && SEQ_LEQ(s->ack, c->snd_max);
+
+	if ((s->flags & F(ACK)) && !ack_ok) {
+		reply_rst(lc, s);
+		goto drop;
+	}
+	if (s->flags & F(RST)) {
+		if (ack_ok) {
+			lc->tcp.stats.connect_failed++;
+			tcp_conn_close(lc, c, SL_TCP_REFUSED);
+		}
+		goto drop;
+	}
+	if (!(s->flags & F(SYN)))
+		goto drop;
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	take_syn_options(c, s);
+	if (!(c->flags & TCP_F_WS))
+		c->rcv_wscale = 0;
+	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
+	c->snd_wnd = s->wnd; /* never scaled in a SYN */
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	c->max_snd_wnd = c->snd_wnd;
+	if (ack_ok) {
+		c->snd_una = s->ack;
+		c->backoff = 0;
+		tcp_set_state(lc, c, TCP_ESTABLISHED);
+		tcp_arm_rtx(lc, c);
+		ack_now(c);
+		tcp_event_established(lc, c);
+	} else {
+		/* Simultaneous open. */
+		tcp_set_state(lc, c, TCP_SYN_RECEIVED);
+		tcp_send_syn(lc, c);
+	}
+	if (!(c->flags & TCP_F_DEAD))
+		tcp_output(lc, c);
+drop:
+	rte_pktmbuf_free(s->m);
+}
+
+static void
+conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+{
+	struct sl_tcp_stats *st = &lc->tcp.stats;
+
+	c->last_rx = lc->tcp.now;
+	if (c->state == TCP_SYN_SENT) {
+		syn_sent_segment(lc, c, s);
+		return;
+	}
+	if (c->state == TCP_TIME_WAIT) {
+		time_wait_segment(lc, c, s);
+		return;
+	}
+	/* A retransmitted SYN in SYN_RECEIVED: our SYN-ACK was lost. */
+	if (c->state == TCP_SYN_RECEIVED && (s->flags & (F(SYN) | F(ACK))) == F(SYN) &&
+			s->seq == c->irs) {
+		tcp_send_syn(lc, c);
+		goto drop;
+	}
+	/* PAWS (RFC 7323 5). */
+	if ((c->flags & TCP_F_TS) && s->opts.ts_present && !(s->flags & F(RST)) &&
+			SEQ_LT(s->opts.ts_val, c->ts_recent)) {
+		st->paws_drops++;
+		ack_now(c);
+		goto out;
+	}
+	if (!acceptable(c, s)) {
+		if (s->flags & F(RST)) {
+			st->rst_bad++;
+		} else {
+			st->seg_out_of_window++;
+			ack_now(c);
+		}
+		goto out;
+	}
+	if (s->flags & F(RST)) {
+		/* RFC 5961 3.2: only an exact match resets; else challenge. */
+		if (s->seq == c->rcv_nxt) {
+			st->rst_rcvd++;
+			if (c->state == TCP_SYN_SENT)
+				st->connect_failed++;
+			tcp_conn_close(lc, c, SL_TCP_RESET);
+			goto drop;
+		}
+		st->rst_challenge++;
+		ack_now(c);
+		goto out;
+	}
+	if (s->flags & F(SYN)) {
+		/* RFC 5961 4.2: never reset on a SYN; challenge instead. */
+		st->syn_challenge++;
+		ack_now(c);
+		goto out;
+	}
+	if (!(s->flags & F(ACK)))
+		goto drop;
+	/* RFC 7323 4.3: remember the timestamp of an in-order segment. */
+	if ((c->flags & TCP_F_TS) && s->opts.ts_present && SEQ_LEQ(s->seq, c->rcv_nxt))
+		c->ts_recent = s->opts.ts_val;
+	if (!process_ack(lc, c, s))
+		goto out;
+	if (!process_data(lc, c, s))
+		goto drop;
+out:
+	if (!(c->flags & TCP_F_DEAD))
+		tcp_output(lc, c);
+drop:
+	rte_pktmbuf_free(s->m);
+}
+
+/* The worker that owns a flow we have no state for: active opens encode
+ * their owner in the local port; anything else belongs to the receiver. */
+static unsigned int
+flow_owner(const struct tcp_key *k, unsigned int self)
+{
+	uint16_t lport = rte_be_to_cpu_16(k->lport);
+	unsigned int n = sl_lcore_worker_count();
+
+	if (n > 1 && lport >= sl_tcp_conf.ephemeral_min && lport <= sl_tcp_conf.ephemeral_max &&
+			tcp_find_listener(k->laddr, k->lport) < 0)
+		return lport % n;
+	return self;
+}
+
+static void
+dispatch(struct sl_lcore *lc, struct seg *s, bool handed)
+{
+	struct tcp_conn *c = tcp_conn_lookup(lc, &s->key);
+	unsigned int owner;
+	int l;
+
+	if (c != NULL) {
+		lc->tcp.stats.rx_conn++;
+		conn_segment(lc, c, s);
+		return;
+	}
+	owner = flow_owner(&s->key, lc->worker_id);
+	if (!handed && owner != lc->worker_id) {
+		struct sl_lcore *o = sl_lcore_get(sl_lcore_worker_lcore((uint16_t)owner));
+
+		if (rte_ring_mp_enqueue(o->tcp.handoff, s->m) != 0) {
+			lc->tcp.stats.rx_handoff_full++;
+			rte_pktmbuf_free(s->m);
+		} else {
+			lc->tcp.stats.rx_handoff++;
+		}
+		return;
+	}
+	l = tcp_find_listener(s->key.laddr, s->key.lport);
+	if (l >= 0) {
+		listen_segment(lc, l, s);
+		return;
+	}
+	lc->tcp.stats.rx_no_conn++;
+	reply_rst(lc, s);
+	rte_pktmbuf_free(s->m);
+}
+
+void
+tcp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uint16_t ihl)
+{
+	struct seg s;
+
+	lc->tcp.stats.rx_segments++;
+	if (!parse(lc, m, ihl, &s)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dispatch(lc, &s, false);
+}
+
+void
+tcp_segment(struct sl_lcore *lc, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct seg s;
+
+	/* Checked by the receiving worker already; parse again (cheap). */
+	if (!parse(lc, m, rte_ipv4_hdr_len(ip), &s)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->tcp.now = rte_rdtsc();
+	dispatch(lc, &s, true);
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tcp: the connection and what the files of the module share. */
+#ifndef TCP_PRIV_H
+#define TCP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+#include <rte_tcp.h>
+
+#include "sl_port.h"
+#include "sl_tcp.h"
+#include "sl_timer.h"
+#include "tcp_cc.h"
+#include "tcp_isn.h"
+#include "tcp_reass.h"
+
+extern int sl_tcp_logtype;
+#define TCP_LOG(level, fmt, ...) SL_LOG(sl_tcp_logtype, level, "tcp: " fmt, ##__VA_ARGS__)
+
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+extern const char *const tcp_state_names[];
+
+/* The hash key: fields as on the wire, padding zeroed. */
+struct tcp_key {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+};
+
+/* Options of a received segment. */
+struct tcp_opts {
+	uint16_t mss;          /* 0: absent */
+	int8_t wscale;         /* -1: absent */
+	bool sack_ok;
+	bool ts_present;
+	uint32_t ts_val, ts_ecr;
+	uint8_t n_sack;
+	struct tcp_sack_block sack[TCP_SACK_MAX_BLOCKS];
+};
+
+/* Flags of a connection. */
+#define TCP_F_ACK_NOW     0x0001 /* send an ACK at the end of this input */
+#define TCP_F_DELACK      0x0002 /* an ACK is owed (delayed) */
+#define TCP_F_TS          0x0004 /* timestamps in use */
+#define TCP_F_SACK        0x0008 /* SACK permitted both ways */
+#define TCP_F_WS          0x0010 /* window scaling in use */
+#define TCP_F_FIN_QUEUED  0x0020 /* the app closed: FIN after the send queue */
+#define TCP_F_FIN_SENT    0x0040 /* FIN sent (its seq is snd_max - 1) */
+#define TCP_F_PEER_FIN    0x0080 /* FIN received */
+#define TCP_F_IN_RECOVERY 0x0100
+#define TCP_F_WANT_WRITE  0x0200 /* tell the app when send space returns */
+#define TCP_F_PAUSED      0x0400 /* the app does not read for now */
+#define TCP_F_PASSIVE     0x0800
+#define TCP_F_IN_EVENT    0x1000 /* inside an app callback: defer the free */
+#define TCP_F_DEAD        0x2000 /* closed; free when the callback returns */
+#define TCP_F_RTT_TIMING  0x4000 /* rtt_seq is being timed (no timestamps) */
+#define TCP_F_FIN_PENDING 0x8000 /* FIN received out of order, at fin_seq */
+
+struct tcp_conn {
+	struct tcp_key key;
+	enum tcp_state state;
+	uint32_t flags;
+	uint16_t owner;          /* lcore id */
+	int8_t listener;         /* index, or -1 for an active open */
+
+	/* Send sequence space (RFC 9293 3.3.1). */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;    /* for RFC 5961 5.2 */
+	uint32_t recover;        /* RFC 6582 */
+	uint16_t mss;            /* payload per segment we send */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t dupacks;
+	uint8_t backoff;         /* RTO doublings since the last new ACK */
+	uint8_t probes;          /* keepalive or zero-window probes unanswered */
+
+	/* Receive sequence space. */
+	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+	uint32_t ts_recent;
+	uint32_t segs_unacked;  /* full segments received since our last ACK */
+	uint32_t fin_seq;       /* with TCP_F_FIN_PENDING */
+
+	/* RTT (RFC 6298), microseconds. */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;      /* TSC */
+	uint64_t last_rx;        /* TSC of the last segment received */
+	uint64_t opened;         /* TSC of creation */
+
+	/* Data we must (re)send: bytes [snd_una, snd_una + sndq_len). */
+	struct rte_mbuf *sndq;
+	struct rte_mbuf *sndq_tail;
+	uint32_t sndq_len;
+	/* In-order data not yet taken by the application. */
+	struct rte_mbuf *rcvq;
+	uint32_t rcvq_len;
+	struct tcp_reass reass;
+	struct tcp_sack_board sacked;
+
+	struct tcp_cc cc;
+	struct sl_timer rtx_timer;   /* retransmit, zero-window probe, SYN */
+	struct sl_timer ack_timer;   /* delayed ACK */
+	struct sl_timer life_timer;  /* keepalive, idle, TIME_WAIT */
+	struct tcp_conn *tw_next;    /* TIME_WAIT FIFO */
+
+	const struct sl_tcp_ops *ops;
+	void *ctx;
+};
+
+/* tcp.c */
+extern struct rte_mempool *tcp_conn_pool;
+struct tcp_listener {
+	uint32_t addr;
+	uint16_t port;
+	uint32_t backlog;
+	const struct sl_tcp_ops *ops;
+	void *arg;
+};
+extern struct tcp_listener tcp_listeners[SL_TCP_LISTENERS_MAX];
+extern unsigned int tcp_n_listeners;
+
+int tcp_find_listener(uint32_t laddr, uint16_t lport);
+struct tcp_conn *tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k);
+struct tcp_conn *tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k);
+/* Unhash and release (deferred while an event callback runs). */
+void tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c);
+/* Tell the application and destroy. */
+void tcp_conn_close(struct sl_lcore *lc, struct tcp_conn *c, enum sl_tcp_close_reason why);
+void tcp_set_state(struct sl_lcore *lc, struct tcp_conn *c, enum tcp_state s);
+uint32_t tcp_rcv_window(const struct tcp_conn *c);
+bool tcp_rst_allowed(struct sl_lcore *lc);
+
+static inline uint64_t
+tcp_us_to_tsc(uint64_t us)
+{
+	return rte_get_tsc_hz() / 1000000 * us;
+}
+
+static inline uint64_t
+tcp_now_us(const struct sl_lcore *lc)
+{
+	return lc->tcp.now / (rte_get_tsc_hz() / 1000000);
+}
+
+/* Events to the application, with the connection kept alive meanwhile. */
+void tcp_event_readable(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_event_writable(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_event_peer_closed(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_event_established(struct sl_lcore *lc, struct tcp_conn *c);
+
+/* tcp_input.c */
+void tcp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m,
+		uint16_t ihl);
+/* Process a segment already parsed and owned by this lcore. */
+void tcp_segment(struct sl_lcore *lc, struct rte_mbuf *m);
+
+/* tcp_output.c */
+/* Send what the windows allow, and an ACK if one is owed. */
+void tcp_output(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_send_ack(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_send_syn(struct sl_lcore *lc, struct tcp_conn *c);
+/* A bare segment not tied to a connection (RST, cookie SYN-ACK). */
+void tcp_send_raw(struct sl_lcore *lc, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+		uint8_t flags, uint16_t win, const struct tcp_opts *echo, uint32_t tsval);
+void tcp_send_rst_for(struct sl_lcore *lc, const struct tcp_key *k,
+		const struct rte_tcp_hdr *th, uint32_t seg_len);
+/* Retransmit from snd_una (RTO) or the given range (fast/SACK). */
+void tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t max);
+void tcp_sndq_drop(struct tcp_conn *c, uint32_t acked);
+uint16_t tcp_mss_for(uint32_t raddr);
+
+int tcp_output_init(void);
+void tcp_output_term(void);
+
+/* tcp_timer.c */
+void tcp_timers_init(struct tcp_conn *c);
+void tcp_timers_stop(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_arm_delack(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
+void tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c);
+
+/* tcp_services.c */
+int tcp_services_init(void);
+
+int tcp_telemetry_init(void);
+
+#endif /* TCP_PRIV_H */
