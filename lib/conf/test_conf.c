@@ -19,6 +19,7 @@
 #include "sl_conf.h"
 #include "sl_idle.h"
 #include "sl_net.h"
+#include "sl_tcp.h"
 #include "sl_port.h"
 #include "sl_test.h"
 
@@ -604,6 +605,7 @@ test_default_conf(void)
 	SL_CHECK_EQ(sl_idle_conf_register(), 0);
 	SL_CHECK_EQ(sl_port_conf_register(), 0);
 	SL_CHECK_EQ(sl_net_conf_register(), 0);
+	SL_CHECK_EQ(sl_tcp_conf_register(), 0);
 	rc = sl_conf_load(NULL, text, &err);
 	free(text);
 	if (rc != 0)

@@ -47,6 +47,8 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ierrors", st.ierrors);
 	rte_tel_data_add_dict_u64(d, "oerrors", st.oerrors);
 	rte_tel_data_add_dict_u64(d, "rx_nombuf", st.rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "pool_in_use", rte_mempool_in_use_count(sl_port_pool()));
+	rte_tel_data_add_dict_u64(d, "pool_size", sl_port_pool()->size);
 	return 0;
 }
 

@@ -113,8 +113,10 @@ struct sl_tcp_conn *sl_tcp_connect(struct sl_lcore *lc, uint32_t saddr, uint32_t
 
 /*
  * Queue m (data only, any chain) for sending; takes ownership on success.
- * Returns 0, or -ENOBUFS when the send buffer is full (m is left to the
- * caller; `writable` follows when space returns), or -EPIPE after close.
+ * Data is accepted while the queue is below tcp.sndbuf (so one call may
+ * overshoot it by its own size). Returns 0, or -ENOBUFS when the buffer is
+ * full (m is left to the caller; `writable` follows when space returns), or
+ * -EPIPE after close.
  */
 int sl_tcp_send(struct sl_tcp_conn *c, struct rte_mbuf *m);
 /* Room in the send buffer, in bytes. */

@@ -497,7 +497,9 @@ sl_tcp_send(struct sl_tcp_conn *sc, struct rte_mbuf *m)
 
 	if ((c->flags & (TCP_F_FIN_QUEUED | TCP_F_DEAD)) || c->state == TCP_CLOSED)
 		return -EPIPE;
-	if (m->pkt_len > sl_tcp_send_space(sc)) {
+	/* Accept while below the budget, so a chunk larger than the whole
+	 * buffer still goes; one call may overshoot it by its own size. */
+	if (sl_tcp_send_space(sc) == 0) {
 		c->flags |= TCP_F_WANT_WRITE;
 		return -ENOBUFS;
 	}

@@ -188,7 +188,7 @@ new_passive(struct sl_lcore *lc, int l, const struct seg *s)
 	c->flags |= TCP_F_PASSIVE;
 	c->rcv_wscale = sl_tcp_conf.window_scaling ? our_wscale() : 0;
 	c->irs = s->seq;
-	c->rcv_nxt = s->seq + 1;
+	c->rcv_nxt = c->rcv_adv = s->seq + 1;
 	c->iss = tcp_isn_make(&t, tcp_now_us(lc));
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = s->wnd;
@@ -238,7 +238,7 @@ cookie_ack(struct sl_lcore *lc, int l, const struct seg *s)
 	c->listener = (int8_t)l;
 	c->flags |= TCP_F_PASSIVE;
 	c->irs = s->seq - 1;
-	c->rcv_nxt = s->seq;
+	c->rcv_nxt = c->rcv_adv = s->seq;
 	c->iss = s->ack - 1;
 	c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 	c->snd_wnd = c->max_snd_wnd = s->wnd;
@@ -688,7 +688,7 @@ syn_sent_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	if (!(s->flags & F(SYN)))
 		goto drop;
 	c->irs = s->seq;
-	c->rcv_nxt = s->seq + 1;
+	c->rcv_nxt = c->rcv_adv = s->seq + 1;
 	take_syn_options(c, s);
 	if (!(c->flags & TCP_F_WS))
 		c->rcv_wscale = 0;

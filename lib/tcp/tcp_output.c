@@ -424,3 +424,9 @@ tcp_output_term(void)
 	rte_mempool_free(clone_pool);
 	clone_pool = NULL;
 }
+
+unsigned int
+tcp_clones_in_use(void)
+{
+	return clone_pool == NULL ? 0 : rte_mempool_in_use_count(clone_pool);
+}

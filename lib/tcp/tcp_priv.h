@@ -182,6 +182,7 @@ void tcp_sndq_drop(struct tcp_conn *c, uint32_t acked);
 uint16_t tcp_mss_for(uint32_t raddr);
 
 int tcp_output_init(void);
+unsigned int tcp_clones_in_use(void);
 void tcp_output_term(void);
 
 /* tcp_timer.c */
