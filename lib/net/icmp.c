@@ -15,11 +15,7 @@
 static bool
 icmp_cksum_ok(const struct rte_mbuf *m, uint16_t ihl, uint32_t len)
 {
-	uint16_t sum;
-
-	if (rte_raw_cksum_mbuf(m, ihl, len, &sum) != 0)
-		return false;
-	return sum == 0xffff;
+	return sl_net_cksum_mbuf(m, ihl, len) == 0xffff;
 }
 
 void

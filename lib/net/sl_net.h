@@ -103,6 +103,14 @@ uint16_t sl_net_route_mtu(uint32_t dst);
 void sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port,
 		const struct rte_mbuf *orig, uint8_t type, uint8_t code);
 
+/* The 16-bit one's complement sum of [off, off + len) of a chain. */
+uint16_t sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len);
+/* TCP/UDP checksum (to store in the header, which must hold 0 meanwhile) of
+ * the datagram whose IPv4 header ip starts m; l4_off: where L4 starts. To
+ * verify a received one, check that it returns 0 with the field in place. */
+uint16_t sl_net_l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+		uint32_t l4_off);
+
 /* Sum every worker's counters. */
 void sl_net_stats_sum(struct sl_net_stats *sum);
 void sl_net_report(FILE *f);

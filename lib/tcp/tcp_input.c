@@ -105,8 +105,7 @@ parse(struct sl_lcore *lc, struct rte_mbuf *m, uint16_t ihl, struct seg *s)
 		lc->tcp.stats.rx_bad_header++;
 		return false;
 	}
-	if (!(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
-			rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, ihl) != 0) {
+	if (!(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD) && sl_net_l4_cksum(m, ip, ihl) != 0) {
 		lc->tcp.stats.rx_bad_cksum++;
 		return false;
 	}
@@ -474,15 +473,16 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 				(TCP_F_IN_RECOVERY | TCP_F_SACK))
 			recovery_send(lc, c);
 	} else if (s->ack == c->snd_una && s->len == 0 && flight(c) != 0 &&
-			!(s->flags & (F(SYN) | F(FIN))) &&
-			((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd) {
-		/* Duplicate ACK (RFC 5681 2). */
+			!(s->flags & (F(SYN) | F(FIN))) && (s->opts.n_sack != 0 ||
+			((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd)) {
+		/* Duplicate ACK (RFC 5681 2; a SACK block makes it one even
+		 * if the window moved, as the data it reports shows). */
 		c->dupacks++;
 		if (c->flags & TCP_F_IN_RECOVERY) {
 			if (c->flags & TCP_F_SACK)
 				recovery_send(lc, c);
 		} else if (c->dupacks >= 3 || ((c->flags & TCP_F_SACK) &&
-				tcp_sack_board_bytes(&c->sacked) > 3u * c->mss)) {
+				tcp_sack_board_bytes(&c->sacked) >= 3u * c->mss)) {
 			enter_recovery(lc, c);
 		}
 	}

@@ -120,7 +120,7 @@ finish_and_send(struct sl_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, sizeof(*ip));
+	th->cksum = sl_net_l4_cksum(m, ip, sizeof(*ip));
 	lc->tcp.stats.segs_out++;
 	sl_net_output(lc, m);
 }
