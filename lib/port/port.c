@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "sl_port.h"
 #include "port_priv.h"
@@ -36,6 +37,10 @@ static const struct sl_conf_key port_keys[] = {
 	SL_KEY_INT(struct sl_port_conf, mtu, 68, 9600, 1500, "IP MTU"),
 	SL_KEY_INT(struct sl_port_conf, rx_desc, 0, 32768, 0, "rx descriptors; 0: profile"),
 	SL_KEY_INT(struct sl_port_conf, tx_desc, 0, 32768, 0, "tx descriptors; 0: profile"),
+	SL_KEY_INT(struct sl_port_conf, reorder_pct, 0, 50, 0,
+			"TEST ONLY: percent of frames sent after the next one"),
+	SL_KEY_INT(struct sl_port_conf, rx_drop_pct, 0, 50, 0,
+			"TEST ONLY: percent of received frames dropped"),
 	SL_KEY_END,
 };
 
@@ -419,6 +424,12 @@ sl_port_init(void)
 		port->addr = pc->address.addr;
 		port->depth = pc->address.depth;
 		port->mtu = (uint16_t)pc->mtu;
+		port->reorder_pct = (uint32_t)pc->reorder_pct;
+		port->rx_drop_pct = (uint32_t)pc->rx_drop_pct;
+		if (port->reorder_pct != 0 || port->rx_drop_pct != 0)
+			PORT_LOG(WARNING, "%s: TEST impairment on: %u%% of sent frames reordered, "
+					"%u%% of received frames dropped", pc->name,
+					port->reorder_pct, port->rx_drop_pct);
 		sl_port_profile_load(pc->profile, &port->profile, &err);
 		sl_n_ports = i + 1;
 		rc = start_port(port, pc, workers);
@@ -495,6 +506,62 @@ sl_port_flush(struct sl_lcore *lc)
 
 	for (i = 0; i < sl_n_ports; i++)
 		sl_port_flush_one(lc, &sl_ports[i]);
+}
+
+uint16_t
+sl_port_impair_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	uint16_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		if (rte_rand_max(100) < p->rx_drop_pct) {
+			lc->port.stats[p->index].rx_impair_drops++;
+			rte_pktmbuf_free(pkts[i]);
+		} else {
+			pkts[kept++] = pkts[i];
+		}
+	}
+	return kept;
+}
+
+void
+sl_port_impair(struct sl_lcore *lc, const struct sl_port *p)
+{
+	struct sl_port_txbuf *b = &lc->port.tx[p->index];
+	struct rte_mbuf *out[SL_PORT_BURST + 1];
+	uint16_t i, n = 0;
+
+	/* A held frame goes after the next one, or alone if nothing follows. */
+	for (i = 0; i < b->n; i++) {
+		if (b->held != NULL) {
+			out[n++] = b->pkts[i];
+			out[n++] = b->held;
+			b->held = NULL;
+		} else if (rte_rand_max(100) < p->reorder_pct) {
+			b->held = b->pkts[i];
+			lc->port.stats[p->index].tx_reordered++;
+		} else {
+			out[n++] = b->pkts[i];
+		}
+	}
+	if (b->n == 0 && b->held != NULL) {
+		out[n++] = b->held;
+		b->held = NULL;
+	}
+	/* out holds at most one more than pkts: send the extra at once. */
+	if (n > SL_PORT_BURST) {
+		uint16_t sent = rte_eth_tx_burst(p->ethdev, lc->worker_id, out, 1);
+
+		lc->port.stats[p->index].tx_packets += sent;
+		if (sent == 0) {
+			lc->port.stats[p->index].tx_full++;
+			rte_pktmbuf_free(out[0]);
+		}
+		memmove(out, out + 1, --n * sizeof(out[0]));
+	}
+	memcpy(b->pkts, out, n * sizeof(out[0]));
+	b->n = n;
 }
 
 void

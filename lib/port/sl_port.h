@@ -58,6 +58,8 @@ struct sl_port_conf {
 	struct sl_conf_prefix address;
 	int64_t mtu;
 	int64_t rx_desc, tx_desc; /* 0: the profile's */
+	int64_t reorder_pct;  /* test impairment: % of frames sent out of order */
+	int64_t rx_drop_pct;  /* test impairment: % of received frames dropped */
 };
 
 struct sl_ports_conf {
@@ -79,6 +81,8 @@ struct sl_port {
 	uint16_t mtu;
 	uint16_t nb_rxq, nb_txq;
 	uint64_t tx_offloads; /* offloads in force */
+	uint32_t reorder_pct;
+	uint32_t rx_drop_pct;
 	struct sl_port_profile profile;
 };
 
@@ -114,6 +118,10 @@ void sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum);
 /* Print per-port counters (shutdown report). */
 void sl_port_report(FILE *f);
 
+/* Test impairment: drop some received frames (loss the sender cannot see). */
+uint16_t sl_port_impair_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts,
+		uint16_t n);
+
 /* Worker: receive a burst from this lcore's queue of port `index`. */
 static inline uint16_t
 sl_port_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts, uint16_t n)
@@ -123,12 +131,17 @@ sl_port_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts,
 	if (lc->worker_id >= p->nb_rxq)
 		return 0;
 	got = rte_eth_rx_burst(p->ethdev, lc->worker_id, pkts, n);
+	if (unlikely(p->rx_drop_pct != 0) && got != 0)
+		got = sl_port_impair_rx(lc, p, pkts, got);
 	if (got != 0) {
 		lc->port.stats[p->index].rx_packets += got;
 		lc->port.stats[p->index].rx_bursts++;
 	}
 	return got;
 }
+
+/* Test impairment: send some frames after their successor (reordering). */
+void sl_port_impair(struct sl_lcore *lc, const struct sl_port *p);
 
 /* Worker: send what is buffered for port `index`; drops what the PMD refuses. */
 static inline void
@@ -137,6 +150,8 @@ sl_port_flush_one(struct sl_lcore *lc, const struct sl_port *p)
 	struct sl_port_txbuf *b = &lc->port.tx[p->index];
 	uint16_t sent;
 
+	if (unlikely(p->reorder_pct != 0))
+		sl_port_impair(lc, p);
 	if (b->n == 0)
 		return;
 	sent = rte_eth_tx_burst(p->ethdev, lc->worker_id, b->pkts, b->n);

@@ -15,6 +15,7 @@ struct rte_mbuf;
 struct sl_port_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[SL_PORT_BURST];
+	struct rte_mbuf *held; /* test impairment: a frame sent after the next */
 };
 
 /* Counters of one lcore's queue pair on one port. */
@@ -22,7 +23,9 @@ struct sl_port_txbuf {
 	X(rx_packets, "packets received on this queue") \
 	X(rx_bursts, "non-empty receive bursts") \
 	X(tx_packets, "packets the PMD accepted for transmission") \
-	X(tx_full, "dropped: the transmit queue was full")
+	X(tx_full, "dropped: the transmit queue was full") \
+	X(tx_reordered, "frames held back behind the next one (impairment test option)") \
+	X(rx_impair_drops, "frames dropped on receipt (impairment test option)")
 
 struct sl_port_queue_stats {
 	SL_PORT_QUEUE_COUNTERS(SL_COUNTER_FIELD)

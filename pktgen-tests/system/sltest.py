@@ -93,30 +93,43 @@ def in_netns(ns, fn, *args, timeout=120):
     return value
 
 
-def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500):
+DEFAULT_TCP = """
+  listeners = (
+    { address = "198.18.0.1"; port = 7;  service = "echo"; },
+    { address = "198.18.0.1"; port = 9;  service = "discard"; },
+    { address = "198.18.0.1"; port = 19; service = "source"; }
+  );
+"""
+
+
+def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
+                   tcp=DEFAULT_TCP, front_extra=""):
     return f"""
 eal = {{ lcores = "0-1"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
 ports = {{
   mbufs = 8191;
   list = (
-    {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24"; }},
+    {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24";
+      {front_extra} }},
     {{ name = "back";  profile = "af_packet"; iface = "{tb.back}";  address = "198.19.0.1/24"; mtu = {back_mtu}; }}
   );
 }};
 net = {{ ip_forward = true; {net_extra} }};
+tcp = {{ {tcp} }};
 """
 
 
 class Gateway:
     """A sluiced process on a testbed, with its telemetry socket."""
 
-    def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500):
+    def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
+                 front_extra="", eal_extra=""):
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
-            f.write(gateway_config(tb, self.prefix, net_extra, idle_extra,
-                                   back_mtu=back_mtu))
+            f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
+                                   back_mtu=back_mtu, tcp=tcp, front_extra=front_extra))
         self.proc = None
         self.output = ""
 
@@ -181,6 +194,12 @@ class Gateway:
 
     def port_stats(self, name):
         return self.telemetry(f"/sluice/port/stats,{name}")
+
+    def tcp_stats(self):
+        return self.telemetry("/sluice/tcp/stats")
+
+    def tcp_conns(self):
+        return self.telemetry("/sluice/tcp/conns")
 
 
 def wait_for(pred, timeout=10.0, step=0.1):

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""The user-space TCP stack against the Linux kernel's in the client namespace:
+byte-exact transfers both ways through the echo, source and discard services
+(1 KB, 1 MB, 256 MB; sha256 compared), 1,000 concurrent connections, 10,000
+short connections with no state left behind, and the same transfers under
+random loss and duplication (nftables on the namespace side) and reordering
+(the gateway's port impairment option)."""
+import array
+import hashlib
+import os
+import socket
+import threading
+import time
+import unittest
+
+import sltest
+from sltest import Gateway, Testbed, in_netns, wait_for
+
+GW = "198.18.0.1"
+ECHO, DISCARD, SOURCE = 7, 9, 19
+KB, MB = 1024, 1024 * 1024
+
+
+def pattern(n):
+    """What the source service sends: each 8-byte word is its index (LE)."""
+    return array.array("Q", range((n + 7) // 8)).tobytes()[:n]
+
+
+def echo_transfer(size, seed, timeout=120):
+    """Send size pseudo-random bytes to echo; return (sent sha, received sha)."""
+    import random
+    rnd = random.Random(seed)
+    block = rnd.randbytes(1 << 20)
+    s = socket.create_connection((GW, ECHO), timeout=timeout)
+    sent = hashlib.sha256()
+
+    def writer():
+        left = size
+        while left > 0:
+            chunk = block[:min(left, len(block))]
+            s.sendall(chunk)
+            sent.update(chunk)
+            left -= len(chunk)
+        s.shutdown(socket.SHUT_WR)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    got = hashlib.sha256()
+    n = 0
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        got.update(d)
+        n += len(d)
+    t.join()
+    s.close()
+    return sent.hexdigest(), got.hexdigest(), n
+
+
+def source_transfer(size, timeout=120):
+    s = socket.create_connection((GW, SOURCE), timeout=timeout)
+    s.sendall(f"{size}\n".encode())
+    got = hashlib.sha256()
+    n = 0
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        got.update(d)
+        n += len(d)
+    s.close()
+    return got.hexdigest(), n
+
+
+def discard_transfer(size, timeout=120):
+    s = socket.create_connection((GW, DISCARD), timeout=timeout)
+    block = bytes(range(256)) * 4096
+    left = size
+    while left > 0:
+        s.sendall(block[:min(left, len(block))])
+        left -= min(left, len(block))
+    s.shutdown(socket.SHUT_WR)
+    eof = s.recv(1) == b""  # the service closes after our FIN
+    s.close()
+    return eof
+
+
+def many_concurrent(n, timeout=60):
+    """n connections open at once to echo, each echoing its own message."""
+    import asyncio
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    async def one(i, barrier):
+        r, w = await asyncio.open_connection(GW, ECHO)
+        await barrier.wait()  # all n are established before any talks
+        msg = f"connection {i} ".encode() * 8
+        w.write(msg)
+        await w.drain()
+        got = await r.readexactly(len(msg))
+        w.close()
+        await w.wait_closed()
+        return got == msg
+
+    async def main():
+        barrier = asyncio.Barrier(n)
+        return await asyncio.wait_for(asyncio.gather(*(one(i, barrier) for i in range(n))),
+                                      timeout)
+    return sum(asyncio.run(main()))
+
+
+def churn(n, parallel=25, timeout=120):
+    """n short connections: connect, one byte each way, close."""
+    import asyncio
+
+    async def worker(count):
+        ok = 0
+        for _ in range(count):
+            r, w = await asyncio.open_connection(GW, ECHO)
+            w.write(b"x")
+            ok += await r.readexactly(1) == b"x"
+            w.close()
+            await w.wait_closed()
+        return ok
+
+    async def main():
+        counts = [n // parallel + (i < n % parallel) for i in range(parallel)]
+        return await asyncio.wait_for(asyncio.gather(*(worker(c) for c in counts)), timeout)
+    return sum(asyncio.run(main()))
+
+
+class Transfers(unittest.TestCase):
+    """Byte-exact transfers, concurrency and churn on a clean link."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("t3").up()
+        cls.gw = Gateway(cls.tb).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.kill()
+        cls.tb.down()
+
+    def check_echo(self, size, seed=1):
+        sent, got, n = in_netns(self.tb.client, echo_transfer, size, seed, timeout=300)
+        self.assertEqual(n, size)
+        self.assertEqual(sent, got)
+
+    def check_source(self, size):
+        got, n = in_netns(self.tb.client, source_transfer, size, timeout=300)
+        self.assertEqual(n, size)
+        self.assertEqual(got, hashlib.sha256(pattern(size)).hexdigest())
+
+    def check_discard(self, size):
+        before = self.gw.tcp_stats()["bytes_in"]
+        self.assertTrue(in_netns(self.tb.client, discard_transfer, size, timeout=300))
+        self.assertEqual(self.gw.tcp_stats()["bytes_in"] - before, size)
+
+    def test_1kb(self):
+        self.check_echo(1 * KB)
+        self.check_source(1 * KB)
+        self.check_discard(1 * KB)
+
+    def test_1mb(self):
+        self.check_echo(1 * MB, seed=2)
+        self.check_source(1 * MB)
+        self.check_discard(1 * MB)
+
+    def test_256mb(self):
+        self.check_echo(256 * MB, seed=3)
+        self.check_source(256 * MB)
+        self.check_discard(256 * MB)
+
+    def test_concurrent_1000(self):
+        self.assertEqual(in_netns(self.tb.client, many_concurrent, 1000, timeout=120), 1000)
+
+    def test_zz_churn_10000_leaves_no_state(self):
+        before = self.gw.tcp_stats()
+        self.assertEqual(in_netns(self.tb.client, churn, 10000, timeout=300), 10000)
+        # The client closes first, so these leave no TIME_WAIT state at the
+        # gateway: only TIME_WAITs of earlier tests (source closes first) stay.
+        settled = wait_for(lambda: self.gw.tcp_stats()["open"] == before["time_waits"], 10)
+        s = self.gw.tcp_stats()
+        self.assertTrue(settled, s)
+        self.assertEqual(s["time_waits"], before["time_waits"])
+        self.assertEqual(s["conn_objects_in_use"], s["open"])
+        self.assertEqual(s["closed"] - before["closed"], 10000)
+        self.assertEqual(s["accepted"] - before["accepted"], 10000)
+        self.assertEqual(self.gw.port_stats("front")["pool_in_use"], 0)
+
+
+def impair(tid, loss_pct, dup_pct):
+    """Loss of what the gateway sends, and duplication of what it receives, by
+    nftables on the namespace's device. (Loss the other way is the gateway's
+    rx_drop_pct: a drop on the namespace's egress is a local send error that
+    its TCP simply retries, not loss on the wire.)"""
+    dev = f"{tid}-fp"
+    egress = [f'type filter hook egress device "{dev}" priority 0;']
+    ingress = [f'type filter hook ingress device "{dev}" priority 0;']
+    if dup_pct:
+        egress.append(f'ip daddr {GW} numgen random mod 100 < {dup_pct} dup to "{dev}";')
+    if loss_pct:
+        ingress.append(f"ip saddr {GW} numgen random mod 100 < {loss_pct} drop;")
+    return ("table netdev sltest_impair {\n"
+            f"  chain egress {{ {' '.join(egress)} }}\n"
+            f"  chain ingress {{ {' '.join(ingress)} }}\n"
+            "}\n")
+
+
+class Impaired(unittest.TestCase):
+    """Loss and duplication: every transfer still byte-exact."""
+
+    gw = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("t4").up()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tb.down()
+
+    def with_impairment(self, loss, dup, sizes):
+        self.gw = Gateway(self.tb, front_extra=f"rx_drop_pct = {loss};").start()
+        try:
+            return self.transfers(loss, dup, sizes)
+        finally:
+            self.gw.kill()
+
+    def transfers(self, loss, dup, sizes):
+        nft = impair(self.tb.id, loss, dup)
+        p = sltest.sh("ip", "netns", "exec", self.tb.client, "nft", "-f", "-", input=nft,
+                      check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        try:
+            before = self.gw.tcp_stats()
+            for size in sizes:
+                sent, got, n = in_netns(self.tb.client, echo_transfer, size, size, timeout=600)
+                self.assertEqual((n, sent), (size, got), f"echo {size} at {loss}% loss")
+                got, n = in_netns(self.tb.client, source_transfer, size, timeout=600)
+                self.assertEqual((n, got), (size, hashlib.sha256(pattern(size)).hexdigest()))
+            return before, self.gw.tcp_stats()
+        finally:
+            self.tb.run(self.tb.client, "nft", "delete", "table", "netdev", "sltest_impair")
+
+    def test_loss_1pct(self):
+        before, after = self.with_impairment(1, 0, (1 * KB, 1 * MB, 16 * MB))
+        self.assertGreater(after["retransmits"], before["retransmits"])
+
+    def test_loss_5pct(self):
+        before, after = self.with_impairment(5, 0, (1 * KB, 1 * MB, 4 * MB))
+        self.assertGreater(after["retransmits"], before["retransmits"])
+        self.assertGreater(after["ooo_queued"], before["ooo_queued"])
+
+    def test_loss_10pct(self):
+        before, after = self.with_impairment(10, 0, (1 * KB, 1 * MB))
+        self.assertGreater(after["retransmits"], before["retransmits"])
+        self.assertGreater(after["rto"] + after["fast_retransmits"],
+                           before["rto"] + before["fast_retransmits"])
+
+    def test_duplication_5pct(self):
+        before, after = self.with_impairment(0, 5, (1 * KB, 1 * MB, 16 * MB))
+        # Wholly old segments fail the window test; partly old ones are trimmed.
+        self.assertGreater(after["seg_out_of_window"] + after["dup_data"],
+                           before["seg_out_of_window"] + before["dup_data"])
+
+
+class Reordered(unittest.TestCase):
+    """The gateway's own port reorders 10% of what it sends."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("t6").up()
+        cls.gw = Gateway(cls.tb, front_extra="reorder_pct = 10;").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.kill()
+        cls.tb.down()
+
+    def test_reordering(self):
+        for size in (1 * KB, 1 * MB, 16 * MB):
+            sent, got, n = in_netns(self.tb.client, echo_transfer, size, 7, timeout=300)
+            self.assertEqual((n, sent), (size, got))
+            got, n = in_netns(self.tb.client, source_transfer, size, timeout=300)
+            self.assertEqual((n, got), (size, hashlib.sha256(pattern(size)).hexdigest()))
+        self.assertGreater(self.gw.port_stats("front")["tx_reordered"], 1000)
+
+
+if __name__ == "__main__":
+    sltest.main()
