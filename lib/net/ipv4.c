@@ -193,12 +193,20 @@ sl_net_is_local(uint32_t addr)
 	return false;
 }
 
-uint16_t
-sl_net_route_mtu(uint32_t dst)
+const struct sl_port *
+sl_net_route_port(uint32_t dst)
 {
 	const struct net_nexthop *nh = net_route_lookup(dst);
 
-	return nh == NULL ? 0 : sl_port_get(nh->port)->mtu;
+	return nh == NULL ? NULL : sl_port_get(nh->port);
+}
+
+uint16_t
+sl_net_route_mtu(uint32_t dst)
+{
+	const struct sl_port *p = sl_net_route_port(dst);
+
+	return p == NULL ? 0 : p->mtu;
 }
 
 void

@@ -98,6 +98,8 @@ bool sl_net_is_local(uint32_t addr);
 
 /* The MTU of the port that routes to dst, 0 if no route. */
 uint16_t sl_net_route_mtu(uint32_t dst);
+/* The port that routes to dst, NULL if none. */
+const struct sl_port *sl_net_route_port(uint32_t dst);
 
 /* Send an ICMP error about orig (m at its IPv4 header, received on port). */
 void sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port,

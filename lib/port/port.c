@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
+#include <rte_thash.h>
 
 #include "sl_port.h"
 #include "port_priv.h"
@@ -300,6 +301,53 @@ plan_rss(struct sl_port *port, const struct rte_eth_dev_info *info, struct rte_e
 	}
 }
 
+/* Remember the key and table the NIC uses, for software steering. */
+static void
+learn_rss(struct sl_port *port, const struct rte_eth_dev_info *info)
+{
+	struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_conf conf = { .rss_key = port->rss_key, .rss_key_len = 64 };
+	uint16_t i;
+
+	port->rss_steering = false;
+	if (port->nb_rxq < 2 || !port->profile.rss || info->reta_size == 0 ||
+			info->reta_size > 512)
+		return;
+	if (rte_eth_dev_rss_hash_conf_get(port->ethdev, &conf) < 0 || conf.rss_key_len < 40)
+		return;
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info->reta_size / RTE_ETH_RETA_GROUP_SIZE; i++)
+		reta[i].mask = UINT64_MAX;
+	if (rte_eth_dev_rss_reta_query(port->ethdev, reta, info->reta_size) < 0)
+		return;
+	for (i = 0; i < info->reta_size; i++)
+		port->reta[i] = reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	port->rss_key_len = conf.rss_key_len;
+	port->reta_size = info->reta_size;
+	port->rss_steering = true;
+	PORT_LOG(INFO, "%s: RSS steering: %u-byte key, %u-entry table", port->name,
+			port->rss_key_len, port->reta_size);
+}
+
+uint32_t
+sl_port_toeplitz(const uint8_t *key, uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport)
+{
+	uint32_t tuple[3] = { rte_be_to_cpu_32(src), rte_be_to_cpu_32(dst),
+		(uint32_t)rte_be_to_cpu_16(sport) << 16 | rte_be_to_cpu_16(dport) };
+
+	return rte_softrss(tuple, RTE_DIM(tuple), key);
+}
+
+int
+sl_port_rss_queue(const struct sl_port *p, uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport)
+{
+	if (!p->rss_steering)
+		return -1;
+	return p->reta[sl_port_toeplitz(p->rss_key, src, dst, sport, dport) % p->reta_size];
+}
+
 static void
 plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
 		struct rte_eth_conf *conf)
@@ -388,6 +436,7 @@ start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int wor
 	rc = rte_eth_dev_start(port->ethdev);
 	if (rc < 0)
 		return rc;
+	learn_rss(port, &info);
 	PORT_LOG(INFO, "%s: up, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues, mtu %u",
 			port->name, RTE_ETHER_ADDR_BYTES(&port->mac), port->nb_rxq, port->nb_txq,
 			port->mtu);

@@ -83,6 +83,13 @@ struct sl_port {
 	uint64_t tx_offloads; /* offloads in force */
 	uint32_t reorder_pct;
 	uint32_t rx_drop_pct;
+	/* RSS steering: how the NIC picks an rx queue, for choosing source ports
+	 * whose return traffic lands on the owning worker's queue. */
+	bool rss_steering;
+	uint8_t rss_key_len;
+	uint8_t rss_key[64];
+	uint16_t reta_size;
+	uint16_t reta[512];
 	struct sl_port_profile profile;
 };
 
@@ -112,6 +119,17 @@ int sl_port_profile_load(const char *name, struct sl_port_profile *p, struct sl_
 /* Expand a devargs template for port `pc`, number `index`, with `queues`. */
 int sl_port_devargs(const struct sl_port_profile *p, const struct sl_port_conf *pc,
 		unsigned int index, unsigned int queues, char *out, size_t size);
+
+/*
+ * The rx queue the NIC's RSS would choose for an IPv4 TCP/UDP packet from
+ * src:sport to dst:dport (network byte order), by software Toeplitz over the
+ * port's key and redirection table; -1 if the port does not steer by RSS.
+ */
+int sl_port_rss_queue(const struct sl_port *p, uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport);
+/* The Toeplitz hash of an IPv4 4-tuple (network order) under `key`. */
+uint32_t sl_port_toeplitz(const uint8_t *key, uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport);
 
 /* Sum the queue counters of all workers for one port. */
 void sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum);

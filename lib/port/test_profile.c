@@ -142,6 +142,38 @@ test_bad_profiles(void)
 	return 0;
 }
 
+/* Toeplitz matches the Microsoft RSS verification suite (IPv4 with TCP). */
+static int
+test_toeplitz_vectors(void)
+{
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa };
+	static const struct {
+		const char *src, *dst;
+		uint16_t sport, dport;
+		uint32_t hash;
+	} v[] = {
+		{ "66.9.149.187", "161.142.100.80", 2794, 1766, 0x51ccc178 },
+		{ "199.92.111.2", "65.69.140.83", 14230, 4739, 0xc626b0ea },
+		{ "24.19.198.95", "12.22.207.184", 12898, 38024, 0x5c2b394a },
+		{ "38.27.205.30", "209.142.163.6", 48228, 2217, 0xafc7327f },
+		{ "153.39.163.191", "202.188.127.2", 44251, 1303, 0x10e828a2 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(v); i++) {
+		uint32_t src, dst;
+
+		SL_CHECK_EQ(sl_conf_parse_ipv4(v[i].src, &src), 0);
+		SL_CHECK_EQ(sl_conf_parse_ipv4(v[i].dst, &dst), 0);
+		SL_CHECK_EQ(sl_port_toeplitz(key, src, dst, rte_cpu_to_be_16(v[i].sport),
+				rte_cpu_to_be_16(v[i].dport)), v[i].hash);
+	}
+	return 0;
+}
+
 int
 main(void)
 {
@@ -149,6 +181,7 @@ main(void)
 		{ "shipped_profiles_load", test_shipped_profiles_load },
 		{ "devargs_expand", test_devargs_expand },
 		{ "bad_profiles", test_bad_profiles },
+		{ "toeplitz_vectors", test_toeplitz_vectors },
 	};
 	return sl_test_run("profile", cases, RTE_DIM(cases));
 }

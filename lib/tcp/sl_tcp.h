@@ -57,13 +57,16 @@ struct sl_tcp_ops {
 	X(none, "no built-in service: the listener is registered by a module") \
 	X(echo, "sends back what it receives") \
 	X(discard, "reads and drops everything") \
-	X(source, "reads a decimal byte count and a newline, sends that many pattern bytes, closes")
+	X(source, "reads a decimal byte count and a newline, sends that many pattern bytes, closes") \
+	X(relay, "opens a connection to upstream:upstream_port and relays both ways (L4 proxy)")
 
 struct sl_tcp_listener_conf {
 	uint32_t address;   /* network order; 0: any of our addresses */
 	int64_t port;
 	char service[16];
 	int64_t backlog;    /* half-open connections before SYN cookies */
+	uint32_t upstream;  /* relay: network order */
+	int64_t upstream_port;
 };
 
 struct sl_tcp_keepalive_conf {
@@ -129,6 +132,9 @@ void sl_tcp_pause_reading(struct sl_tcp_conn *c, bool pause);
 void sl_tcp_close(struct sl_tcp_conn *c);
 /* Reset the connection now; `closed` follows. */
 void sl_tcp_abort(struct sl_tcp_conn *c);
+
+/* Has the peer sent its FIN (no more data will come)? */
+bool sl_tcp_peer_finished(const struct sl_tcp_conn *c);
 
 void *sl_tcp_ctx(const struct sl_tcp_conn *c);
 void sl_tcp_set_ctx(struct sl_tcp_conn *c, void *ctx);

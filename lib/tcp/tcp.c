@@ -35,6 +35,10 @@ static const struct sl_conf_key listener_keys[] = {
 			"built-in service"),
 	SL_KEY_INT(struct sl_tcp_listener_conf, backlog, 1, 1048576, 1024,
 			"half-open connections per worker before SYN cookies"),
+	SL_KEY_IPV4(struct sl_tcp_listener_conf, upstream, 0, "0.0.0.0",
+			"relay: the address to connect to"),
+	SL_KEY_INT(struct sl_tcp_listener_conf, upstream_port, 0, 65535, 0,
+			"relay: the port to connect to"),
 	SL_KEY_END,
 };
 
@@ -117,6 +121,9 @@ sl_tcp_validate(struct sl_conf_error *err)
 					 c->listeners[j].address == 0 || l->address == 0))
 				return sl_conf_error_at(err, path, "%" PRId64
 						" is already listened on", l->port);
+		snprintf(path, sizeof(path), "tcp.listeners[%u].upstream", i);
+		if (strcmp(l->service, "relay") == 0 && (l->upstream == 0 || l->upstream_port == 0))
+			return sl_conf_error_at(err, path, "a relay needs upstream and upstream_port");
 		snprintf(path, sizeof(path), "tcp.listeners[%u].address", i);
 		if (l->address != 0 && !sl_net_is_local(l->address))
 			return sl_conf_error_at(err, path, "not the address of any port");
@@ -461,6 +468,12 @@ tcp_event_established(struct sl_lcore *lc, struct tcp_conn *c)
 }
 
 /* Public calls on a connection. */
+
+bool
+sl_tcp_peer_finished(const struct sl_tcp_conn *sc)
+{
+	return (((const struct tcp_conn *)sc)->flags & TCP_F_PEER_FIN) != 0;
+}
 
 void *
 sl_tcp_ctx(const struct sl_tcp_conn *sc)

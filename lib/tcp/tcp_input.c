@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_ring.h>
 
@@ -163,9 +164,8 @@ take_syn_options(struct tcp_conn *c, const struct seg *s)
 		c->mss -= 12;
 }
 
-/* Our window scale: the smallest shift that lets the buffer be advertised. */
-static uint8_t
-our_wscale(void)
+uint8_t
+tcp_our_wscale(void)
 {
 	uint8_t ws = 0;
 
@@ -185,7 +185,7 @@ new_passive(struct sl_lcore *lc, int l, const struct seg *s)
 		return NULL;
 	c->listener = (int8_t)l;
 	c->flags |= TCP_F_PASSIVE;
-	c->rcv_wscale = sl_tcp_conf.window_scaling ? our_wscale() : 0;
+	c->rcv_wscale = sl_tcp_conf.window_scaling ? tcp_our_wscale() : 0;
 	c->irs = s->seq;
 	c->rcv_nxt = c->rcv_adv = s->seq + 1;
 	c->iss = tcp_isn_make(&t, tcp_now_us(lc));
@@ -258,7 +258,6 @@ listen_segment(struct sl_lcore *lc, int l, struct seg *s)
 	struct sl_tcp_lcore *t = &lc->tcp;
 	struct tcp_conn *c;
 
-	t->stats.rx_listen++;
 	if (s->flags & F(RST))
 		goto drop;
 	if ((s->flags & (F(SYN) | F(ACK) | F(FIN))) == F(SYN)) {
@@ -666,6 +665,9 @@ time_wait_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	}
 	if (!(s->flags & F(RST)))
 		tcp_send_ack(lc, c); /* a retransmitted FIN: ACK it again */
+	if ((s->flags & (F(FIN) | F(RST))) == F(FIN)) /* and restart 2 MSL (RFC 9293 3.10.7.4) */
+		sl_timer_arm(lc->tcp.wheel, &c->life_timer, lc->tcp.now +
+				tcp_us_to_tsc((uint64_t)sl_tcp_conf.time_wait_ms * 1000));
 	rte_pktmbuf_free(s->m);
 }
 
@@ -786,33 +788,46 @@ drop:
 	rte_pktmbuf_free(s->m);
 }
 
-/* The worker that owns a flow we have no state for: active opens encode
- * their owner in the local port; anything else belongs to the receiver. */
+/*
+ * The worker that owns a flow, computable from any segment of it so that a
+ * worker receiving someone else's segment can hand it over: active opens
+ * encode their owner in the local port; passive flows belong to the queue
+ * the NIC's RSS picks where the port steers, else to a hash of the tuple
+ * (af_packet's kernel fanout may roll a flow over to another queue).
+ */
 static unsigned int
-flow_owner(const struct tcp_key *k, unsigned int self)
+flow_owner(const struct tcp_key *k, const struct sl_port *port)
 {
 	uint16_t lport = rte_be_to_cpu_16(k->lport);
 	unsigned int n = sl_lcore_worker_count();
+	int q;
 
-	if (n > 1 && lport >= sl_tcp_conf.ephemeral_min && lport <= sl_tcp_conf.ephemeral_max &&
+	if (n == 1)
+		return 0;
+	if (lport >= sl_tcp_conf.ephemeral_min && lport <= sl_tcp_conf.ephemeral_max &&
 			tcp_find_listener(k->laddr, k->lport) < 0)
 		return lport % n;
-	return self;
+	q = port != NULL ? sl_port_rss_queue(port, k->raddr, k->laddr, k->rport, k->lport) : -1;
+	if (q >= 0 && (unsigned int)q < n)
+		return (unsigned int)q;
+	return rte_hash_crc(k, sizeof(*k), 0) % n;
 }
 
 static void
-dispatch(struct sl_lcore *lc, struct seg *s, bool handed)
+dispatch(struct sl_lcore *lc, const struct sl_port *port, struct seg *s, bool handed)
 {
 	struct tcp_conn *c = tcp_conn_lookup(lc, &s->key);
 	unsigned int owner;
 	int l;
 
+	/* Leaf counters count a segment once, where it was received. */
 	if (c != NULL) {
-		lc->tcp.stats.rx_conn++;
+		if (!handed)
+			lc->tcp.stats.rx_conn++;
 		conn_segment(lc, c, s);
 		return;
 	}
-	owner = flow_owner(&s->key, lc->worker_id);
+	owner = flow_owner(&s->key, port);
 	if (!handed && owner != lc->worker_id) {
 		struct sl_lcore *o = sl_lcore_get(sl_lcore_worker_lcore((uint16_t)owner));
 
@@ -826,10 +841,13 @@ dispatch(struct sl_lcore *lc, struct seg *s, bool handed)
 	}
 	l = tcp_find_listener(s->key.laddr, s->key.lport);
 	if (l >= 0) {
+		if (!handed)
+			lc->tcp.stats.rx_listen++;
 		listen_segment(lc, l, s);
 		return;
 	}
-	lc->tcp.stats.rx_no_conn++;
+	if (!handed)
+		lc->tcp.stats.rx_no_conn++;
 	reply_rst(lc, s);
 	rte_pktmbuf_free(s->m);
 }
@@ -844,7 +862,7 @@ tcp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, u
 		rte_pktmbuf_free(m);
 		return;
 	}
-	dispatch(lc, &s, false);
+	dispatch(lc, port, &s, false);
 }
 
 void
@@ -859,5 +877,5 @@ tcp_segment(struct sl_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	lc->tcp.now = rte_rdtsc();
-	dispatch(lc, &s, true);
+	dispatch(lc, NULL, &s, true);
 }

@@ -161,6 +161,8 @@ void tcp_event_peer_closed(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_event_established(struct sl_lcore *lc, struct tcp_conn *c);
 
 /* tcp_input.c */
+/* Our window scale: the smallest shift that lets the buffer be advertised. */
+uint8_t tcp_our_wscale(void);
 void tcp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m,
 		uint16_t ihl);
 /* Process a segment already parsed and owned by this lcore. */
@@ -195,8 +197,9 @@ void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
 void tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c);
 
-/* tcp_services.c */
+/* tcp_services.c, tcp_relay.c */
 int tcp_services_init(void);
+extern const struct sl_tcp_ops tcp_relay_ops;
 
 int tcp_telemetry_init(void);
 

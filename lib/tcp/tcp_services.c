@@ -8,6 +8,8 @@
  *   source  — reads a decimal byte count and "\n", sends that many bytes
  *             of a pattern (each 8-byte word holds its own index, little
  *             endian), then closes
+ *   relay   — an L4 proxy to a fixed upstream (tcp_relay.c), the stack's
+ *             active opens at work
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -247,10 +249,12 @@ tcp_services_init(void)
 			ops = &discard_ops;
 		else if (strcmp(l->service, "source") == 0)
 			ops = &source_ops;
+		else if (strcmp(l->service, "relay") == 0)
+			ops = &tcp_relay_ops;
 		else
 			continue;
-		rc = sl_tcp_listen(l->address, rte_cpu_to_be_16((uint16_t)l->port), ops, NULL,
-				(uint32_t)l->backlog);
+		rc = sl_tcp_listen(l->address, rte_cpu_to_be_16((uint16_t)l->port), ops,
+				(void *)(uintptr_t)l, (uint32_t)l->backlog);
 		if (rc < 0)
 			return rc;
 	}
