@@ -544,6 +544,9 @@ sl_tcp_recv(struct sl_tcp_conn *sc, uint32_t *len)
 	*len = c->rcvq_len;
 	c->rcvq = NULL;
 	c->rcvq_len = 0;
+	/* Closed while data waited for the application: tell it on the next turn. */
+	if (c->flags & TCP_F_CLOSE_PENDING)
+		sl_timer_arm(lc->tcp.wheel, &c->ack_timer, lc->tcp.now);
 	/* Tell the peer the window opened if it grew by two segments or from
 	 * (nearly) closed, not for every read (RFC 9293 3.8.6.2.2). */
 	if (m != NULL && c->state >= TCP_ESTABLISHED && tcp_rcv_window(c) - before >= 2u * c->mss &&

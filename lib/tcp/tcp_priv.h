@@ -68,6 +68,7 @@ struct tcp_opts {
 #define TCP_F_DEAD        0x2000 /* closed; free when the callback returns */
 #define TCP_F_RTT_TIMING  0x4000 /* rtt_seq is being timed (no timestamps) */
 #define TCP_F_FIN_PENDING 0x8000 /* FIN received out of order, at fin_seq */
+#define TCP_F_CLOSE_PENDING 0x10000 /* closed, but the app has data to read */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -195,6 +196,8 @@ void tcp_arm_delack(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
 void tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c);
+/* Tell the application a connection in TIME_WAIT is closed for it. */
+void tcp_notify_closed(struct tcp_conn *c);
 void tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c);
 
 /* tcp_services.c, tcp_relay.c */

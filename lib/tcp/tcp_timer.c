@@ -116,6 +116,11 @@ on_delack(struct sl_timer *t)
 	struct tcp_conn *c = CONN_OF(t, ack_timer);
 	struct sl_lcore *lc = owner_of(c);
 
+	if (c->state == TCP_TIME_WAIT) {
+		if ((c->flags & TCP_F_CLOSE_PENDING) && c->rcvq_len == 0)
+			tcp_notify_closed(c);
+		return;
+	}
 	if (!(c->flags & TCP_F_DELACK))
 		return;
 	lc->tcp.stats.delayed_acks++;
@@ -271,13 +276,24 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 	t->time_waits++;
 	sl_timer_arm(t->wheel, &c->life_timer, t->now +
 			tcp_us_to_tsc((uint64_t)sl_tcp_conf.time_wait_ms * 1000));
-	/* Tell the application now: only the 4-tuple lingers. */
-	if (c->ops != NULL && c->ops->closed != NULL) {
-		const struct sl_tcp_ops *ops = c->ops;
+	/* Tell the application now, unless it still has data to read: then
+	 * when it has read it (sl_tcp_recv arms the delayed-ACK timer). */
+	if (c->rcvq_len != 0)
+		c->flags |= TCP_F_CLOSE_PENDING;
+	else
+		tcp_notify_closed(c);
+}
 
-		c->ops = NULL;
-		c->flags |= TCP_F_IN_EVENT;
-		ops->closed((struct sl_tcp_conn *)c, SL_TCP_CLOSED);
-		c->flags &= ~TCP_F_IN_EVENT;
-	}
+void
+tcp_notify_closed(struct tcp_conn *c)
+{
+	const struct sl_tcp_ops *ops = c->ops;
+
+	c->flags &= ~TCP_F_CLOSE_PENDING;
+	if (ops == NULL || ops->closed == NULL)
+		return;
+	c->ops = NULL;
+	c->flags |= TCP_F_IN_EVENT;
+	ops->closed((struct sl_tcp_conn *)c, SL_TCP_CLOSED);
+	c->flags &= ~TCP_F_IN_EVENT;
 }

@@ -324,11 +324,12 @@ def http_get(path, port=8080):
 
 
 def refused(port):
+    """Connect to a relay whose upstream refuses: reset (or closed) at once."""
     s = socket.create_connection((GW, port), timeout=10)
     try:
         s.sendall(b"hello")
         return s.recv(10)
-    except ConnectionResetError:
+    except (ConnectionResetError, BrokenPipeError):
         return "reset"
     finally:
         s.close()
