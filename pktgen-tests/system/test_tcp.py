@@ -177,7 +177,13 @@ class Transfers(unittest.TestCase):
     def test_concurrent_1000(self):
         self.assertEqual(in_netns(self.tb.client, many_concurrent, 1000, timeout=120), 1000)
 
+    def settled(self):
+        """No connection but TIME_WAITs (earlier tests' closes have finished)."""
+        return wait_for(lambda: self.gw.tcp_stats()["open"] == self.gw.tcp_stats()["time_waits"],
+                        10)
+
     def test_zz_churn_10000_leaves_no_state(self):
+        self.assertTrue(self.settled())
         before = self.gw.tcp_stats()
         self.assertEqual(in_netns(self.tb.client, churn, 10000, timeout=300), 10000)
         # The client closes first, so these leave no TIME_WAIT state at the
