@@ -124,16 +124,6 @@ setup(void)
 	return sl_conf_register("u", u_keys, &uc, sizeof(uc));
 }
 
-static int
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
 
 static void
 print_err(const char *what, int rc, const struct sl_conf_error *err)
@@ -265,7 +255,7 @@ test_values_file(void)
 	fd = mkstemp(path);
 	SL_CHECK(fd >= 0);
 	close(fd);
-	SL_CHECK_EQ(write_file(path, values_text), 0);
+	SL_CHECK_EQ(sl_test_write_file(path, values_text), 0);
 	rc = sl_conf_load(path, NULL, &err);
 	remove(path);
 	if (rc != 0)
@@ -361,7 +351,7 @@ check_bad(unsigned int i, const char *path)
 	int rc;
 
 	if (path != NULL) {
-		if (write_file(path, bad_cases[i].text) != 0)
+		if (sl_test_write_file(path, bad_cases[i].text) != 0)
 			return -1;
 		rc = sl_conf_load(path, NULL, &err);
 	} else {
@@ -499,7 +489,7 @@ test_error_at(void)
 	fd = mkstemp(path);
 	SL_CHECK(fd >= 0);
 	close(fd);
-	SL_CHECK_EQ(write_file(path, "\n\nt = {\n  label = \"x\";\n  count = 4;\n};\n"), 0);
+	SL_CHECK_EQ(sl_test_write_file(path, "\n\nt = {\n  label = \"x\";\n  count = 4;\n};\n"), 0);
 	SL_CHECK_EQ(sl_conf_load(path, NULL, &err), 0);
 	remove(path);
 	SL_CHECK_EQ(sl_conf_error_at(&err, "t.count", "x"), -EINVAL);
@@ -535,13 +525,6 @@ test_parsers(void)
 	return 0;
 }
 
-static const char *
-source_root(void)
-{
-	const char *r = getenv("SL_SOURCE_ROOT");
-
-	return r != NULL ? r : ".";
-}
 
 static char *
 read_text(const char *path)
@@ -596,7 +579,7 @@ test_default_conf(void)
 	char *text;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/app/sluiced/default.conf", source_root());
+	snprintf(path, sizeof(path), "%s/app/sluiced/default.conf", sl_test_source_root());
 	text = read_text(path);
 	SL_CHECK(text != NULL);
 	sl_conf_reset();
@@ -643,7 +626,7 @@ test_default_conf(void)
 
 	/* the modules' cross-checks accept it too (profiles from the source tree) */
 	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
-			"%s/drivers-conf", source_root());
+			"%s/drivers-conf", sl_test_source_root());
 	rc = sl_port_validate(&err);
 	if (rc != 0)
 		print_err("port validate", rc, &err);

@@ -11,6 +11,7 @@
 #define SL_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sl_test_case {
@@ -41,6 +42,27 @@ struct sl_test_case {
 		return -1; \
 	} \
 } while (0)
+
+/* The source tree (meson sets SL_SOURCE_ROOT for the tests). */
+static inline const char *
+sl_test_source_root(void)
+{
+	const char *r = getenv("SL_SOURCE_ROOT");
+
+	return r != NULL ? r : ".";
+}
+
+/* Write text to path; 0 or -1. */
+static inline int
+sl_test_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
 
 static inline int
 sl_test_run(const char *suite, const struct sl_test_case *cases, unsigned int n)

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
+#include "sl_counters.h"
 #include "sl_net.h"
 #include "net_priv.h"
 
@@ -307,36 +308,26 @@ net_mgmt_send(struct rte_mbuf *m, uint16_t port)
 	}
 }
 
+const char *const net_counter_names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
+const char *const net_mgmt_counter_names[] = { NET_MGMT_COUNTERS(SL_COUNTER_NAME) };
+
 void
 sl_net_stats_sum(struct sl_net_stats *sum)
 {
 	struct sl_lcore *lc;
 
 	memset(sum, 0, sizeof(*sum));
-	SL_WORKER_FOREACH(lc) {
-		const struct sl_net_stats *s = &lc->net.stats;
-
-#define ADD(name, desc) sum->name += __atomic_load_n(&s->name, __ATOMIC_RELAXED);
-		SL_NET_COUNTERS(ADD)
-#undef ADD
-	}
+	SL_WORKER_FOREACH(lc)
+		sl_counters_add((uint64_t *)sum, &lc->net.stats, SL_COUNTERS_N(*sum));
 }
 
 void
 sl_net_report(FILE *f)
 {
-	static const char *const names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
-	static const char *const mgmt_names[] = { NET_MGMT_COUNTERS(SL_COUNTER_NAME) };
-	const uint64_t *mv = (const uint64_t *)&net_mgmt_stats;
 	struct sl_net_stats sum;
-	const uint64_t *v = (const uint64_t *)&sum;
-	unsigned int i;
 
 	sl_net_stats_sum(&sum);
-	for (i = 0; i < RTE_DIM(names); i++)
-		if (v[i] != 0)
-			fprintf(f, "net %s %" PRIu64 "\n", names[i], v[i]);
-	for (i = 0; i < RTE_DIM(mgmt_names); i++)
-		if (mv[i] != 0)
-			fprintf(f, "net %s %" PRIu64 "\n", mgmt_names[i], mv[i]);
+	sl_counters_print(f, "net", net_counter_names, &sum, SL_COUNTERS_N(sum));
+	sl_counters_print(f, "net", net_mgmt_counter_names, &net_mgmt_stats,
+			SL_COUNTERS_N(net_mgmt_stats));
 }

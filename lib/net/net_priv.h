@@ -87,6 +87,8 @@ struct net_mgmt_stats {
 	NET_MGMT_COUNTERS(SL_COUNTER_FIELD)
 };
 extern struct net_mgmt_stats net_mgmt_stats;
+extern const char *const net_counter_names[];
+extern const char *const net_mgmt_counter_names[];
 
 int net_neigh_init(void);
 void net_neigh_term(void);

@@ -3,24 +3,18 @@
 #include <rte_telemetry.h>
 
 #include "net_priv.h"
+#include "sl_counters.h"
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
-	static const char *const mgmt_names[] = { NET_MGMT_COUNTERS(SL_COUNTER_NAME) };
 	struct sl_net_stats sum;
-	const uint64_t *v = (const uint64_t *)&sum;
-	const uint64_t *mv = (const uint64_t *)&net_mgmt_stats;
-	unsigned int i;
 
 	sl_net_stats_sum(&sum);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < RTE_DIM(names); i++)
-		rte_tel_data_add_dict_u64(d, names[i], v[i]);
-	for (i = 0; i < RTE_DIM(mgmt_names); i++)
-		rte_tel_data_add_dict_u64(d, mgmt_names[i],
-				__atomic_load_n(&mv[i], __ATOMIC_RELAXED));
+	sl_counters_tel(d, net_counter_names, &sum, SL_COUNTERS_N(sum));
+	sl_counters_tel(d, net_mgmt_counter_names, &net_mgmt_stats,
+			SL_COUNTERS_N(net_mgmt_stats));
 	return 0;
 }
 

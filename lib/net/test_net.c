@@ -1266,13 +1266,6 @@ test_invariants(void)
 
 /* ---- set-up ---- */
 
-static const char *
-source_root(void)
-{
-	const char *r = getenv("SL_SOURCE_ROOT");
-
-	return r != NULL ? r : ".";
-}
 
 static void
 set_port(struct sl_port_conf *pc, const char *name, uint32_t addr, int64_t mtu)
@@ -1312,7 +1305,7 @@ setup(void)
 		.sleep_max_us = 200 };
 	memset(&sl_ports_conf, 0, sizeof(sl_ports_conf));
 	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
-			"%s/drivers-conf", source_root());
+			"%s/drivers-conf", sl_test_source_root());
 	sl_ports_conf.mbufs = 2047;
 	sl_ports_conf.mbuf_cache = 32;
 	set_port(&sl_ports_conf.list[0], "front", IP(198, 18, 0, 1), 1500);

@@ -14,6 +14,7 @@
 #include <rte_random.h>
 #include <rte_thash.h>
 
+#include "sl_counters.h"
 #include "sl_port.h"
 #include "port_priv.h"
 
@@ -619,13 +620,8 @@ sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum)
 	struct sl_lcore *lc;
 
 	memset(sum, 0, sizeof(*sum));
-	SL_WORKER_FOREACH(lc) {
-		const struct sl_port_queue_stats *s = &lc->port.stats[index];
-
-#define ADD(name, desc) sum->name += __atomic_load_n(&s->name, __ATOMIC_RELAXED);
-		SL_PORT_QUEUE_COUNTERS(ADD)
-#undef ADD
-	}
+	SL_WORKER_FOREACH(lc)
+		sl_counters_add((uint64_t *)sum, &lc->port.stats[index], SL_COUNTERS_N(*sum));
 }
 
 void

@@ -5,6 +5,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "sl_counters.h"
 #include "sl_port.h"
 #include "port_priv.h"
 
@@ -27,8 +28,6 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct sl_port_queue_stats sum;
 	struct rte_eth_stats st;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	const uint64_t *v = (const uint64_t *)&sum;
-	unsigned int i;
 
 	if (params == NULL || (port = sl_port_by_name(params)) == NULL)
 		return -EINVAL;
@@ -41,8 +40,7 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ethdev", port->ethdev);
 	rte_tel_data_add_dict_u64(d, "rx_queues", port->nb_rxq);
 	rte_tel_data_add_dict_u64(d, "tx_queues", port->nb_txq);
-	for (i = 0; i < RTE_DIM(names); i++)
-		rte_tel_data_add_dict_u64(d, names[i], v[i]);
+	sl_counters_tel(d, names, &sum, SL_COUNTERS_N(sum));
 	rte_tel_data_add_dict_u64(d, "imissed", st.imissed);
 	rte_tel_data_add_dict_u64(d, "ierrors", st.ierrors);
 	rte_tel_data_add_dict_u64(d, "oerrors", st.oerrors);

@@ -11,13 +11,6 @@
 #include "sl_port.h"
 #include "sl_test.h"
 
-static const char *
-source_root(void)
-{
-	const char *r = getenv("SL_SOURCE_ROOT");
-
-	return r != NULL ? r : ".";
-}
 
 /* Every profile in drivers-conf/ is valid; we ship at least the listed ones. */
 static int
@@ -32,7 +25,7 @@ test_shipped_profiles_load(void)
 	DIR *dir;
 
 	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
-			"%s/drivers-conf", source_root());
+			"%s/drivers-conf", sl_test_source_root());
 	for (i = 0; i < RTE_DIM(must); i++) {
 		int rc = sl_port_profile_load(must[i], &p, &err);
 
@@ -83,16 +76,6 @@ test_devargs_expand(void)
 	return 0;
 }
 
-static int
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
 
 /* A profile with a bad value is refused with its file and line. */
 static int
@@ -125,7 +108,7 @@ test_bad_profiles(void)
 	for (i = 0; i < RTE_DIM(cases); i++) {
 		int rc;
 
-		SL_CHECK_EQ(write_file(path, cases[i].text), 0);
+		SL_CHECK_EQ(sl_test_write_file(path, cases[i].text), 0);
 		rc = sl_port_profile_load("bad", &p, &err);
 		if (rc != -EINVAL || err.line != cases[i].line ||
 				strstr(err.msg, cases[i].needle) == NULL) {

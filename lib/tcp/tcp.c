@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "sl_counters.h"
 #include "sl_net.h"
 #include "tcp_priv.h"
 
@@ -620,6 +621,8 @@ sl_tcp_worker_poll(struct sl_lcore *lc)
 	return sl_timer_run(lc->tcp.wheel, lc->tcp.now) + drain_handoff(lc);
 }
 
+const char *const tcp_counter_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
+
 void
 sl_tcp_stats_sum(struct sl_tcp_stats *sum, uint64_t *open, uint64_t *time_waits)
 {
@@ -628,11 +631,7 @@ sl_tcp_stats_sum(struct sl_tcp_stats *sum, uint64_t *open, uint64_t *time_waits)
 	memset(sum, 0, sizeof(*sum));
 	*open = *time_waits = 0;
 	SL_WORKER_FOREACH(lc) {
-		const struct sl_tcp_stats *s = &lc->tcp.stats;
-
-#define ADD(name, desc) sum->name += __atomic_load_n(&s->name, __ATOMIC_RELAXED);
-		SL_TCP_COUNTERS(ADD)
-#undef ADD
+		sl_counters_add((uint64_t *)sum, &lc->tcp.stats, SL_COUNTERS_N(*sum));
 		*open += __atomic_load_n(&lc->tcp.open, __ATOMIC_RELAXED);
 		*time_waits += __atomic_load_n(&lc->tcp.time_waits, __ATOMIC_RELAXED);
 	}
@@ -641,15 +640,10 @@ sl_tcp_stats_sum(struct sl_tcp_stats *sum, uint64_t *open, uint64_t *time_waits)
 void
 sl_tcp_report(FILE *f)
 {
-	static const char *const names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
 	struct sl_tcp_stats sum;
-	const uint64_t *v = (const uint64_t *)&sum;
 	uint64_t open, tw;
-	unsigned int i;
 
 	sl_tcp_stats_sum(&sum, &open, &tw);
-	for (i = 0; i < RTE_DIM(names); i++)
-		if (v[i] != 0)
-			fprintf(f, "tcp %s %" PRIu64 "\n", names[i], v[i]);
+	sl_counters_print(f, "tcp", tcp_counter_names, &sum, SL_COUNTERS_N(sum));
 	fprintf(f, "tcp open %" PRIu64 " time_wait %" PRIu64 "\n", open, tw);
 }
