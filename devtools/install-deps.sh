@@ -12,6 +12,8 @@ packages=(
     # testbed and test peers
     iproute2 nftables ethtool iputils-ping arping tcpdump
     python3-scapy nginx-light curl
+    # benchmarks (pktgen-tests/bench): instruction counts
+    valgrind
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2: run every test. Installs dependencies, builds twice — a
 # release build and a debug build with AddressSanitizer and UBSan — and runs
-# the unit and system suites of each with `meson test`. Run as root (the
+# the unit and system suites of each with `meson test`; then builds the
+# libFuzzer targets with clang (build-fuzz) and runs each fuzzer for 60 s on
+# a scratch copy of its corpus (suite fuzz, see fuzz/run.sh). Run as root (the
 # system tests create network namespaces and use hugepages).
 # Ends with one line: "N passed, N failed" over every meson test run.
 set -uo pipefail
@@ -30,7 +32,21 @@ for dir in build build-asan; do
     meson test -C "$dir" --suite unit --suite system --print-errorlogs || status=1
 done
 
-/usr/bin/python3 - build build-asan <<'PY'
+# The fuzzers: clang, coverage instrumentation, ASan + UBSan.
+if [[ ! -d build-fuzz ]]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dbuildtype=debug || status=1
+fi
+if [[ -d build-fuzz ]]; then
+    if ninja -C build-fuzz; then
+        echo "=== build-fuzz: meson test (fuzz)"
+        meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
+    else
+        status=1
+    fi
+fi
+
+/usr/bin/python3 - build build-asan build-fuzz <<'PY'
 import json, os, sys
 passed = failed = skipped = 0
 for d in sys.argv[1:]:

@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include "sl_conf.h"
 #include "sl_core.h"
@@ -167,9 +168,17 @@ config_needs_pci(void)
 static void
 management_loop(void)
 {
+	struct rte_mempool *pool = sl_port_pool();
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(pool, rte_lcore_id());
+
 	while (sl_running()) {
-		if (sl_net_mgmt_poll() == 0)
+		if (sl_net_mgmt_poll() == 0) {
+			/* What management frees must not sit in its cache while
+			 * workers run short of mbufs. */
+			if (cache != NULL)
+				rte_mempool_cache_flush(cache, pool);
 			usleep(500);
+		}
 	}
 }
 

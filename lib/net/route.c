@@ -67,17 +67,24 @@ static int
 add_route(uint32_t prefix, uint8_t depth, uint16_t port, uint32_t gateway)
 {
 	struct net_nexthop *nh = &nexthops[n_nexthops];
+	uint32_t idx = n_nexthops++;
+	int rc;
 
 	nh->port = port;
 	nh->gateway = gateway;
-	return rte_lpm_add(lpm, rte_be_to_cpu_32(prefix), depth, n_nexthops++);
+	/* rte_lpm takes depths 1..32: a default route is two /1 halves. */
+	if (depth == 0) {
+		rc = rte_lpm_add(lpm, 0, 1, idx);
+		return rc < 0 ? rc : rte_lpm_add(lpm, 0x80000000u, 1, idx);
+	}
+	return rte_lpm_add(lpm, rte_be_to_cpu_32(prefix), depth, idx);
 }
 
 int
 net_route_init(void)
 {
 	struct rte_lpm_config cfg = {
-		.max_rules = NEXTHOPS_MAX,
+		.max_rules = NEXTHOPS_MAX * 2,
 		.number_tbl8s = 256,
 	};
 	unsigned int i;

@@ -3,6 +3,7 @@
 #ifndef SL_TCP_TYPES_H
 #define SL_TCP_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sl_core_types.h"
@@ -61,7 +62,8 @@
 	X(time_wait_recycled, "TIME_WAIT entries recycled: table full") \
 	X(time_wait_reused, "TIME_WAIT entries reused by a new SYN (RFC 6191)") \
 	X(closed, "connections closed") \
-	X(no_mbuf, "segments not built: no mbuf")
+	X(no_mbuf, "segments not built: no mbuf") \
+	X(mem_drops, "payload dropped: the mbuf pool is nearly empty (window closed)")
 
 struct sl_tcp_stats {
 	SL_TCP_COUNTERS(SL_COUNTER_FIELD)
@@ -85,6 +87,9 @@ struct sl_tcp_lcore {
 	uint32_t half_open[SL_TCP_LISTENERS_MAX];
 	uint64_t rst_tokens, rst_refill;
 	uint16_t next_port;           /* ephemeral port cursor */
+	bool mem_low;                 /* mbuf pool below its low watermark */
+	uint32_t win_cap;             /* receive window any one connection may offer */
+	uint32_t polls;
 };
 
 #endif /* SL_TCP_TYPES_H */

@@ -12,6 +12,7 @@
 
 #include "sl_counters.h"
 #include "sl_net.h"
+#include "sl_port.h"
 #include "tcp_priv.h"
 
 RTE_LOG_REGISTER(sl_tcp_logtype, sluice.tcp, INFO);
@@ -200,6 +201,7 @@ init_worker(struct sl_lcore *lc)
 					sl_tcp_conf.ephemeral_min + 1)));
 	t->now = rte_rdtsc();
 	t->rst_refill = t->now;
+	t->win_cap = UINT32_MAX;
 	return 0;
 }
 
@@ -212,8 +214,10 @@ sl_tcp_init(void)
 	rc = tcp_isn_init();
 	if (rc < 0)
 		return rc;
+	/* DPDK wants the per-lcore cache at most n / 1.5. */
 	tcp_conn_pool = rte_mempool_create("sl_tcp_conns", (unsigned int)sl_tcp_conf.max_conns,
-			sizeof(struct tcp_conn), 64, 0, NULL, NULL, NULL, NULL,
+			sizeof(struct tcp_conn), (unsigned int)RTE_MIN(64, sl_tcp_conf.max_conns / 2),
+			0, NULL, NULL, NULL, NULL,
 			(int)rte_socket_id(), 0);
 	if (tcp_conn_pool == NULL)
 		return -rte_errno;
@@ -377,7 +381,11 @@ tcp_rcv_window(const struct tcp_conn *c)
 	uint32_t used = c->rcvq_len + c->reass.bytes;
 	uint32_t buf = (uint32_t)sl_tcp_conf.rcvbuf;
 
-	return used >= buf ? 0 : buf - used;
+	/* Receive queues hold mbufs the NIC needs too: when the pool runs low,
+	 * close windows so that what is queued drains before more comes. */
+	if (used >= buf)
+		return 0;
+	return RTE_MIN(buf - used, sl_lcore_get(c->owner)->tcp.win_cap);
 }
 
 bool
@@ -512,8 +520,9 @@ sl_tcp_send(struct sl_tcp_conn *sc, struct rte_mbuf *m)
 	if ((c->flags & (TCP_F_FIN_QUEUED | TCP_F_DEAD)) || c->state == TCP_CLOSED)
 		return -EPIPE;
 	/* Accept while below the budget, so a chunk larger than the whole
-	 * buffer still goes; one call may overshoot it by its own size. */
-	if (sl_tcp_send_space(sc) == 0) {
+	 * buffer still goes; one call may overshoot it by its own size. Refuse
+	 * while mbufs run short: queued data must drain first. */
+	if (sl_tcp_send_space(sc) == 0 || sl_lcore_get(c->owner)->tcp.mem_low) {
 		c->flags |= TCP_F_WANT_WRITE;
 		return -ENOBUFS;
 	}
@@ -614,10 +623,32 @@ drain_handoff(struct sl_lcore *lc)
 	return n;
 }
 
+/*
+ * Receive queues hold the mbufs the NIC needs too. Keep a quarter of the
+ * pool for receiving ACKs and sending what is queued, and share what is
+ * left above that among the connections as the most any one may be offered
+ * as a window, so that windows promise no more than the pool holds. (The
+ * pool's free count walks the lcore caches: not on every turn.)
+ */
+static void
+check_memory(struct sl_lcore *lc)
+{
+	struct rte_mempool *pool = sl_port_pool();
+	uint64_t avail = rte_mempool_avail_count(pool), reserve = pool->size / 4;
+	uint64_t spare = avail > reserve ? avail - reserve : 0;
+	uint64_t conns = RTE_MAX(lc->tcp.open, (uint64_t)1);
+	uint64_t cap = spare * 1448 / conns;
+
+	lc->tcp.mem_low = spare == 0;
+	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
+}
+
 unsigned int
 sl_tcp_worker_poll(struct sl_lcore *lc)
 {
 	lc->tcp.now = rte_rdtsc();
+	if ((++lc->tcp.polls & 63) == 0 || lc->tcp.mem_low)
+		check_memory(lc);
 	return sl_timer_run(lc->tcp.wheel, lc->tcp.now) + drain_handoff(lc);
 }
 

@@ -30,6 +30,16 @@ struct seg {
 
 #define F(x) RTE_TCP_##x##_FLAG
 
+/* Options sit at any offset (2 mod 4 after Ethernet): no 32-bit loads. */
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
 static bool
 parse_options(const uint8_t *p, unsigned int n, struct tcp_opts *o)
 {
@@ -68,16 +78,16 @@ parse_options(const uint8_t *p, unsigned int n, struct tcp_opts *o)
 				for (b = 0; b < o->n_sack; b++) {
 					const uint8_t *q = p + i + 2 + 8 * b;
 
-					o->sack[b].start = rte_be_to_cpu_32(*(const unaligned_uint32_t *)q);
-					o->sack[b].end = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(q + 4));
+					o->sack[b].start = get_be32(q);
+					o->sack[b].end = get_be32(q + 4);
 				}
 			}
 			break;
 		case 8:
 			if (len == 10) {
 				o->ts_present = true;
-				o->ts_val = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 2));
-				o->ts_ecr = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(p + i + 6));
+				o->ts_val = get_be32(p + i + 2);
+				o->ts_ecr = get_be32(p + i + 6);
 			}
 			break;
 		default:
@@ -345,7 +355,7 @@ static void
 recovery_send(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	uint32_t pipe = flight(c) - RTE_MIN(tcp_sack_board_bytes(&c->sacked), flight(c));
-	uint32_t start, len, from = c->snd_una;
+	uint32_t start, len, from = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
 	unsigned int sent = 0;
 
 	while (pipe < c->cc.cwnd && sent < 8 &&
@@ -353,6 +363,7 @@ recovery_send(struct sl_lcore *lc, struct tcp_conn *c)
 		tcp_retransmit(lc, c, start, len);
 		pipe += len;
 		from = start + len;
+		c->high_rxt = from;
 		sent++;
 	}
 }
@@ -367,6 +378,7 @@ enter_recovery(struct sl_lcore *lc, struct tcp_conn *c)
 	lc->tcp.stats.fast_retransmits++;
 	c->flags &= ~TCP_F_RTT_TIMING; /* Karn: no sample from retransmitted data */
 	tcp_retransmit(lc, c, c->snd_una, c->mss);
+	c->high_rxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
 	if (c->flags & TCP_F_SACK)
 		recovery_send(lc, c);
 }
@@ -416,9 +428,11 @@ new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
 		if (SEQ_GEQ(s->ack, c->recover)) {
 			c->flags &= ~TCP_F_IN_RECOVERY;
 			tcp_cc_on_recovery_end(&c->cc);
-		} else {
-			/* Partial ACK (RFC 6582): the next hole is lost too. */
+		} else if (!(c->flags & TCP_F_SACK) || SEQ_GEQ(c->snd_una, c->high_rxt)) {
+			/* Partial ACK (RFC 6582): the next hole is lost too
+			 * (with SACK, unless it was already resent). */
 			tcp_retransmit(lc, c, c->snd_una, c->mss);
+			c->high_rxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
 		}
 	} else {
 		tcp_cc_on_ack(&c->cc, data, tcp_now_us(lc), c->srtt_us);
@@ -435,6 +449,12 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 {
 	struct sl_tcp_stats *st = &lc->tcp.stats;
 
+	/* SYN_RECEIVED: an unacceptable ACK gets an RST (RFC 9293 3.10.7.4). */
+	if (c->state == TCP_SYN_RECEIVED &&
+			(!SEQ_GT(s->ack, c->snd_una) || SEQ_GT(s->ack, c->snd_max))) {
+		reply_rst(lc, s);
+		return false;
+	}
 	if (SEQ_GT(s->ack, c->snd_max)) {
 		st->ack_too_new++;
 		ack_now(c);
@@ -446,10 +466,6 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		return false;
 	}
 	if (c->state == TCP_SYN_RECEIVED) {
-		if (!SEQ_GT(s->ack, c->snd_una)) {
-			reply_rst(lc, s);
-			return false;
-		}
 		tcp_set_state(lc, c, TCP_ESTABLISHED);
 		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
 		c->snd_wl1 = s->seq;
@@ -471,7 +487,7 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		if ((c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) ==
 				(TCP_F_IN_RECOVERY | TCP_F_SACK))
 			recovery_send(lc, c);
-	} else if (s->ack == c->snd_una && s->len == 0 && flight(c) != 0 &&
+	} else if (s->ack == c->snd_una && s->len == 0 && flight(c) != 0 && c->snd_wnd != 0 &&
 			!(s->flags & (F(SYN) | F(FIN))) && (s->opts.n_sack != 0 ||
 			((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd)) {
 		/* Duplicate ACK (RFC 5681 2; a SACK block makes it one even
@@ -587,6 +603,20 @@ take_fin(struct sl_lcore *lc, struct tcp_conn *c)
 	}
 }
 
+/*
+ * With the mbuf pool nearly empty, memory held out of order cannot be freed
+ * without the segments that fill the holes: give it back (reneging SACKed
+ * data is allowed, RFC 2018 8) and take only in-order data that the
+ * application is keeping up with.
+ */
+static bool
+pressure_admits(struct tcp_conn *c, const struct seg *s)
+{
+	if (c->reass.n != 0)
+		tcp_reass_free(&c->reass);
+	return s->seq == c->rcv_nxt && c->rcvq_len == 0;
+}
+
 /* Receive payload and FIN; returns false if the connection is gone. */
 static bool
 process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
@@ -599,6 +629,12 @@ process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 
 	if (s->len != 0 && c->state >= TCP_ESTABLISHED && c->state <= TCP_FIN_WAIT_2 &&
 			!(c->flags & TCP_F_PEER_FIN)) {
+		if (lc->tcp.mem_low && !pressure_admits(c, s)) {
+			/* The peer retransmits once windows reopen. */
+			st->mem_drops++;
+			ack_now(c);
+			return true;
+		}
 		if (SEQ_LEQ(s->seq + s->len, c->rcv_nxt)) {
 			st->dup_data++;
 			ack_now(c);
@@ -723,6 +759,7 @@ conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	struct sl_tcp_stats *st = &lc->tcp.stats;
 
 	c->last_rx = lc->tcp.now;
+	c->probes = 0; /* any segment answers keepalive and window probes */
 	if (c->state == TCP_SYN_SENT) {
 		syn_sent_segment(lc, c, s);
 		return;

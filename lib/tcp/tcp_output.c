@@ -338,7 +338,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 
 	/* In recovery, SACK-driven retransmission decides (tcp_input). */
 	if ((c->flags & TCP_F_IN_RECOVERY) && (c->flags & TCP_F_SACK))
-		wnd = c->cc.cwnd + tcp_sack_board_bytes(&c->sacked);
+		wnd = RTE_MIN(c->cc.cwnd + tcp_sack_board_bytes(&c->sacked), c->snd_wnd);
 	while (SEQ_LT(c->snd_nxt, end) && burst < 64) {
 		uint32_t out = c->snd_nxt - c->snd_una;
 		uint32_t len = RTE_MIN(end - c->snd_nxt, (uint32_t)c->mss);

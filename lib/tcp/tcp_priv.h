@@ -81,6 +81,7 @@ struct tcp_conn {
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t max_snd_wnd;    /* for RFC 5961 5.2 */
 	uint32_t recover;        /* RFC 6582 */
+	uint32_t high_rxt;       /* RFC 6675 HighRxt: retransmitted up to here */
 	uint16_t mss;            /* payload per segment we send */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t dupacks;

@@ -129,13 +129,18 @@ discard_readable(struct sl_tcp_conn *c)
 static void
 pattern_fill(uint8_t *p, uint64_t offset, uint32_t len)
 {
-	uint32_t i;
+	uint32_t i = 0;
 
-	for (i = 0; i < len; i++) {
-		uint64_t word = (offset + i) / 8;
+	/* Byte by byte up to a word boundary, then whole words. */
+	for (; i < len && (offset + i) % 8 != 0; i++)
+		p[i] = (uint8_t)(((offset + i) / 8) >> (8 * ((offset + i) % 8)));
+	for (; i + 8 <= len; i += 8) {
+		uint64_t word = rte_cpu_to_le_64((offset + i) / 8);
 
-		p[i] = (uint8_t)(word >> (8 * ((offset + i) % 8)));
+		memcpy(p + i, &word, 8);
 	}
+	for (; i < len; i++)
+		p[i] = (uint8_t)(((offset + i) / 8) >> (8 * ((offset + i) % 8)));
 }
 
 static void

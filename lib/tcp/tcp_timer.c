@@ -77,17 +77,27 @@ on_rtx(struct sl_timer *t)
 		sl_timer_arm(lc->tcp.wheel, &c->rtx_timer, lc->tcp.now + rto_tsc(c));
 		return;
 	}
-	if (flight == 0) {
-		/* Zero window with data waiting: probe it (RFC 9293 3.8.6.1). */
-		if (c->sndq_len == 0 || c->snd_wnd != 0)
+	/* Zero window with data waiting: probe it with one byte (RFC 9293
+	 * 3.8.6.1), the interval doubling, for as long as the peer answers
+	 * (RFC 1122 4.2.2.17): not the RTO path, which would send a full
+	 * segment into the closed window and give up after `retries`. */
+	if (c->snd_wnd == 0 && c->sndq_len != 0 && flight <= 1) {
+		/* A peer that stopped answering is given up like any other. */
+		if (c->probes >= sl_tcp_conf.retries) {
+			give_up(lc, c);
 			return;
+		}
+		c->probes++;
 		lc->tcp.stats.zero_window_probes++;
-		c->snd_wnd = 1; /* let one byte out */
+		c->backoff = (uint8_t)RTE_MIN(c->backoff + 1, 16);
+		c->snd_nxt = c->snd_una;
+		c->snd_wnd = 1; /* let one byte out; tcp_output re-arms the timer */
 		tcp_output(lc, c);
 		c->snd_wnd = 0;
-		c->backoff = (uint8_t)RTE_MIN(c->backoff + 1, 16);
 		return;
 	}
+	if (flight == 0)
+		return;
 	if (c->backoff >= sl_tcp_conf.retries || (sl_tcp_conf.user_timeout_ms != 0 &&
 			lc->tcp.now - c->last_rx > tcp_us_to_tsc((uint64_t)sl_tcp_conf.user_timeout_ms *
 					1000))) {

@@ -32,6 +32,7 @@ to docs/benchmarks.md ("TCP stack (roadmap 2)") unless --no-record.
 import argparse
 import ctypes
 import datetime
+import json
 import os
 import re
 import shutil
@@ -69,8 +70,9 @@ def _connect(addr, port, timeout):
     return s
 
 
-def bulk_source(addr, n, timeout=120):
-    """Ask source for n bytes; read them all to EOF. (bytes, seconds)"""
+def bulk_source(addr, n, timeout=30):
+    """Ask source for n bytes; read them all to EOF. (bytes, seconds)
+    timeout: seconds without progress before giving up (socket.timeout)."""
     buf = memoryview(bytearray(4 * MiB))
     t0 = time.perf_counter()
     s = _connect(addr, SOURCE, timeout)
@@ -86,7 +88,7 @@ def bulk_source(addr, n, timeout=120):
     return got, t
 
 
-def bulk_discard(addr, n, timeout=120):
+def bulk_discard(addr, n, timeout=30):
     """Send n bytes to discard, then FIN; done when the server's FIN arrives
     (it closes once it has read everything). (bytes, seconds)"""
     block = memoryview(bytes(4 * MiB))
@@ -102,7 +104,7 @@ def bulk_discard(addr, n, timeout=120):
     return (n if eof else -1), t
 
 
-def bulk_echo(addr, n, timeout=120):
+def bulk_echo(addr, n, timeout=30):
     """Send n bytes to echo while reading n back. (bytes back, seconds)"""
     block = memoryview(bytes(4 * MiB))
     buf = memoryview(bytearray(4 * MiB))
@@ -229,6 +231,14 @@ class Bench:
 
     # set-up and clean-up
 
+    def stop_gateway(self):
+        gw, self.gw = self.gw, None
+        if gw.alive():
+            gw.proc.kill()
+            gw.proc.wait()
+        if os.path.exists(gw.conf_path):
+            os.unlink(gw.conf_path)
+
     def cleanup(self):
         for p in self.procs:
             if p.poll() is None:
@@ -238,7 +248,7 @@ class Bench:
                 except subprocess.TimeoutExpired:
                     pass
         if self.gw is not None:
-            self.gw.kill()
+            self.stop_gateway()
         for ns in self.netns:
             sh("ip", "netns", "del", ns, check=False)
         self.tb.down()
@@ -295,9 +305,16 @@ class Bench:
                                                         f"{self.tid}-ks", "198.18.1", False)
         self.k_on, self.k_on_state = self.kernel_peer("kson", f"{self.tid}-oc",
                                                       f"{self.tid}-os", "198.18.2", True)
-        self.gw = Gateway(self.tb)  # idle: sltest's defaults, IDLE
+        self.gw = Gateway(self.tb)  # sltest's defaults (idle: IDLE)
+        with open(self.gw.conf_path) as f:
+            conf = f.read()
+        m = re.search(r"^idle = \{(.*?)\};", conf, re.M)
+        self.idle = " ".join(m.group(1).split()) if m else "?"
         self.prefixes.append(self.gw.prefix)
         self.gw.start()
+        self.gw_log = []
+        threading.Thread(target=lambda out=self.gw.proc.stdout, log=self.gw_log: [
+            log.append(line) for line in out], daemon=True).start()
         self.afp = re.search(r"attached as ethdev 0 \((.*)\)", self.gw.output)
         self.afp = self.afp.group(1) if self.afp else "?"
         # warm up: neighbour entries, first-connection costs
@@ -306,6 +323,16 @@ class Bench:
 
     # (a) and (b)
 
+    def client_retrans(self):
+        """The client namespace's retransmitted segments and tail-loss probes."""
+        snmp = self.tb.run(self.tb.client, "cat", "/proc/net/snmp", "/proc/net/netstat").stdout
+        vals = {}
+        lines = snmp.splitlines()
+        for head, body in zip(lines[0::2], lines[1::2]):
+            keys, nums = head.split()[1:], body.split()[1:]
+            vals.update({f"{head.split()[0]}{k}": v for k, v in zip(keys, nums)})
+        return int(vals.get("Tcp:RetransSegs", 0)), int(vals.get("TcpExt:TCPLossProbes", 0))
+
     def targets(self):
         return (("sluice", GW), ("kernel", self.k_off), ("kernel_on", self.k_on))
 
@@ -313,15 +340,25 @@ class Bench:
         a = self.args
         fns = {"source": bulk_source, "discard": bulk_discard, "echo": bulk_echo}
         res = {(w, t): [] for w in fns for t, _ in self.targets()}
+        self.client_rtx = {t: [0, 0] for t, _ in self.targets()}
         before = self.gw.tcp_stats()
         pbefore = self.gw.port_stats("front")
         for r in range(a.runs):
             for w, fn in fns.items():
                 order = self.targets() if r % 2 == 0 else tuple(reversed(self.targets()))
                 for t, addr in order:
-                    got, secs = in_netns(self.tb.client, fn, addr, a.bulk, timeout=300)
-                    if got != a.bulk:
-                        raise RuntimeError(f"{w} to {t}: {got} of {a.bulk} bytes")
+                    rtx0 = self.client_retrans()
+                    try:
+                        got, secs = in_netns(self.tb.client, fn, addr, a.bulk, timeout=300)
+                        err = None if got == a.bulk else f"{got} of {a.bulk} bytes"
+                    except RuntimeError as e:
+                        err = str(e)
+                    if err:
+                        self.failed(f"run {r + 1} {w} {t}", err, t == "sluice")
+                        continue
+                    rtx1 = self.client_retrans()
+                    self.client_rtx[t][0] += rtx1[0] - rtx0[0]
+                    self.client_rtx[t][1] += rtx1[1] - rtx0[1]
                     res[(w, t)].append(a.bulk * 8 / secs / 1e9)
                     print(f"  run {r + 1} {w:8s} {t:10s} {res[(w, t)][-1]:6.2f} Gbit/s",
                           flush=True)
@@ -333,6 +370,24 @@ class Bench:
         self.sluice_tcp.update({f"port {k}": pafter[k] - pbefore[k] for k in (
             "imissed", "ierrors", "oerrors", "rx_nombuf") if k in pafter and k in pbefore})
         return res
+
+    def failed(self, what, err, sluice):
+        """A transfer that failed or stalled: note it, keep Sluice's state."""
+        print(f"  {what}: FAILED: {err}", flush=True)
+        path = f"/tmp/bench_tcp-failure-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        with open(path, "w") as f:
+            f.write(f"{what}: {err}\n")
+            if sluice and self.gw is not None and self.gw.alive():
+                for name, fn in (("tcp stats", self.gw.tcp_stats),
+                                 ("front port", lambda: self.gw.port_stats("front")),
+                                 ("tcp conns", self.gw.tcp_conns)):
+                    try:
+                        f.write(f"== {name}\n{json.dumps(fn(), indent=1)}\n")
+                    except Exception as e:  # keep going: this is diagnostics
+                        f.write(f"== {name}: {e!r}\n")
+            f.write("== client ss\n" + self.tb.run(self.tb.client, "ss", "-tinoem").stdout)
+            f.write("== sluiced output\n" + "".join(getattr(self, "gw_log", [])))
+        self.notes.append(f"{what}: failed ({err}); state saved in {path}")
 
     def cps(self):
         a = self.args
@@ -353,13 +408,14 @@ class Bench:
 
     def callgrind(self):
         a = self.args
-        self.gw.kill()
-        self.gw = None
+        self.stop_gateway()
         prefix = f"bench-{self.tid}-cg-{os.getpid()}"
         self.prefixes.append(prefix)
         conf = sltest.gateway_config(self.tb, prefix, idle_extra="")
-        conf = conf.replace(IDLE, CG_IDLE)
-        conf = conf.replace("huge = true; memory_mb = 256;", "huge = false; memory_mb = 256;")
+        for old, new in ((IDLE, CG_IDLE), ("huge = true;", "huge = false;")):
+            if old not in conf:  # sltest's template changed: say so, do not guess
+                raise RuntimeError(f"callgrind config: '{old}' not in sltest.gateway_config")
+            conf = conf.replace(old, new)
         conf_path = os.path.join(self.tmp, "cg.conf")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -448,6 +504,8 @@ class Bench:
             m = re.search(r"^model name\s*: (.*)$", f.read(), re.M)
             cpu = m.group(1) if m else cpu
         commit = sh("git", "-C", ROOT, "describe", "--always", "--dirty", check=False).stdout
+        built = datetime.datetime.fromtimestamp(os.path.getmtime(sltest.SLUICED),
+                                                datetime.timezone.utc)
         dpdk = sh("pkg-config", "--modversion", "libdpdk", check=False).stdout.strip()
         wmem = sh("ip", "netns", "exec", self.tb.client, "sysctl", "-n", "net.ipv4.tcp_wmem",
                   check=False).stdout.split()
@@ -456,11 +514,12 @@ class Bench:
         return [
             f"date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
             f"CPU {cpu}, {os.cpu_count()} cores; kernel {os.uname().release}; "
-            f"DPDK {dpdk}; Python {sys.version.split()[0]}; sluice {commit.strip()}",
+            f"DPDK {dpdk}; Python {sys.version.split()[0]}; sluice tree {commit.strip()}, "
+            f"sluiced built {built:%Y-%m-%d %H:%M} UTC",
             f"load average at start {self.loadavg} (other work on the machine shares its cores)",
             "sluiced: lcores 0-1 (management on CPU 0, one worker pinned to CPU 1 and "
             "busy-polling while there is traffic), hugepages, "
-            f"af_packet ({self.afp}), idle {{ {IDLE} }}, tcp rcvbuf/sndbuf 256 KiB (defaults), "
+            f"af_packet ({self.afp}), idle {{ {self.idle} }}, tcp rcvbuf/sndbuf 256 KiB (defaults), "
             "cubic; stays running, idle, during the kernel runs",
             f"kernel peer: ksrv.c (one thread, epoll), unpinned: it and the kernel's "
             f"softirq work share the 2 CPUs with the client; client tcp_rmem {' '.join(rmem)}"
@@ -484,8 +543,10 @@ class Bench:
                  "|---|---:|---:|---:|---:|---:|"]
         names = {"source": "source -> client, Gbit/s", "discard": "client -> discard, Gbit/s",
                  "echo": "echo round trip, Gbit/s"}
+        nan = float("nan")
         for w, name in names.items():
-            s, k, o = (med(tp[(w, t)]) for t in ("sluice", "kernel", "kernel_on"))
+            s, k, o = (med(tp[(w, t)]) if tp[(w, t)] else nan
+                       for t in ("sluice", "kernel", "kernel_on"))
             lines.append(f"| {name} | {s:.2f} | {k:.2f} | {s / k:.2f} | {o:.2f} | {s / o:.2f} |")
         s, k, o = (med(x[0] for x in cps[t]) for t in ("sluice", "kernel", "kernel_on"))
         lines.append(f"| connections/s | {s:,.0f} | {k:,.0f} | {s / k:.2f} | {o:,.0f} | "
@@ -507,6 +568,9 @@ class Bench:
         if self.sluice_tcp:
             lines.append("- Sluice TCP and front-port counters over the bulk runs: " + ", ".join(
                 f"{k} {v}" for k, v in self.sluice_tcp.items()))
+        lines.append("- client kernel retransmitted segments (tail-loss probes) over the bulk "
+                     "runs: " + "; ".join(f"{t} {v[0]} ({v[1]})"
+                                          for t, v in self.client_rtx.items()))
         for n in self.notes:
             lines.append(f"- {n}")
         lines.append("")
@@ -605,8 +669,13 @@ def main():
         sys.exit("bench_tcp: run as root (namespaces, hugepages)")
     b = Bench(a)
 
+    owner = os.getpid()
+
     def on_signal(sig, frame):
+        if os.getpid() != owner:  # a forked client (Ctrl-C reaches the whole group)
+            os._exit(1)
         raise KeyboardInterrupt(f"signal {sig}")
+    signal.signal(signal.SIGINT, on_signal)  # even when started with SIGINT ignored
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     try:
@@ -615,8 +684,10 @@ def main():
         print(f"bench_tcp: interrupted ({e}); cleaning up", file=sys.stderr)
         sys.exit(130)
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        b.cleanup()
+        if os.getpid() == owner:  # never in a forked child
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            b.cleanup()
 
 
 if __name__ == "__main__":

@@ -103,12 +103,12 @@ DEFAULT_TCP = """
 
 
 def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
-                   tcp=DEFAULT_TCP, front_extra="", lcores="0-1"):
+                   tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;"):
     return f"""
 eal = {{ lcores = "{lcores}"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
 ports = {{
-  mbufs = 8191;
+  {ports_extra}
   list = (
     {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24";
       {front_extra} }},
@@ -124,13 +124,13 @@ class Gateway:
     """A sluiced process on a testbed, with its telemetry socket."""
 
     def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
-                 front_extra="", eal_extra="", lcores="0-1"):
+                 front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;"):
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
             f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
                                    back_mtu=back_mtu, tcp=tcp, front_extra=front_extra,
-                                   lcores=lcores))
+                                   lcores=lcores, ports_extra=ports_extra))
         self.proc = None
         self.output = ""
 
