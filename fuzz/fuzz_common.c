@@ -94,11 +94,10 @@ configure(void)
 	sl_net_conf.icmp_echo = true;
 	sl_net_conf.icmp_errors = true;
 	sl_net_conf.icmp_errors_per_s = 1000000;
-	/* not 198.19.0.254: a default gateway makes sl_net_init fail (rte_lpm_add
-	 * refuses depth 0) */
-	sl_net_conf.default_gateway = 0;
+	sl_net_conf.default_gateway = FZ_IP(198, 19, 0, 254);
 	sl_net_conf.routes[0] = (struct sl_net_route_conf){
-		.prefix = {.addr = FZ_IP(10, 0, 0, 0), .depth = 8}, .via = FZ_IP(198, 18, 0, 3)};
+		.prefix = {.addr = FZ_IP(198, 18, 128, 0), .depth = 17},
+		.via = FZ_IP(198, 18, 0, 3)};
 	sl_net_conf.n_routes = 1;
 	sl_net_conf.arp = (struct sl_net_arp_conf){.reachable_ms = 100000,
 		.retrans_ms = 100,

@@ -6,8 +6,8 @@
 
 fuzz/corpus/net/: one Ethernet frame per file, as received on port "front"
 (198.18.0.1/24, MAC 02:51:00:00:00:18) from host A (198.18.0.2,
-02:00:00:00:18:02). Port "back" is 198.19.0.1/24 (MTU 1000); 10.0.0.0/8 is
-routed via 198.18.0.3. See fuzz/fuzz_net.c.
+02:00:00:00:18:02). Port "back" is 198.19.0.1/24 (MTU 1000); 198.18.128.0/17 is
+routed via 198.18.0.3, the rest via 198.19.0.254. See fuzz/fuzz_net.c.
 
 fuzz/corpus/tcp/: a scenario byte and records (ctl, 16-bit length, TCP
 header + payload), the format fuzz/fuzz_tcp.c documents. Only seed-* files
@@ -140,8 +140,8 @@ def net_seeds():
                                      dst=ip("198.19.0.2")))
     s["fwd-unresolved"] = eth(ipv4(17, udp(1, 2, pattern(20), dst=ip("198.19.0.9")),
                                    dst=ip("198.19.0.9")))
-    s["fwd-static-route"] = eth(ipv4(17, udp(1, 2, pattern(20), dst=ip("10.1.2.3")),
-                                     dst=ip("10.1.2.3")))
+    s["fwd-static-route"] = eth(ipv4(17, udp(1, 2, pattern(20), dst=ip("198.18.200.3")),
+                                     dst=ip("198.18.200.3")))
     s["fwd-no-route"] = eth(ipv4(17, udp(1, 2, pattern(20), dst=ip("192.0.2.1")),
                                  dst=ip("192.0.2.1")))
     s["udp-to-us"] = eth(ipv4(17, udp(1, 7, pattern(20))))

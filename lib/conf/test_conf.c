@@ -80,8 +80,8 @@ static const struct sl_conf_key t_keys[] = {
 	SL_KEY_INT(struct t_conf, neg, -5, 5, -1, "a signed value"),
 	SL_KEY_BOOL(struct t_conf, enabled, true, "a switch"),
 	SL_KEY_STR(struct t_conf, label, 0, "dflt", "a short string"),
-	SL_KEY_IPV4(struct t_conf, addr, 0, "10.0.0.1", "an address"),
-	SL_KEY_PREFIX(struct t_conf, net, 0, "192.168.0.0/16", "a prefix"),
+	SL_KEY_IPV4(struct t_conf, addr, 0, "198.18.0.9", "an address"),
+	SL_KEY_PREFIX(struct t_conf, net, 0, "198.19.0.0/16", "a prefix"),
 	SL_KEY_GROUP(struct t_conf, inner, inner_keys, "a group"),
 	SL_KEY_LIST(struct t_conf, items, n_items, item_keys, 0, "a list of groups"),
 	SL_KEY_STRINGS(struct t_conf, tags, n_tags, "a string array"),
@@ -159,8 +159,8 @@ test_defaults(void)
 	SL_CHECK_EQ(tc.neg, -1);
 	SL_CHECK(tc.enabled);
 	SL_CHECK_STR(tc.label, "dflt");
-	SL_CHECK_EQ(tc.addr, ip("10.0.0.1"));
-	SL_CHECK_EQ(tc.net.addr, ip("192.168.0.0"));
+	SL_CHECK_EQ(tc.addr, ip("198.18.0.9"));
+	SL_CHECK_EQ(tc.net.addr, ip("198.19.0.0"));
 	SL_CHECK_EQ(tc.net.depth, 16);
 	SL_CHECK_EQ(tc.inner.a, 3);
 	SL_CHECK(!tc.inner.b);
@@ -187,8 +187,8 @@ static const char values_text[] =
 	"  net = \"203.0.113.0/24\";\n"                     /* 8 */
 	"  inner = { a = 9; b = true; };\n"                 /* 9 */
 	"  items = (\n"                                     /* 10 */
-	"    { name = \"one\"; ip = \"10.1.1.1\"; },\n"     /* 11 */
-	"    { name = \"two\"; ip = \"10.1.1.2\";\n"        /* 12 */
+	"    { name = \"one\"; ip = \"198.18.1.1\"; },\n"     /* 11 */
+	"    { name = \"two\"; ip = \"198.18.1.2\";\n"        /* 12 */
 	"      weight = 10; }\n"                            /* 13 */
 	"  );\n"                                            /* 14 */
 	"  tags = [ \"a\", \"bb\", \"ccc\" ];\n"            /* 15 */
@@ -211,10 +211,10 @@ check_values(void)
 	SL_CHECK(tc.inner.b);
 	SL_CHECK_EQ(tc.n_items, 2);
 	SL_CHECK_STR(tc.items[0].name, "one");
-	SL_CHECK_EQ(tc.items[0].ip, ip("10.1.1.1"));
+	SL_CHECK_EQ(tc.items[0].ip, ip("198.18.1.1"));
 	SL_CHECK_EQ(tc.items[0].weight, 5);
 	SL_CHECK_STR(tc.items[1].name, "two");
-	SL_CHECK_EQ(tc.items[1].ip, ip("10.1.1.2"));
+	SL_CHECK_EQ(tc.items[1].ip, ip("198.18.1.2"));
 	SL_CHECK_EQ(tc.items[1].weight, 10);
 	SL_CHECK_EQ(tc.n_tags, 3);
 	SL_CHECK_STR(tc.tags[0], "a");
@@ -308,16 +308,16 @@ static const struct {
 		"'t.addr' must be an IPv4 address a.b.c.d (got \"1.2.3\")" },
 	{ "t = {\n  addr = \"1.2.3.256\";\n};\n", 2,
 		"'t.addr' must be an IPv4 address a.b.c.d (got \"1.2.3.256\")" },
-	{ "t = {\n  net = \"10.0.0.0/33\";\n};\n", 2,
-		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"10.0.0.0/33\")" },
-	{ "t = {\n  net = \"10.0.0.0\";\n};\n", 2,
-		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"10.0.0.0\")" },
-	{ "t = {\n  net = \"10.0.0.0/\";\n};\n", 2,
-		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"10.0.0.0/\")" },
-	{ "t = {\n  net = \"10.0.0/8\";\n};\n", 2,
-		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"10.0.0/8\")" },
-	{ "t = {\n  net = \"10.0.0.0/8x\";\n};\n", 2,
-		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"10.0.0.0/8x\")" },
+	{ "t = {\n  net = \"198.18.0.0/33\";\n};\n", 2,
+		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"198.18.0.0/33\")" },
+	{ "t = {\n  net = \"198.18.0.0\";\n};\n", 2,
+		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"198.18.0.0\")" },
+	{ "t = {\n  net = \"198.18.0.0/\";\n};\n", 2,
+		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"198.18.0.0/\")" },
+	{ "t = {\n  net = \"198.18.0/8\";\n};\n", 2,
+		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"198.18.0/8\")" },
+	{ "t = {\n  net = \"198.18.0.0/8x\";\n};\n", 2,
+		"'t.net' must be an IPv4 prefix a.b.c.d/len (got \"198.18.0.0/8x\")" },
 	/* missing required keys: reported at the enclosing group */
 	{ "t = {\n  items = (\n    { name = \"x\";\n      weight = 2; }\n  );\n};\n", 3,
 		"missing required key 't.items[0].ip'" },
@@ -644,13 +644,13 @@ test_module_error_at(void)
 {
 	static const char text[] =
 		"ports = {\n"
-		"  list = ( { name = \"a\"; profile = \"ring\"; address = \"10.0.0.1/24\"; } );\n"
+		"  list = ( { name = \"a\"; profile = \"ring\"; address = \"198.18.0.1/24\"; } );\n"
 		"};\n"
 		"net = {\n"
 		"  routes = (\n"
-		"    { prefix = \"172.16.0.0/12\"; via = \"10.0.0.254\"; },\n"
-		"    { prefix = \"172.32.0.0/12\";\n"
-		"      via = \"10.9.0.254\"; }\n"
+		"    { prefix = \"198.18.128.0/17\"; via = \"198.18.0.254\"; },\n"
+		"    { prefix = \"198.19.128.0/17\";\n"
+		"      via = \"198.19.9.254\"; }\n"
 		"  );\n"
 		"  ring_size = 1000;\n"
 		"};\n";
