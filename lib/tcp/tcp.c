@@ -463,6 +463,7 @@ tcp_event_established(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	int rc = 0;
 
+	tcp_arm_life(lc, c); /* keepalive and idle timeout, if configured */
 	if (c->flags & TCP_F_PASSIVE) {
 		lc->tcp.stats.accepted++;
 		c->ops = tcp_listeners[c->listener].ops;

@@ -317,6 +317,77 @@ class MemoryPressure(unittest.TestCase):
         self.assertEqual(self.gw.port_stats("front")["pool_in_use"], 0)
 
 
+def hold_open(port, seconds):
+    """Connect and stay silent for `seconds`; return how the connection ended."""
+    s = socket.create_connection((GW, port), timeout=seconds + 5)
+    s.settimeout(seconds)
+    try:
+        d = s.recv(1)
+        return "closed" if d == b"" else "data"
+    except socket.timeout:
+        return "open"
+    except ConnectionResetError:
+        return "reset"
+    finally:
+        s.close()
+
+
+class Timeouts(unittest.TestCase):
+    """Keepalive probes answered keep a connection; unanswered, and idle
+    timeouts, end it with a reset."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("t10").up()
+        tcp = sltest.DEFAULT_TCP + """
+  keepalive = { enabled = true; idle_s = 1; interval_s = 1; probes = 2; };
+"""
+        cls.gw = Gateway(cls.tb, tcp=tcp).start()
+        tcp_idle = sltest.DEFAULT_TCP + "  idle_timeout_s = 2;\n"
+        cls.tb2 = Testbed("t11").up()
+        cls.gw2 = Gateway(cls.tb2, tcp=tcp_idle).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.kill()
+        cls.gw2.kill()
+        cls.tb.down()
+        cls.tb2.down()
+
+    def test_keepalive_answered_keeps_the_connection(self):
+        before = self.gw.tcp_stats()
+        self.assertEqual(in_netns(self.tb.client, hold_open, DISCARD, 5, timeout=30), "open")
+        after = self.gw.tcp_stats()
+        self.assertGreaterEqual(after["keepalives"] - before["keepalives"], 3)
+        self.assertEqual(after["timeouts"], before["timeouts"])
+
+    def test_keepalive_unanswered_drops_the_connection(self):
+        before = self.gw.tcp_stats()
+        # The client goes silent: everything from the gateway is dropped.
+        nft = (f'table netdev sltest_ka {{\n  chain in {{ type filter hook ingress device '
+               f'"{self.tb.client_if}" priority 0; ip saddr {GW} tcp sport {DISCARD} drop; }}\n}}\n')
+
+        def silent_client():
+            import subprocess
+            s = socket.create_connection((GW, DISCARD), timeout=5)
+            subprocess.run(["nft", "-f", "-"], input=nft, text=True, check=True)
+            time.sleep(6)
+            s.close()
+        try:
+            in_netns(self.tb.client, silent_client, timeout=30)
+        finally:
+            self.tb.run(self.tb.client, "nft", "delete", "table", "netdev", "sltest_ka")
+        after = self.gw.tcp_stats()
+        self.assertGreater(after["timeouts"], before["timeouts"])
+        self.assertGreater(after["keepalives"], before["keepalives"])
+
+    def test_idle_timeout_resets(self):
+        before = self.gw2.tcp_stats()
+        self.assertEqual(in_netns(self.tb2.client, hold_open, DISCARD, 6, timeout=30), "reset")
+        after = self.gw2.tcp_stats()
+        self.assertEqual(after["timeouts"] - before["timeouts"], 1)
+
+
 class Reordered(unittest.TestCase):
     """The gateway's own port reorders 10% of what it sends."""
 
