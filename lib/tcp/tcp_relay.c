@@ -84,6 +84,9 @@ relay_readable(struct sl_tcp_conn *c)
 {
 	struct relay *r = relay_of(c);
 
+	if (r == NULL)
+		return;
+
 	pump(r, side_of(r, c));
 }
 
@@ -91,6 +94,9 @@ static void
 relay_writable(struct sl_tcp_conn *c)
 {
 	struct relay *r = relay_of(c);
+
+	if (r == NULL)
+		return;
 
 	/* Room on this side: move what the other side holds. */
 	pump(r, !side_of(r, c));
@@ -101,6 +107,9 @@ relay_peer_closed(struct sl_tcp_conn *c)
 {
 	struct relay *r = relay_of(c);
 
+	if (r == NULL)
+		return;
+
 	pump(r, side_of(r, c));
 }
 
@@ -108,6 +117,9 @@ static void
 relay_connected(struct sl_tcp_conn *c)
 {
 	struct relay *r = relay_of(c);
+
+	if (r == NULL)
+		return;
 
 	r->connected = true;
 	pump(r, 0);
@@ -117,15 +129,22 @@ static void
 relay_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 {
 	struct relay *r = relay_of(c);
-	int s = side_of(r, c);
-	struct half *other = &r->side[!s];
+	int s;
+	struct half *other;
 
+	if (r == NULL)
+		return; /* its partner aborted it and kept the relay */
+	s = side_of(r, c);
+	other = &r->side[!s];
 	r->side[s].closed = true;
 	if (!other->closed) {
 		if (why == SL_TCP_CLOSED && r->connected) {
 			pump(r, s); /* pass on the FIN (and anything held) */
 		} else {
+			/* Detach the partner first: its own `closed` event, run
+			 * inside the abort, must not free the relay under us. */
 			other->closed = true;
+			sl_tcp_set_ctx(other->conn, NULL);
 			sl_tcp_abort(other->conn);
 		}
 	}

@@ -165,7 +165,12 @@ class Gateway:
         return code, self.output
 
     def kill(self):
-        if self.alive():
+        if self.proc is not None and not self.alive():
+            # It died on its own: show why (sanitizer reports, panics).
+            out = self.proc.communicate()[0] or ""
+            print(f"\nsluiced exited with {self.proc.returncode}:\n{self.output}{out}"[-20000:],
+                  file=sys.stderr)
+        elif self.alive():
             self.proc.kill()
             self.proc.communicate()
         if os.path.exists(self.conf_path):
