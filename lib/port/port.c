@@ -226,6 +226,8 @@ attach_device(struct sl_port *port, const struct sl_port_conf *pc, unsigned int 
 		rc = rte_vdev_init(name, devargs);
 		if (rc == 0)
 			vdev_created[port->index] = true;
+		else if (rc == -1)
+			rc = -ENODEV; /* the PMD refused to probe; it logged why */
 	} else {
 		char probe[600];
 
@@ -405,6 +407,7 @@ start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int wor
 	if (rc < 0)
 		return rc;
 	port->ethdev = (uint16_t)rc;
+	port->attached = true;
 	index_of_ethdev[port->ethdev] = (int8_t)port->index;
 	rc = rte_eth_dev_info_get(port->ethdev, &info);
 	if (rc < 0)
@@ -501,8 +504,9 @@ sl_port_term(void)
 		struct sl_port *port = &sl_ports[i];
 		char name[RTE_ETH_NAME_MAX_LEN];
 
-		if (rte_eth_dev_get_name_by_port(port->ethdev, name) < 0)
+		if (!port->attached || rte_eth_dev_get_name_by_port(port->ethdev, name) < 0)
 			continue;
+		port->attached = false;
 		rte_eth_dev_stop(port->ethdev);
 		rte_eth_dev_close(port->ethdev);
 		if (vdev_created[i])

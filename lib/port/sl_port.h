@@ -73,7 +73,8 @@ struct sl_ports_conf {
 /* A port once started. */
 struct sl_port {
 	uint16_t index;       /* position in the configuration */
-	uint16_t ethdev;      /* DPDK port id */
+	uint16_t ethdev;      /* DPDK port id, valid when attached */
+	bool attached;
 	char name[SL_PORT_NAME_LEN];
 	struct rte_ether_addr mac;
 	uint32_t addr;        /* network byte order */

@@ -152,5 +152,22 @@ class L2L3(unittest.TestCase):
         self.assertRegex(out, r"port front: rx \d+ tx \d+")
 
 
+class StartFailure(unittest.TestCase):
+    def test_missing_interface_exits_1_naming_the_port(self):
+        import os, subprocess, tempfile
+        tb = Testbed("nx")  # never brought up: its interfaces do not exist
+        fd, path = tempfile.mkstemp(suffix=".conf")
+        with os.fdopen(fd, "w") as f:
+            f.write(sltest.gateway_config(tb, f"sltest-nx-{os.getpid()}"))
+        try:
+            r = subprocess.run([sltest.SLUICED, "-c", path], capture_output=True, text=True,
+                               timeout=60, stdin=subprocess.DEVNULL)
+        finally:
+            os.unlink(path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("port: front: bring-up failed: No such device", r.stdout + r.stderr)
+        self.assertNotIn("Invalid port_id", r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     sltest.main()
