@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * route: compile route definitions into a host/path index, match requests.
+ *
+ * One open-addressing hash (linear probing, load <= 1/2, own code so that
+ * the module needs no EAL) maps (scope, kind, string) to a value:
+ *   (0, K_HOST, "api.example.com") -> host bucket
+ *   (0, K_WILD, "example.com")     -> host bucket of "*.example.com"
+ *   (0, K_NAME, name)              -> route (duplicate detection at build)
+ *   (bucket, K_EXACT, path)        -> group of routes with that exact path
+ *   (bucket, K_PREFIX, prefix)     -> group of routes with that prefix
+ * Bucket 0 is the any-host bucket. A group lists its routes in rank order,
+ * as does a bucket's regex list and any-path group, so that a scan stops at
+ * the first route that matches or cannot beat the best found so far.
+ *
+ * Regexes use POSIX regcomp/regexec (REG_EXTENDED | REG_NOSUB, compiled
+ * once at build; glibc's regexec is thread-safe on a shared regex_t).
+ * Hyperscan will replace them in the WAF step (one multi-pattern database
+ * per host bucket instead of one regexec per regex).
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sl_route.h"
+
+#define NONE UINT32_MAX
+
+enum key_kind { K_HOST = 1, K_WILD, K_NAME, K_EXACT, K_PREFIX };
+
+struct hent {
+	char *key; /* NULL: empty slot */
+	uint64_t h;
+	uint32_t klen;
+	uint32_t scope;
+	uint32_t kind;
+	uint32_t val;
+};
+
+struct htab {
+	struct hent *e;
+	uint32_t mask; /* capacity - 1 */
+	uint32_t n;
+};
+
+struct ids {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+struct group {
+	struct ids r; /* routes in rank order */
+};
+
+struct bucket {
+	int32_t host_spec;
+	struct ids plen; /* distinct prefix lengths, descending */
+	struct ids rx;	 /* regex routes in rank order */
+	uint32_t any;	 /* group of any-path routes, NONE if none */
+};
+
+struct cond {
+	char *name;
+	char *value; /* NULL: presence */
+	size_t nlen, vlen;
+};
+
+struct route {
+	struct sl_route pub;
+	char *name;
+	int32_t host_spec;
+	int32_t path_spec;
+	uint64_t methods;
+	enum sl_route_path_kind kind;
+	bool has_rx;
+	regex_t rx;
+	unsigned int n_conds;
+	struct cond conds[SL_ROUTE_MAX_HDRS];
+};
+
+struct sl_route_table {
+	struct route *routes;
+	uint32_t n_routes;
+	struct bucket *buckets;
+	uint32_t n_buckets, cap_buckets;
+	struct group *groups;
+	uint32_t n_groups, cap_groups;
+	struct htab h;
+	uint32_t dflt; /* default route or NONE */
+	uint32_t max_wild_labels;
+};
+
+/* Specificity (larger is more specific). */
+#define HOST_EXACT 1000
+#define HOST_WILD(suffix_len) (1 + (int32_t)(suffix_len))
+#define HOST_ANY 0
+#define PATH_EXACT (3 << 16)
+#define PATH_PREFIX(len) ((2 << 16) + (int32_t)(len))
+#define PATH_REGEX (1 << 16)
+#define PATH_ANY 0
+
+/* ---- hash ---- */
+
+static uint64_t
+hash_key(uint32_t scope, uint32_t kind, const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)scope << 8) ^ kind;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 0x100000001b3ull;
+	}
+	/* finalizer (splitmix64) so that the low bits are well mixed */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+static uint32_t
+htab_get(const struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t len,
+	struct sl_route_stats *st)
+{
+	uint64_t h = hash_key(scope, kind, s, len);
+	uint32_t i = (uint32_t)h & t->mask;
+
+	if (st != NULL)
+		st->lookups++;
+	for (;; i = (i + 1) & t->mask) {
+		const struct hent *e = &t->e[i];
+
+		if (st != NULL)
+			st->probes++;
+		if (e->key == NULL)
+			return NONE;
+		if (e->h == h && e->scope == scope && e->kind == kind && e->klen == len &&
+			memcmp(e->key, s, len) == 0)
+			return e->val;
+	}
+}
+
+static int
+htab_grow(struct htab *t)
+{
+	uint32_t cap = (t->mask + 1) * 2, i;
+	struct hent *e = calloc(cap, sizeof(*e));
+
+	if (e == NULL)
+		return -ENOMEM;
+	for (i = 0; i <= t->mask; i++) {
+		struct hent *o = &t->e[i];
+		uint32_t j;
+
+		if (o->key == NULL)
+			continue;
+		for (j = (uint32_t)o->h & (cap - 1); e[j].key != NULL; j = (j + 1) & (cap - 1))
+			;
+		e[j] = *o;
+	}
+	free(t->e);
+	t->e = e;
+	t->mask = cap - 1;
+	return 0;
+}
+
+/* Insert a key known to be absent. */
+static int
+htab_put(struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t len, uint32_t val)
+{
+	uint32_t i;
+	char *k;
+
+	if ((t->n + 1) * 2 > t->mask + 1 && htab_grow(t) != 0)
+		return -ENOMEM;
+	k = malloc(len + 1);
+	if (k == NULL)
+		return -ENOMEM;
+	memcpy(k, s, len);
+	k[len] = '\0';
+	uint64_t h = hash_key(scope, kind, s, len);
+	for (i = (uint32_t)h & t->mask; t->e[i].key != NULL; i = (i + 1) & t->mask)
+		;
+	t->e[i] = (struct hent){.key = k, .h = h, .klen = (uint32_t)len, .scope = scope,
+		.kind = kind, .val = val};
+	t->n++;
+	return 0;
+}
+
+/* ---- small growable arrays ---- */
+
+static int
+ids_push(struct ids *a, uint32_t v)
+{
+	if (a->n == a->cap) {
+		uint32_t cap = a->cap ? a->cap * 2 : 4;
+		uint32_t *p = realloc(a->v, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		a->v = p;
+		a->cap = cap;
+	}
+	a->v[a->n++] = v;
+	return 0;
+}
+
+static void *
+grow(void *p, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t c = *cap ? *cap : 8;
+	void *q;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c *= 2;
+	q = realloc(p, (size_t)c * size);
+	if (q == NULL)
+		return NULL;
+	memset((char *)q + (size_t)*cap * size, 0, (size_t)(c - *cap) * size);
+	*cap = c;
+	return q;
+}
+
+/* ---- ranking ---- */
+
+/* > 0 if a ranks before b (the selection rule of sl_route.h). */
+static int
+rank_cmp(const struct route *a, const struct route *b)
+{
+	if (a->pub.priority != b->pub.priority)
+		return a->pub.priority > b->pub.priority ? 1 : -1;
+	if (a->host_spec != b->host_spec)
+		return a->host_spec > b->host_spec ? 1 : -1;
+	if (a->path_spec != b->path_spec)
+		return a->path_spec > b->path_spec ? 1 : -1;
+	if (a->pub.index != b->pub.index)
+		return a->pub.index < b->pub.index ? 1 : -1;
+	return 0;
+}
+
+static const struct route *sort_routes; /* build only (management lcore) */
+
+static int
+sort_cmp(const void *x, const void *y)
+{
+	return -rank_cmp(&sort_routes[*(const uint32_t *)x], &sort_routes[*(const uint32_t *)y]);
+}
+
+static int
+desc_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* ---- build ---- */
+
+static int
+fail(struct sl_route_error *err, const struct sl_route_def *defs, int idx, const char *fmt, ...)
+{
+	char m[192];
+	va_list ap;
+
+	if (err == NULL)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	err->index = idx;
+	if (idx >= 0 && defs[idx].name != NULL && defs[idx].name[0] != '\0')
+		snprintf(err->msg, sizeof(err->msg), "route '%.64s' (#%d): %s", defs[idx].name, idx,
+			m);
+	else
+		snprintf(err->msg, sizeof(err->msg), "route #%d: %s", idx, m);
+	return -EINVAL;
+}
+
+static bool
+is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static bool
+is_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+	       c == '_';
+}
+
+/* Lowercase host into buf; 0 or -1 if not a valid host name. */
+static int
+norm_def_host(const char *h, char *buf)
+{
+	size_t i, n = strlen(h);
+
+	if (n == 0 || n > SL_ROUTE_HOST_MAX)
+		return -1;
+	if (h[0] == '[') { /* IPv6 literal, as in a Host field */
+		if (n < 3 || h[n - 1] != ']')
+			return -1;
+		for (i = 0; i < n; i++) {
+			char c = h[i];
+
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			if ((i > 0 && i < n - 1) &&
+				!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' ||
+					c == '.'))
+				return -1;
+			buf[i] = c;
+		}
+		buf[n] = '\0';
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		char c = h[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!is_host_char(c))
+			return -1;
+		buf[i] = c;
+	}
+	buf[n] = '\0';
+	if (buf[0] == '.' || buf[n - 1] == '.' || strstr(buf, "..") != NULL)
+		return -1;
+	return 0;
+}
+
+static uint32_t
+new_bucket(struct sl_route_table *t, int32_t host_spec)
+{
+	struct bucket *b = grow(t->buckets, &t->cap_buckets, t->n_buckets + 1, sizeof(*b));
+
+	if (b == NULL)
+		return NONE;
+	t->buckets = b;
+	b[t->n_buckets].host_spec = host_spec;
+	b[t->n_buckets].any = NONE;
+	return t->n_buckets++;
+}
+
+static uint32_t
+new_group(struct sl_route_table *t)
+{
+	struct group *g = grow(t->groups, &t->cap_groups, t->n_groups + 1, sizeof(*g));
+
+	if (g == NULL)
+		return NONE;
+	t->groups = g;
+	return t->n_groups++;
+}
+
+/* The group of (bucket, kind, key), created if absent. */
+static uint32_t
+group_of(struct sl_route_table *t, uint32_t b, uint32_t kind, const char *k, size_t len,
+	bool *created)
+{
+	uint32_t g = htab_get(&t->h, b, kind, k, len, NULL);
+
+	*created = false;
+	if (g != NONE)
+		return g;
+	g = new_group(t);
+	if (g == NONE || htab_put(&t->h, b, kind, k, len, g) != 0)
+		return NONE;
+	*created = true;
+	return g;
+}
+
+static int
+check_def(const struct sl_route_def *defs, unsigned int i, struct sl_route_error *err)
+{
+	const struct sl_route_def *d = &defs[i];
+	unsigned int j;
+
+	if (d->name == NULL || d->name[0] == '\0')
+		return fail(err, defs, (int)i, "empty name");
+	if (strlen(d->name) > SL_ROUTE_NAME_MAX)
+		return fail(err, defs, (int)i, "name longer than %d bytes", SL_ROUTE_NAME_MAX);
+	if (d->methods != 0 &&
+		((d->methods & SL_ROUTE_METHOD(SL_HTTP_M_UNKNOWN)) != 0 ||
+			(d->methods >> SL_HTTP_M_COUNT) != 0))
+		return fail(err, defs, (int)i, "invalid method mask 0x%llx",
+			(unsigned long long)d->methods);
+	if (d->n_hdrs > SL_ROUTE_MAX_HDRS)
+		return fail(err, defs, (int)i, "more than %d header conditions", SL_ROUTE_MAX_HDRS);
+	for (j = 0; j < d->n_hdrs; j++) {
+		const char *nm = d->hdrs[j].name, *v = d->hdrs[j].value;
+
+		if (nm == NULL || nm[0] == '\0')
+			return fail(err, defs, (int)i, "header condition %u: empty name", j);
+		for (; *nm != '\0'; nm++)
+			if (!is_tchar(*nm))
+				return fail(err, defs, (int)i, "header condition %u: invalid name", j);
+		for (; v != NULL && *v != '\0'; v++)
+			if ((unsigned char)*v < 0x20 && *v != '\t')
+				return fail(err, defs, (int)i, "header condition %u: invalid value", j);
+	}
+	if (d->is_default) {
+		if ((d->host != NULL && d->host[0] != '\0') || d->path_kind != SL_ROUTE_PATH_ANY ||
+			d->methods != 0 || d->n_hdrs != 0)
+			return fail(err, defs, (int)i, "the default route takes no conditions");
+		return 0;
+	}
+	switch (d->path_kind) {
+	case SL_ROUTE_PATH_ANY:
+		break;
+	case SL_ROUTE_PATH_EXACT:
+	case SL_ROUTE_PATH_PREFIX:
+		if (d->path == NULL || d->path[0] != '/')
+			return fail(err, defs, (int)i, "path must start with '/'");
+		break;
+	case SL_ROUTE_PATH_REGEX:
+		if (d->path == NULL || d->path[0] == '\0')
+			return fail(err, defs, (int)i, "empty regular expression");
+		break;
+	default:
+		return fail(err, defs, (int)i, "invalid path kind %d", (int)d->path_kind);
+	}
+	return 0;
+}
+
+static int
+add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned int i,
+	struct sl_route_error *err)
+{
+	const struct sl_route_def *d = &defs[i];
+	struct route *r = &t->routes[t->n_routes];
+	char hbuf[SL_ROUTE_HOST_MAX + 1];
+	uint32_t b = 0, g, kind;
+	bool created;
+	size_t plen;
+	unsigned int j;
+	int rc;
+
+	rc = check_def(defs, i, err);
+	if (rc != 0)
+		return rc;
+	if (htab_get(&t->h, 0, K_NAME, d->name, strlen(d->name), NULL) != NONE)
+		return fail(err, defs, (int)i, "duplicate name");
+	if (d->is_default && t->dflt != NONE)
+		return fail(err, defs, (int)i, "second default route (first: '%s')",
+			t->routes[t->dflt].name);
+
+	/* from here on r owns its allocations: counted so that free() finds them */
+	memset(r, 0, sizeof(*r));
+	r->pub.index = i;
+	r->pub.action = d->action;
+	r->pub.priority = d->priority;
+	r->methods = d->methods;
+	r->kind = d->is_default ? SL_ROUTE_PATH_ANY : d->path_kind;
+	r->name = strdup(d->name);
+	if (r->name == NULL)
+		return -ENOMEM;
+	r->pub.name = r->name;
+	t->n_routes++;
+	if (htab_put(&t->h, 0, K_NAME, d->name, strlen(d->name), t->n_routes - 1) != 0)
+		return -ENOMEM;
+	for (j = 0; j < d->n_hdrs; j++) {
+		struct cond *c = &r->conds[j];
+
+		c->name = strdup(d->hdrs[j].name);
+		c->value = d->hdrs[j].value != NULL ? strdup(d->hdrs[j].value) : NULL;
+		r->n_conds = j + 1;
+		if (c->name == NULL || (d->hdrs[j].value != NULL && c->value == NULL))
+			return -ENOMEM;
+		c->nlen = strlen(c->name);
+		c->vlen = c->value != NULL ? strlen(c->value) : 0;
+	}
+	if (d->is_default) {
+		t->dflt = t->n_routes - 1;
+		return 0;
+	}
+
+	/* host bucket */
+	r->host_spec = HOST_ANY;
+	if (d->host != NULL && d->host[0] != '\0') {
+		const char *h = d->host;
+
+		kind = K_HOST;
+		if (h[0] == '*') {
+			if (h[1] != '.')
+				return fail(err, defs, (int)i, "invalid host '%.64s'", d->host);
+			h += 2;
+			kind = K_WILD;
+		}
+		if (norm_def_host(h, hbuf) != 0 || (kind == K_WILD && hbuf[0] == '['))
+			return fail(err, defs, (int)i, "invalid host '%.64s'", d->host);
+		r->host_spec = kind == K_HOST ? HOST_EXACT : HOST_WILD(strlen(hbuf));
+		b = htab_get(&t->h, 0, kind, hbuf, strlen(hbuf), NULL);
+		if (b == NONE) {
+			b = new_bucket(t, r->host_spec);
+			if (b == NONE || htab_put(&t->h, 0, kind, hbuf, strlen(hbuf), b) != 0)
+				return -ENOMEM;
+			if (kind == K_WILD) {
+				uint32_t labels = 1;
+
+				for (h = hbuf; *h != '\0'; h++)
+					labels += *h == '.';
+				if (labels > t->max_wild_labels)
+					t->max_wild_labels = labels;
+			}
+		}
+	}
+
+	/* path */
+	switch (r->kind) {
+	case SL_ROUTE_PATH_ANY:
+		r->path_spec = PATH_ANY;
+		if (t->buckets[b].any == NONE) {
+			g = new_group(t);
+			if (g == NONE)
+				return -ENOMEM;
+			t->buckets[b].any = g;
+		}
+		return ids_push(&t->groups[t->buckets[b].any].r, t->n_routes - 1);
+	case SL_ROUTE_PATH_REGEX:
+		r->path_spec = PATH_REGEX;
+		rc = regcomp(&r->rx, d->path, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char m[128];
+
+			regerror(rc, NULL, m, sizeof(m));
+			return fail(err, defs, (int)i, "invalid regex '%.48s': %s", d->path, m);
+		}
+		r->has_rx = true;
+		return ids_push(&t->buckets[b].rx, t->n_routes - 1);
+	case SL_ROUTE_PATH_EXACT:
+	case SL_ROUTE_PATH_PREFIX:
+		plen = strlen(d->path);
+		kind = r->kind == SL_ROUTE_PATH_EXACT ? K_EXACT : K_PREFIX;
+		r->path_spec = kind == K_EXACT ? PATH_EXACT : PATH_PREFIX(plen);
+		if (plen > UINT16_MAX)
+			return fail(err, defs, (int)i, "path too long");
+		g = group_of(t, b, kind, d->path, plen, &created);
+		if (g == NONE)
+			return -ENOMEM;
+		if (created && kind == K_PREFIX && ids_push(&t->buckets[b].plen, (uint32_t)plen) != 0)
+			return -ENOMEM;
+		return ids_push(&t->groups[g].r, t->n_routes - 1);
+	}
+	return -EINVAL;
+}
+
+int
+sl_route_table_build(const struct sl_route_def *defs, unsigned int n,
+	struct sl_route_table **out, struct sl_route_error *err)
+{
+	struct sl_route_table *t;
+	uint32_t i;
+	int rc;
+
+	if (err != NULL) {
+		err->index = -1;
+		err->msg[0] = '\0';
+	}
+	if (out == NULL || (defs == NULL && n > 0))
+		return -EINVAL;
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->dflt = NONE;
+	t->routes = calloc(n ? n : 1, sizeof(*t->routes));
+	t->h.e = calloc(64, sizeof(*t->h.e));
+	t->h.mask = 63;
+	rc = -ENOMEM;
+	if (t->routes == NULL || t->h.e == NULL || new_bucket(t, HOST_ANY) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		rc = add_route(t, defs, i, err);
+		if (rc != 0)
+			goto fail;
+	}
+	/* rank order everywhere so that scans stop early */
+	sort_routes = t->routes;
+	for (i = 0; i < t->n_groups; i++)
+		qsort(t->groups[i].r.v, t->groups[i].r.n, sizeof(uint32_t), sort_cmp);
+	for (i = 0; i < t->n_buckets; i++) {
+		struct bucket *b = &t->buckets[i];
+
+		if (b->rx.n > 1)
+			qsort(b->rx.v, b->rx.n, sizeof(uint32_t), sort_cmp);
+		if (b->plen.n > 1)
+			qsort(b->plen.v, b->plen.n, sizeof(uint32_t), desc_u32);
+	}
+	sort_routes = NULL;
+	*out = t;
+	return 0;
+fail:
+	if (rc == -ENOMEM && err != NULL && err->msg[0] == '\0')
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	sl_route_table_free(t);
+	return rc;
+}
+
+void
+sl_route_table_free(struct sl_route_table *t)
+{
+	uint32_t i;
+	unsigned int j;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n_routes; i++) {
+		struct route *r = &t->routes[i];
+
+		free(r->name);
+		for (j = 0; j < r->n_conds; j++) {
+			free(r->conds[j].name);
+			free(r->conds[j].value);
+		}
+		if (r->has_rx)
+			regfree(&r->rx);
+	}
+	free(t->routes);
+	for (i = 0; i < t->n_groups; i++)
+		free(t->groups[i].r.v);
+	free(t->groups);
+	for (i = 0; i < t->n_buckets; i++) {
+		free(t->buckets[i].plen.v);
+		free(t->buckets[i].rx.v);
+	}
+	free(t->buckets);
+	if (t->h.e != NULL)
+		for (i = 0; i <= t->h.mask; i++)
+			free(t->h.e[i].key);
+	free(t->h.e);
+	free(t);
+}
+
+unsigned int
+sl_route_table_count(const struct sl_route_table *t)
+{
+	return t->n_routes;
+}
+
+/* ---- match ---- */
+
+struct mctx {
+	const struct sl_route_table *t;
+	const char *path;
+	size_t path_len;
+	uint64_t mbit;
+	const struct sl_route_hdrs *hdrs;
+	struct sl_route_stats *st;
+	const struct route *best;
+};
+
+/* Method and header conditions (the path and host already hold). */
+static bool
+conds_hold(const struct mctx *m, const struct route *r)
+{
+	unsigned int j;
+
+	if (r->methods != 0 && (r->methods & m->mbit) == 0)
+		return false;
+	for (j = 0; j < r->n_conds; j++) {
+		const struct cond *c = &r->conds[j];
+
+		if (m->hdrs == NULL || m->hdrs->has == NULL ||
+			!m->hdrs->has(m->hdrs->ctx, c->name, c->nlen, c->value, c->vlen))
+			return false;
+	}
+	return true;
+}
+
+/* Scan a rank-ordered list; stop at the first route that holds or cannot win. */
+static void
+scan(struct mctx *m, const struct ids *l, bool rx)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct route *r = &m->t->routes[l->v[i]];
+
+		if (m->best != NULL && rank_cmp(r, m->best) <= 0)
+			return;
+		m->st->candidates++;
+		if (rx) {
+			regmatch_t pm[1] = {{.rm_so = 0, .rm_eo = (regoff_t)m->path_len}};
+
+			/* REG_STARTEND: the path need not be NUL-terminated */
+			if (regexec(&r->rx, m->path, 1, pm, REG_STARTEND) != 0)
+				continue;
+		}
+		if (conds_hold(m, r)) {
+			m->best = r;
+			return;
+		}
+	}
+}
+
+static void
+scan_bucket(struct mctx *m, uint32_t bi)
+{
+	const struct sl_route_table *t = m->t;
+	const struct bucket *b = &t->buckets[bi];
+	uint32_t g, i;
+
+	g = htab_get(&t->h, bi, K_EXACT, m->path, m->path_len, m->st);
+	if (g != NONE)
+		scan(m, &t->groups[g].r, false);
+	for (i = 0; i < b->plen.n; i++) {
+		if (b->plen.v[i] > m->path_len)
+			continue;
+		g = htab_get(&t->h, bi, K_PREFIX, m->path, b->plen.v[i], m->st);
+		if (g != NONE)
+			scan(m, &t->groups[g].r, false);
+	}
+	scan(m, &b->rx, true);
+	if (b->any != NONE)
+		scan(m, &t->groups[b->any].r, false);
+}
+
+/* Lowercase, without port and trailing dot; length or 0 (no usable host). */
+static size_t
+norm_req_host(const char *h, size_t len, char *buf)
+{
+	size_t i, n = len;
+
+	if (h == NULL || len == 0)
+		return 0;
+	if (h[0] == '[') { /* IP literal: up to and with ']' */
+		const char *e = memchr(h, ']', len);
+
+		if (e == NULL)
+			return 0;
+		n = (size_t)(e - h) + 1;
+	} else {
+		const char *c = memchr(h, ':', len);
+
+		if (c != NULL)
+			n = (size_t)(c - h);
+	}
+	while (n > 0 && h[n - 1] == '.')
+		n--;
+	if (n == 0 || n > SL_ROUTE_HOST_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = h[i];
+
+		buf[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	return n;
+}
+
+const struct sl_route *
+sl_route_match(const struct sl_route_table *t, const char *host, size_t host_len,
+	const char *path, size_t path_len, unsigned int method, const struct sl_route_hdrs *hdrs,
+	struct sl_route_stats *st)
+{
+	char hbuf[SL_ROUTE_HOST_MAX + 1];
+	struct sl_route_stats dummy;
+	struct mctx m;
+	size_t hl, i;
+	uint32_t b;
+
+	if (st == NULL)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (path == NULL)
+		path_len = 0;
+	else {
+		const char *q = memchr(path, '?', path_len);
+
+		if (q != NULL)
+			path_len = (size_t)(q - path);
+	}
+	m = (struct mctx){.t = t, .path = path != NULL ? path : "", .path_len = path_len,
+		.mbit = method < 64 ? SL_ROUTE_METHOD(method) : 0, .hdrs = hdrs, .st = st};
+
+	/* most specific host first, so that pruning cuts the rest */
+	hl = norm_req_host(host, host_len, hbuf);
+	if (hl > 0) {
+		unsigned int labels = 0;
+
+		b = htab_get(&t->h, 0, K_HOST, hbuf, hl, st);
+		if (b != NONE)
+			scan_bucket(&m, b);
+		/* wildcard suffixes, longest first: the part after each dot */
+		if (t->max_wild_labels > 0) {
+			for (i = 0; i < hl; i++)
+				labels += hbuf[i] == '.';
+			for (i = 0; i < hl; i++) {
+				if (hbuf[i] != '.')
+					continue;
+				if (labels-- > t->max_wild_labels)
+					continue; /* suffix has more labels than any wildcard */
+				b = htab_get(&t->h, 0, K_WILD, hbuf + i + 1, hl - i - 1, st);
+				if (b != NONE)
+					scan_bucket(&m, b);
+			}
+		}
+	}
+	scan_bucket(&m, 0);
+	if (m.best != NULL)
+		return &m.best->pub;
+	return t->dflt != NONE ? &t->routes[t->dflt].pub : NULL;
+}
+
+bool
+sl_route_http_has(const void *ctx, const char *name, size_t name_len, const char *value,
+	size_t value_len)
+{
+	const struct sl_http_parser *p = ctx;
+	int i;
+
+	for (i = sl_http_find(p, name, name_len, 0); i >= 0;
+		i = sl_http_find(p, name, name_len, (uint32_t)i + 1)) {
+		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
+
+		if (value == NULL)
+			return true;
+		if (f->value_len == value_len &&
+			memcmp(sl_http_field_value(p, f), value, value_len) == 0)
+			return true;
+	}
+	return false;
+}
