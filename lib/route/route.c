@@ -26,6 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <rte_common.h>
+
 #include "sl_route.h"
 
 #define NONE UINT32_MAX
@@ -264,7 +266,7 @@ desc_u32(const void *x, const void *y)
 
 /* ---- build ---- */
 
-static int
+static int __rte_format_printf(4, 5)
 fail(struct sl_route_error *err, const struct sl_route_def *defs, int idx, const char *fmt, ...)
 {
 	char m[192];
