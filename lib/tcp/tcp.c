@@ -631,9 +631,28 @@ drain_handoff(struct sl_lcore *lc)
  * as a window, so that windows promise no more than the pool holds. (The
  * pool's free count walks the lcore caches: not on every turn.)
  */
+/* Memory came back: reopen the windows we had closed, without waiting for
+ * the peers' zero-window probes (their back-off grows to minutes). */
+static void
+reopen_windows(struct sl_lcore *lc)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	while (rte_hash_iterate(lc->tcp.conns, &key, &data, &iter) >= 0) {
+		struct tcp_conn *c = data;
+
+		if (c->state >= TCP_ESTABLISHED && c->state <= TCP_FIN_WAIT_2 &&
+				c->rcv_adv - c->rcv_nxt < 2u * c->mss && tcp_rcv_window(c) >= 2u * c->mss)
+			tcp_send_ack(lc, c);
+	}
+}
+
 static void
 check_memory(struct sl_lcore *lc)
 {
+	bool was_short = lc->tcp.mem_low || lc->tcp.win_cap < 8 * 1448;
 	struct rte_mempool *pool = sl_port_pool();
 	uint64_t avail = rte_mempool_avail_count(pool), reserve = pool->size / 4;
 	uint64_t spare = avail > reserve ? avail - reserve : 0;
@@ -641,7 +660,14 @@ check_memory(struct sl_lcore *lc)
 	uint64_t cap = spare * 1448 / conns;
 
 	lc->tcp.mem_low = spare == 0;
+	/* Never offer slivers: a peer avoiding silly windows would send nothing
+	 * and fall back on zero-window probes, whose back-off grows to minutes.
+	 * The reserve absorbs what this floor overcommits. */
+	if (spare != 0)
+		cap = RTE_MAX(cap, (uint64_t)4 * 1448);
 	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
+	if (was_short && !lc->tcp.mem_low && lc->tcp.win_cap >= 8 * 1448)
+		reopen_windows(lc);
 }
 
 unsigned int
