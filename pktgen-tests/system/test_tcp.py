@@ -445,8 +445,12 @@ def http_get(path, port=8080):
 
 
 def refused(port):
-    """Connect to a relay whose upstream refuses: reset (or closed) at once."""
-    s = socket.create_connection((GW, port), timeout=10)
+    """Connect to a relay whose upstream refuses: reset (or closed) at once.
+    The reset may even beat the end of connect()."""
+    try:
+        s = socket.create_connection((GW, port), timeout=10)
+    except ConnectionResetError:
+        return "reset"
     try:
         s.sendall(b"hello")
         return s.recv(10)
