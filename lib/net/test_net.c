@@ -410,15 +410,15 @@ test_arp_ignored_malformed(void)
 	struct rte_mbuf *m;
 	struct snap s;
 
-	/* for 198.18.0.99 from 10.0.0.5 */
+	/* for 198.18.0.99 from 198.19.200.5 (no subnet of port 0) */
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(10, 0, 0, 5), &mac_zero,
+	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5), &mac_zero,
 			IP(198, 18, 0, 99), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 0);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* a request for 198.19.0.1 (port 1's address) arriving on port 0 */
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(10, 0, 0, 5), &mac_zero,
+	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5), &mac_zero,
 			IP(198, 19, 0, 1), 0));
 	CHECK_DELTAS(&s, &w, &mw);
 
