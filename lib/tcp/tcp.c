@@ -240,6 +240,9 @@ fail:
 	return rc;
 }
 
+static void conn_free(struct sl_lcore *lc, struct tcp_conn *c);
+
+/* Term: workers have stopped, so connections are freed without events. */
 static void
 free_all(struct sl_lcore *lc)
 {
@@ -247,14 +250,8 @@ free_all(struct sl_lcore *lc)
 	void *data;
 	uint32_t iter = 0;
 
-	while (rte_hash_iterate(lc->tcp.conns, &key, &data, &iter) >= 0) {
-		struct tcp_conn *c = data;
-
-		tcp_reass_free(&c->reass);
-		rte_pktmbuf_free(c->sndq);
-		rte_pktmbuf_free(c->rcvq);
-		rte_mempool_put(tcp_conn_pool, c);
-	}
+	while (rte_hash_iterate(lc->tcp.conns, &key, &data, &iter) >= 0)
+		conn_free(lc, data);
 }
 
 void
@@ -624,15 +621,15 @@ drain_handoff(struct sl_lcore *lc)
 	return n;
 }
 
+/* Payload of a full-size segment: what one spare mbuf can hold. */
+#define SEG 1448u
+
 /*
- * Receive queues hold the mbufs the NIC needs too. Keep a quarter of the
- * pool for receiving ACKs and sending what is queued, and share what is
- * left above that among the connections as the most any one may be offered
- * as a window, so that windows promise no more than the pool holds. (The
- * pool's free count walks the lcore caches: not on every turn.)
+ * Memory came back: without waiting for the peers' zero-window probes (their
+ * back-off grows to minutes), reopen the windows we had closed and tell the
+ * applications whose sends were refused for lack of mbufs (no ACK of ours
+ * may be coming to do it).
  */
-/* Memory came back: reopen the windows we had closed, without waiting for
- * the peers' zero-window probes (their back-off grows to minutes). */
 static void
 reopen_windows(struct sl_lcore *lc)
 {
@@ -643,30 +640,47 @@ reopen_windows(struct sl_lcore *lc)
 	while (rte_hash_iterate(lc->tcp.conns, &key, &data, &iter) >= 0) {
 		struct tcp_conn *c = data;
 
-		if (c->state >= TCP_ESTABLISHED && c->state <= TCP_FIN_WAIT_2 &&
-				c->rcv_adv - c->rcv_nxt < 2u * c->mss && tcp_rcv_window(c) >= 2u * c->mss)
-			tcp_send_ack(lc, c);
+		if (c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
+			continue;
+		/* Keep c allocated across the event, whatever it does. */
+		c->flags |= TCP_F_IN_EVENT;
+		tcp_event_writable(lc, c);
+		c->flags &= ~TCP_F_IN_EVENT;
+		if (c->flags & TCP_F_DEAD) {
+			conn_free(lc, c);
+			continue;
+		}
+		if (c->rcv_adv - c->rcv_nxt < 2u * c->mss && tcp_rcv_window(c) >= 2u * c->mss)
+			c->flags |= TCP_F_ACK_NOW;
+		tcp_output(lc, c);
 	}
 }
 
+/*
+ * Receive queues hold the mbufs the NIC needs too. Keep a quarter of the
+ * pool for receiving ACKs and sending what is queued, and share what is
+ * left above that among the connections as the most any one may be offered
+ * as a window, so that windows promise no more than the pool holds. (The
+ * pool's free count walks the lcore caches: not on every turn.)
+ */
 static void
 check_memory(struct sl_lcore *lc)
 {
-	bool was_short = lc->tcp.mem_low || lc->tcp.win_cap < 8 * 1448;
+	bool was_short = lc->tcp.mem_low || lc->tcp.win_cap < 8 * SEG;
 	struct rte_mempool *pool = sl_port_pool();
 	uint64_t avail = rte_mempool_avail_count(pool), reserve = pool->size / 4;
 	uint64_t spare = avail > reserve ? avail - reserve : 0;
 	uint64_t conns = RTE_MAX(lc->tcp.open, (uint64_t)1);
-	uint64_t cap = spare * 1448 / conns;
+	uint64_t cap = spare * SEG / conns;
 
 	lc->tcp.mem_low = spare == 0;
 	/* Never offer slivers: a peer avoiding silly windows would send nothing
 	 * and fall back on zero-window probes, whose back-off grows to minutes.
 	 * The reserve absorbs what this floor overcommits. */
 	if (spare != 0)
-		cap = RTE_MAX(cap, (uint64_t)4 * 1448);
+		cap = RTE_MAX(cap, (uint64_t)4 * SEG);
 	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
-	if (was_short && !lc->tcp.mem_low && lc->tcp.win_cap >= 8 * 1448)
+	if (was_short && !lc->tcp.mem_low && lc->tcp.win_cap >= 8 * SEG)
 		reopen_windows(lc);
 }
 
