@@ -11,7 +11,9 @@ packages=(
     clang libclang-rt-14-dev
     # testbed and test peers
     iproute2 nftables ethtool iputils-ping arping tcpdump
-    python3-scapy nginx-light curl
+    python3-scapy nginx-light curl wrk apache2-utils
+    # benchmarks (pktgen-tests/bench): the peer reverse proxies
+    haproxy
     # benchmarks (pktgen-tests/bench): instruction counts
     valgrind
 )
@@ -32,8 +34,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-# Debian starts nginx on install; the testbed runs its own in a namespace.
-if command -v systemctl >/dev/null && systemctl is-active -q nginx 2>/dev/null; then
-    systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
+# Debian starts nginx and haproxy on install; the testbed runs its own in
+# namespaces.
+for svc in nginx haproxy; do
+    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then
+        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    fi
+done
 echo "install-deps: installed ${missing[*]}"

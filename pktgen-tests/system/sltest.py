@@ -103,7 +103,8 @@ DEFAULT_TCP = """
 
 
 def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
-                   tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;"):
+                   tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
+                   proxy=None):
     return f"""
 eal = {{ lcores = "{lcores}"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
@@ -117,20 +118,21 @@ ports = {{
 }};
 net = {{ ip_forward = true; {net_extra} }};
 tcp = {{ {tcp} }};
-"""
+""" + ("" if proxy is None else f"proxy = {{ {proxy} }};\n")
 
 
 class Gateway:
     """A sluiced process on a testbed, with its telemetry socket."""
 
     def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
-                 front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;"):
+                 front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
+                 proxy=None):
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
             f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
                                    back_mtu=back_mtu, tcp=tcp, front_extra=front_extra,
-                                   lcores=lcores, ports_extra=ports_extra))
+                                   lcores=lcores, ports_extra=ports_extra, proxy=proxy))
         self.proc = None
         self.output = ""
 
@@ -206,6 +208,15 @@ class Gateway:
 
     def tcp_conns(self):
         return self.telemetry("/sluice/tcp/conns")
+
+    def proxy_stats(self):
+        return self.telemetry("/sluice/proxy/stats")
+
+    def proxy_routes(self):
+        return self.telemetry("/sluice/proxy/routes")
+
+    def proxy_members(self):
+        return self.telemetry("/sluice/proxy/members")
 
 
 def wait_for(pred, timeout=10.0, step=0.1):
