@@ -29,6 +29,7 @@
 #include "sl_lcore.h"
 #include "sl_net.h"
 #include "sl_port.h"
+#include "sl_proxy.h"
 #include "sl_tcp.h"
 #include "sluiced.h"
 
@@ -44,6 +45,7 @@ static const struct sl_module modules[] = {
 	{ "port", sl_port_conf_register, sl_port_init, sl_port_term },
 	{ "net", sl_net_conf_register, sl_net_init, sl_net_term },
 	{ "tcp", sl_tcp_conf_register, sl_tcp_init, sl_tcp_term },
+	{ "proxy", sl_proxy_conf_register, sl_proxy_init, sl_proxy_term },
 };
 
 struct options {
@@ -130,7 +132,7 @@ load_config(const struct options *o)
 		return EXIT_FAILURE;
 	if (sl_conf_load(o->conf_file, sl_default_conf, &err) < 0 ||
 			sl_port_validate(&err) < 0 || sl_net_validate(&err) < 0 ||
-			sl_tcp_validate(&err) < 0) {
+			sl_tcp_validate(&err) < 0 || sl_proxy_validate(&err) < 0) {
 		print_conf_error(&err);
 		return EXIT_CONFIG;
 	}
@@ -191,6 +193,7 @@ final_report(void)
 	sl_port_report(stdout);
 	sl_net_report(stdout);
 	sl_tcp_report(stdout);
+	sl_proxy_report(stdout);
 	SL_WORKER_FOREACH(lc)
 		printf("lcore %u idle_sleeps %" PRIu64 "\n", lc->lcore_id, lc->idle.sleeps);
 	fflush(stdout);

@@ -21,6 +21,7 @@
 #include "sl_port_types.h"
 #include "sl_net_types.h"
 #include "sl_tcp_types.h"
+#include "sl_proxy_types.h"
 
 enum sl_lcore_role {
 	SL_LCORE_UNUSED = 0,
@@ -36,6 +37,7 @@ struct sl_lcore {
 	struct sl_port_lcore port;
 	struct sl_net_lcore net;
 	struct sl_tcp_lcore tcp;
+	struct sl_proxy_lcore proxy;
 } __rte_cache_aligned;
 
 /* Assign roles: the main lcore manages, every other enabled lcore works. */

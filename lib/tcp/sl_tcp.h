@@ -136,6 +136,9 @@ void sl_tcp_abort(struct sl_tcp_conn *c);
 /* Has the peer sent its FIN (no more data will come)? */
 bool sl_tcp_peer_finished(const struct sl_tcp_conn *c);
 
+/* The peer's address and port, network order. */
+void sl_tcp_peer(const struct sl_tcp_conn *c, uint32_t *addr, uint16_t *port);
+
 void *sl_tcp_ctx(const struct sl_tcp_conn *c);
 void sl_tcp_set_ctx(struct sl_tcp_conn *c, void *ctx);
 /* The worker context of the connection's owner. */

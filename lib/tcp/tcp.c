@@ -482,6 +482,15 @@ sl_tcp_peer_finished(const struct sl_tcp_conn *sc)
 	return (((const struct tcp_conn *)sc)->flags & TCP_F_PEER_FIN) != 0;
 }
 
+void
+sl_tcp_peer(const struct sl_tcp_conn *sc, uint32_t *addr, uint16_t *port)
+{
+	const struct tcp_conn *c = (const struct tcp_conn *)sc;
+
+	*addr = c->key.raddr;
+	*port = c->key.rport;
+}
+
 void *
 sl_tcp_ctx(const struct sl_tcp_conn *sc)
 {

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proxy/upstream: connections to pool members. Each worker keeps, per
+ * member, a LIFO list of idle keep-alive connections (the most recently
+ * used is the least likely to have been closed by the member); a request
+ * takes one or opens a new one, and gives it back when the exchange ended
+ * cleanly. The balancer picks the member; its `active` count is the number
+ * of exchanges in progress on the member.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_random.h>
+
+#include "proxy_priv.h"
+
+static struct proxy_member_lcore *
+member_lcore(struct upconn *u)
+{
+	return &u->w->pools[u->pool].members[u->member];
+}
+
+static struct proxy_hstats *
+member_stats(struct proxy_worker *w, uint32_t pool, uint32_t member)
+{
+	return &w->member_stats[proxy_cfg.pools[pool].members[member].stat_index];
+}
+
+static void
+idle_unlink(struct upconn *u)
+{
+	if (u->pprev_idle == NULL)
+		return;
+	*u->pprev_idle = u->next_idle;
+	if (u->next_idle != NULL)
+		u->next_idle->pprev_idle = u->pprev_idle;
+	u->pprev_idle = NULL;
+	u->next_idle = NULL;
+	member_lcore(u)->n_idle--;
+	sl_timer_cancel(u->w->lc->tcp.wheel, &u->timer);
+}
+
+static void
+idle_push(struct upconn *u)
+{
+	struct proxy_member_lcore *ml = member_lcore(u);
+
+	u->next_idle = ml->idle;
+	if (ml->idle != NULL)
+		ml->idle->pprev_idle = &u->next_idle;
+	ml->idle = u;
+	u->pprev_idle = &ml->idle;
+	ml->n_idle++;
+}
+
+static void
+upconn_free(struct upconn *u)
+{
+	idle_unlink(u);
+	sl_timer_cancel(u->w->lc->tcp.wheel, &u->timer);
+	*u->pprev = u->next;
+	if (u->next != NULL)
+		u->next->pprev = u->pprev;
+	member_lcore(u)->n_conns--;
+	free(u);
+}
+
+/* End the exchange's claim on u: the balancer's count and the back links. */
+static void
+detach(struct upconn *u)
+{
+	struct session *s = u->s;
+
+	if (s == NULL)
+		return;
+	u->w->pools[u->pool].bal.members[u->member].active--;
+	s->up = NULL;
+	u->s = NULL;
+}
+
+static void
+idle_timeout(struct sl_timer *t)
+{
+	struct upconn *u = container_of(t, struct upconn, timer);
+
+	u->w->lc->proxy.stats.upstream_idle_closed++;
+	idle_unlink(u);
+	if (u->conn != NULL)
+		sl_tcp_close(u->conn); /* freed by its `closed` event */
+}
+
+static uint64_t
+hash_key(const struct session *s, const struct proxy_pool *pool)
+{
+	const struct sl_http_parser *p = &s->req;
+	const char *name = pool->conf->hash_name;
+	size_t name_len = strlen(name);
+	int i;
+
+	if (pool->hash == PROXY_HASH_CLIENT)
+		return rte_hash_crc_4byte(s->client_addr, 0x5eed);
+	if (pool->hash == PROXY_HASH_HEADER) {
+		i = sl_http_find(p, name, name_len, 0);
+		if (i < 0)
+			return rte_hash_crc_4byte(s->client_addr, 0x5eed);
+		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
+		return rte_hash_crc(sl_http_field_value(p, f), f->value_len, 0x5eed);
+	}
+	/* Cookie: name=value pairs separated by "; ". */
+	for (i = sl_http_find(p, "cookie", 6, 0); i >= 0;
+			i = sl_http_find(p, "cookie", 6, (uint32_t)i + 1)) {
+		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
+		const char *v = sl_http_field_value(p, f), *end = v + f->value_len;
+
+		while (v < end) {
+			const char *pair = v, *eq, *stop;
+
+			while (v < end && *v != ';')
+				v++;
+			stop = v;
+			v++;
+			while (pair < stop && *pair == ' ')
+				pair++;
+			eq = memchr(pair, '=', (size_t)(stop - pair));
+			if (eq != NULL && (size_t)(eq - pair) == name_len &&
+					memcmp(pair, name, name_len) == 0)
+				return rte_hash_crc(eq + 1, (size_t)(stop - eq - 1), 0x5eed);
+		}
+	}
+	return rte_hash_crc_4byte(s->client_addr, 0x5eed);
+}
+
+/* A member for s, avoiding the one that just failed when there is another. */
+static int
+pick(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *pl)
+{
+	uint64_t key = pool->algo == SL_UPSTREAM_MAGLEV ? hash_key(s, pool) : 0;
+	int idx = sl_upstream_pick(&pl->bal, key, rte_rand());
+	unsigned int n;
+
+	for (n = 1; idx >= 0 && idx == s->failed_member && n < pool->n_members; n++) {
+		if (pool->algo == SL_UPSTREAM_MAGLEV)
+			return (idx + 1) % (int)pool->n_members;
+		idx = sl_upstream_pick(&pl->bal, key, rte_rand());
+	}
+	return idx;
+}
+
+static struct upconn *
+open_conn(struct session *s, uint32_t pool_idx, uint32_t member, int *status)
+{
+	struct proxy_worker *w = s->w;
+	const struct proxy_member *m = &proxy_cfg.pools[pool_idx].members[member];
+	struct upconn *u = calloc(1, sizeof(*u));
+
+	if (u == NULL) {
+		w->lc->proxy.stats.err_no_memory++;
+		*status = 503;
+		return NULL;
+	}
+	u->w = w;
+	u->pool = (uint16_t)pool_idx;
+	u->member = (uint16_t)member;
+	sl_timer_init(&u->timer, idle_timeout);
+	u->conn = sl_tcp_connect(w->lc, 0, m->addr, m->port, &proxy_upstream_ops, u);
+	if (u->conn == NULL) {
+		free(u);
+		w->lc->proxy.stats.err_upstream_connect++;
+		member_stats(w, pool_idx, member)->connect_failures++;
+		*status = 502;
+		return NULL;
+	}
+	u->next = w->upconns;
+	if (w->upconns != NULL)
+		w->upconns->pprev = &u->next;
+	w->upconns = u;
+	u->pprev = &w->upconns;
+	member_lcore(u)->n_conns++;
+	w->lc->proxy.stats.upstream_connects++;
+	member_stats(w, pool_idx, member)->connects++;
+	return u;
+}
+
+int
+proxy_upstream_attach(struct session *s)
+{
+	struct proxy_worker *w = s->w;
+	uint32_t pool_idx = s->act->pool;
+	const struct proxy_pool *pool = &proxy_cfg.pools[pool_idx];
+	struct proxy_pool_lcore *pl = &w->pools[pool_idx];
+	int status = 503;
+	unsigned int attempt;
+
+	/* A connect that fails at once sent nothing: any request may go on. */
+	for (attempt = 0; attempt < pool->n_members; attempt++) {
+		int idx = pick(s, pool, pl);
+		struct proxy_member_lcore *ml;
+		struct upconn *u;
+
+		if (idx < 0) {
+			w->lc->proxy.stats.err_no_member++;
+			return 503;
+		}
+		ml = &pl->members[idx];
+		if (ml->idle != NULL) {
+			u = ml->idle;
+			idle_unlink(u);
+			u->reused = true;
+			w->lc->proxy.stats.upstream_reuses++;
+			member_stats(w, pool_idx, (uint32_t)idx)->reuses++;
+		} else if (pool->conf->max_conns > 0 &&
+				ml->n_conns >= (uint32_t)pool->conf->max_conns) {
+			w->lc->proxy.stats.err_conn_limit++;
+			return 503;
+		} else {
+			u = open_conn(s, pool_idx, (uint32_t)idx, &status);
+			if (u == NULL) {
+				s->failed_member = idx;
+				if (status != 502)
+					return status;
+				continue;
+			}
+			u->reused = false;
+		}
+		u->s = s;
+		u->requests++;
+		s->up = u;
+		s->member = idx;
+		pl->bal.members[idx].active++;
+		return 0;
+	}
+	return status;
+}
+
+void
+proxy_upstream_release(struct session *s, bool reusable)
+{
+	struct upconn *u = s->up;
+	const struct proxy_pool *pool;
+
+	if (u == NULL)
+		return;
+	pool = &proxy_cfg.pools[u->pool];
+	detach(u);
+	if (reusable && u->conn != NULL && u->requests < (uint32_t)pool->conf->keepalive_requests &&
+			member_lcore(u)->n_idle < (uint32_t)pool->conf->keepalive) {
+		idle_push(u);
+		sl_timer_arm(u->w->lc->tcp.wheel, &u->timer,
+				u->w->lc->tcp.now + pool->keepalive_tsc);
+		sl_tcp_pause_reading(u->conn, false);
+		return;
+	}
+	u->w->lc->proxy.stats.upstream_not_kept++;
+	if (u->conn != NULL)
+		sl_tcp_close(u->conn); /* freed by its `closed` event */
+}
+
+/* Reset u's connection and free u at once; its `closed` event finds no u. */
+static void
+abort_conn(struct upconn *u)
+{
+	struct sl_tcp_conn *c = u->conn;
+
+	detach(u);
+	upconn_free(u);
+	if (c != NULL) {
+		sl_tcp_set_ctx(c, NULL);
+		sl_tcp_abort(c);
+	}
+}
+
+void
+proxy_upstream_abort(struct session *s)
+{
+	if (s->up != NULL)
+		abort_conn(s->up);
+}
+
+void
+proxy_upstream_free_all(struct proxy_worker *w)
+{
+	while (w->upconns != NULL) {
+		struct upconn *u = w->upconns;
+
+		if (u->conn != NULL)
+			sl_tcp_set_ctx(u->conn, NULL);
+		u->s = NULL;
+		upconn_free(u);
+	}
+}
+
+/* ---- events of upstream connections ---- */
+
+static void
+up_connected(struct sl_tcp_conn *c)
+{
+	struct upconn *u = sl_tcp_ctx(c);
+
+	if (u == NULL)
+		return;
+	u->connected = true;
+	if (u->s != NULL)
+		proxy_session_up_connected(u->s);
+}
+
+static void
+up_readable(struct sl_tcp_conn *c)
+{
+	struct upconn *u = sl_tcp_ctx(c);
+
+	if (u == NULL)
+		return;
+	if (u->s == NULL) {
+		/* Data on an idle connection answers nothing we sent. */
+		u->w->lc->proxy.stats.upstream_idle_closed++;
+		abort_conn(u);
+		return;
+	}
+	proxy_session_up_readable(u->s);
+}
+
+static void
+up_peer_closed(struct sl_tcp_conn *c)
+{
+	struct upconn *u = sl_tcp_ctx(c);
+
+	if (u == NULL)
+		return;
+	if (u->s == NULL) {
+		if (u->pprev_idle != NULL) {
+			u->w->lc->proxy.stats.upstream_idle_closed++;
+			idle_unlink(u);
+		}
+		sl_tcp_close(c);
+		return;
+	}
+	proxy_session_up_readable(u->s);
+}
+
+static void
+up_writable(struct sl_tcp_conn *c)
+{
+	struct upconn *u = sl_tcp_ctx(c);
+
+	if (u != NULL && u->s != NULL)
+		proxy_session_up_writable(u->s);
+}
+
+static void
+up_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
+{
+	struct upconn *u = sl_tcp_ctx(c);
+	struct session *s;
+	bool connected;
+
+	if (u == NULL)
+		return;
+	u->conn = NULL;
+	s = u->s;
+	connected = u->connected;
+	if (!connected)
+		member_stats(u->w, u->pool, u->member)->connect_failures++;
+	detach(u);
+	upconn_free(u);
+	if (s != NULL)
+		proxy_session_up_failed(s, why, connected);
+}
+
+const struct sl_tcp_ops proxy_upstream_ops = {
+	.connected = up_connected,
+	.readable = up_readable,
+	.peer_closed = up_peer_closed,
+	.writable = up_writable,
+	.closed = up_closed,
+};

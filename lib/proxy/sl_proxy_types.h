@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* proxy: per-lcore state of the HTTP proxy, embedded in struct sl_lcore. */
+#ifndef SL_PROXY_TYPES_H
+#define SL_PROXY_TYPES_H
+
+#include <stdint.h>
+
+#include "sl_core_types.h"
+
+/* Every request head parsed ends in `proxied`, `local` or an error counter
+ * (parser refusals are counted apart, per reason, in req_err). */
+#define SL_PROXY_COUNTERS(X) \
+	X(accepted, "client connections accepted") \
+	X(accept_no_memory, "client connections refused: no memory for the session") \
+	X(requests, "request heads parsed") \
+	X(proxied, "requests sent to an upstream member") \
+	X(local, "requests answered by a fixed-response or redirect route") \
+	X(no_route, "requests without a route (404)") \
+	X(req_refused, "requests refused by the parser (see req_err_*)") \
+	X(unsupported, "requests refused: CONNECT or an unsupported protocol (501)") \
+	X(responses, "responses relayed from upstreams") \
+	X(status_1xx, "responses sent to clients, by class") \
+	X(status_2xx, "") \
+	X(status_3xx, "") \
+	X(status_4xx, "") \
+	X(status_5xx, "") \
+	X(retries, "requests resent to another member") \
+	X(err_upstream_connect, "502: connection to the member refused or unreachable") \
+	X(err_upstream_reset, "502: upstream closed or reset before a complete response") \
+	X(err_upstream_response, "502: invalid response from the upstream") \
+	X(err_no_member, "503: no member up in the pool") \
+	X(err_conn_limit, "503: member connection limit reached") \
+	X(err_no_memory, "503: no memory for an upstream connection") \
+	X(err_connect_timeout, "504: connect timeout") \
+	X(err_response_timeout, "504: no response byte in time") \
+	X(err_idle_timeout, "504 or abort: no progress inside an exchange") \
+	X(client_header_timeout, "408: request head not complete in time") \
+	X(client_keepalive_timeout, "idle keep-alive client connections closed") \
+	X(client_aborted, "client closed or reset inside an exchange") \
+	X(client_aborted_response, "responses cut: client gone, or upstream failed mid-body") \
+	X(upstream_connects, "upstream connections opened") \
+	X(upstream_reuses, "requests sent over an idle pooled connection") \
+	X(upstream_idle_closed, "pooled connections closed: idle timeout or upstream close") \
+	X(upstream_not_kept, "upstream connections closed after an exchange (not reusable or pool full)") \
+	X(replay_overflow, "idempotent requests too large to replay: no retry") \
+	X(no_mbuf, "mbuf allocations failed (head, clone)") \
+	X(bytes_in, "request bytes received from clients (heads and bodies)") \
+	X(bytes_out, "response bytes relayed to clients (bodies)")
+
+struct sl_proxy_stats {
+	SL_PROXY_COUNTERS(SL_COUNTER_FIELD)
+};
+
+/* Request refusals by parser reason: index enum sl_http_err. */
+#define SL_PROXY_REQ_ERRS 40
+
+struct proxy_worker;
+
+struct sl_proxy_lcore {
+	struct sl_proxy_stats stats;
+	uint64_t req_err[SL_PROXY_REQ_ERRS];
+	struct proxy_worker *w; /* pools, per-route/member counters, sessions */
+};
+
+#endif /* SL_PROXY_TYPES_H */
