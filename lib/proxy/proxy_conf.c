@@ -242,7 +242,7 @@ validate_pools(struct sl_conf_error *err)
 		snprintf(path, sizeof(path), "proxy.pools[%u].members", i);
 		if (p->n_members == 0)
 			return sl_conf_error_at(err, path, "a pool needs at least one member");
-		snprintf(path, sizeof(path), "proxy.pools[%u].hash_name", i);
+		snprintf(path, sizeof(path), "proxy.pools[%u].hash", i);
 		if (strcmp(p->algorithm, "maglev") == 0 && strcmp(p->hash, "client") != 0 &&
 				p->hash_name[0] == '\0')
 			return sl_conf_error_at(err, path, "hash = \"%s\" needs the %s name", p->hash,
@@ -331,7 +331,7 @@ validate_tables(struct sl_conf_error *err)
 				route_def(&sl_proxy_conf.routes[j], j, &defs[n++]);
 			}
 		if (sl_route_table_build(defs, n, &t, &rerr) < 0) {
-			snprintf(path, sizeof(path), "proxy.routes[%u]",
+			snprintf(path, sizeof(path), "proxy.routes[%u].name",
 					rerr.index >= 0 ? index[rerr.index] : 0);
 			return sl_conf_error_at(err, path, "listener '%s': %s", l->name, rerr.msg);
 		}

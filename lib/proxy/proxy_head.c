@@ -104,6 +104,18 @@ write_forwarded(struct sl_http_wbuf *wb, const struct session *s, const char *ho
 	return 0;
 }
 
+/* An HTTP/1.0 request without Host: name the address it was sent to. */
+static void
+write_listener_host(struct sl_http_wbuf *wb, const struct sl_proxy_listener_conf *l)
+{
+	const uint8_t *a = (const uint8_t *)&l->address;
+	char host[24];
+	int n = snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
+			(unsigned int)l->port);
+
+	sl_http_w_field(wb, LIT("Host"), host, (size_t)n);
+}
+
 static void
 write_request_id(struct sl_http_wbuf *wb)
 {
@@ -174,7 +186,7 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 	else if (absolute)
 		sl_http_w_field(wb, LIT("Host"), host, host_len);
 	else if (host == NULL)
-		sl_http_w_field(wb, LIT("Host"), s->lis->conf->name, strlen(s->lis->conf->name));
+		write_listener_host(wb, s->lis->conf);
 	if (sl_proxy_conf.x_forwarded)
 		write_forwarded(wb, s, host, host_len);
 	if (sl_proxy_conf.via)

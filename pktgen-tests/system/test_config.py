@@ -60,6 +60,72 @@ BAD = [
      "at least one port"),
 ]
 
+# The proxy section: references between listeners, pools and routes, names,
+# actions and route tables are checked before start, at the offending line.
+PROXY = GOOD + """proxy = {
+  listeners = (
+    { name = "web"; address = "198.18.0.1"; port = 80; }
+  );
+  pools = (
+    { name = "app"; algorithm = "maglev"; hash = "client";
+      members = (
+        { address = "198.19.0.2"; port = 80; weight = 2; }
+      );
+    }
+  );
+  routes = (
+    { name = "api"; listener = "web"; path = "/api"; pool = "app"; },
+    { name = "ok"; path = "/ok"; path_match = "exact"; return_status = 200; },
+    { name = "fallback"; default = true; pool = "app"; }
+  );
+};
+"""
+
+
+def line_of(text, needle):
+    """The 1-based line of the first occurrence of needle in text."""
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def proxy_case(what, old, new, needle, at=None):
+    text = PROXY.replace(old, new, 1)
+    assert text != PROXY, what
+    return (what, text, line_of(text, at or new), needle)
+
+
+BAD += [
+    proxy_case("dangling pool", 'path = "/api"; pool = "app"', 'path = "/api"; pool = "nope"',
+               "no pool named 'nope'", at='pool = "nope"'),
+    proxy_case("dangling listener", 'listener = "web"', 'listener = "www"',
+               "no listener named 'www'"),
+    proxy_case("two actions", 'return_status = 200;', 'return_status = 200; pool = "app";',
+               "exactly one action", at='name = "ok"'),
+    proxy_case("no action", 'return_status = 200;', '', "exactly one action",
+               at='name = "ok"'),
+    proxy_case("bad name", 'name = "api"', 'name = "a pi"', "only letters, digits"),
+    proxy_case("duplicate route", 'name = "ok"', 'name = "api"', "is already a route",
+               at='name = "api"; path = "/ok"'),
+    proxy_case("second default", 'name = "ok"; path = "/ok"; path_match = "exact";',
+               'name = "ok"; default = true;', "second default route",
+               at='name = "fallback"'),
+    proxy_case("bad regex", 'path = "/api";', 'path = "(["; path_match = "regex";',
+               "regular expression", at='name = "api"'),
+    proxy_case("unknown algorithm", '"maglev"', '"fastest"', "is not one of"),
+    proxy_case("unknown method", 'path = "/api";', 'path = "/api"; methods = [ "YEET" ];',
+               "is not one of", at='methods'),
+    proxy_case("no members", '{ address = "198.19.0.2"; port = 80; weight = 2; }', '',
+               "at least one member", at='members'),
+    proxy_case("member is us", '"198.19.0.2"', '"198.19.0.1"', "our own addresses"),
+    proxy_case("weight range", 'weight = 2', 'weight = 0', "between 1 and"),
+    proxy_case("listener elsewhere", 'address = "198.18.0.1"; port = 80',
+               'address = "198.18.0.7"; port = 80', "not the address of any port"),
+    proxy_case("redirect status", 'return_status = 200;',
+               'redirect = "http://example.com/"; return_status = 200;', "3xx status",
+               at='redirect'),
+    proxy_case("hash without name", 'hash = "client"', 'hash = "header"',
+               "needs the header name"),
+]
+
 
 def run(*args, timeout=30):
     return subprocess.run([sltest.SLUICED, *args], capture_output=True, text=True,
@@ -78,6 +144,10 @@ class Config(unittest.TestCase):
         r = run("--check", "-c", self.write(GOOD))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("configuration is valid", r.stdout)
+
+    def test_good_proxy_config_checks(self):
+        r = run("--check", "-c", self.write(PROXY))
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_embedded_default_checks(self):
         r = run("--check")
