@@ -218,6 +218,12 @@ sl_http_w_field(
 }
 
 int
+sl_http_w_raw(struct sl_http_wbuf *w, const void *data, size_t len)
+{
+	return w_put(w, data, len);
+}
+
+int
 sl_http_w_field_u64(struct sl_http_wbuf *w, const char *name, size_t nlen, uint64_t v)
 {
 	char tmp[24];

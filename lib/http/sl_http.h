@@ -359,6 +359,12 @@ int sl_http_w_status_line(
 int sl_http_w_field(
 	struct sl_http_wbuf *w, const char *name, size_t nlen, const char *value, size_t vlen);
 int sl_http_w_field_u64(struct sl_http_wbuf *w, const char *name, size_t nlen, uint64_t v);
+/*
+ * Bytes copied as they are, unchecked: only for text that is already known
+ * to be well formed, such as whole field lines of a head the parser
+ * accepted (a gateway forwarding fields copies them in runs).
+ */
+int sl_http_w_raw(struct sl_http_wbuf *w, const void *data, size_t len);
 /* The CRLF ending the head (or the trailer section). */
 int sl_http_w_end(struct sl_http_wbuf *w);
 

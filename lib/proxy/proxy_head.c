@@ -6,6 +6,7 @@
  * set for the client side; local responses (errors, fixed responses,
  * redirects) are written whole.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,47 +16,159 @@
 
 #define LIT(s) s, sizeof(s) - 1
 
-static bool
+/* lit is lower case; most names differ in their first byte already. */
+static inline bool
 name_is(const char *name, size_t len, const char *lit, size_t lit_len)
 {
-	return len == lit_len && strncasecmp(name, lit, len) == 0;
+	return len == lit_len && ((uint8_t)name[0] | 0x20) == (uint8_t)lit[0] &&
+		strncasecmp(name, lit, len) == 0;
 }
 
-/* Is `name` one of the comma-separated tokens of a Connection field? */
-static bool
-named_by_connection(const struct sl_http_parser *p, const char *name, size_t len)
+/* What a header field is to the proxy. */
+enum field_kind {
+	F_KEEP,         /* forwarded as it is */
+	F_HOP,          /* hop-by-hop: dropped (RFC 9110 7.6.1) */
+	F_CONNECTION,   /* Connection: dropped, and the fields it names */
+	F_HOST,
+	F_XFF,          /* X-Forwarded-For */
+	F_XF_OTHER,     /* X-Forwarded-Proto, X-Forwarded-Host */
+	F_REQUEST_ID,
+	F_TE,           /* Transfer-Encoding: kept (bodies keep their framing) */
+};
+
+/* By length first: most fields are rejected without comparing a byte. */
+static enum field_kind
+classify(const char *n, size_t len)
 {
-	int i;
+	switch (len) {
+	case 2:
+		return name_is(n, len, LIT("te")) ? F_HOP : F_KEEP;
+	case 4:
+		return name_is(n, len, LIT("host")) ? F_HOST : F_KEEP;
+	case 7:
+		return name_is(n, len, LIT("upgrade")) ? F_HOP : F_KEEP;
+	case 10:
+		if (name_is(n, len, LIT("connection")))
+			return F_CONNECTION;
+		return name_is(n, len, LIT("keep-alive")) ? F_HOP : F_KEEP;
+	case 12:
+		return name_is(n, len, LIT("x-request-id")) ? F_REQUEST_ID : F_KEEP;
+	case 15:
+		return name_is(n, len, LIT("x-forwarded-for")) ? F_XFF : F_KEEP;
+	case 16:
+		if (name_is(n, len, LIT("proxy-connection")))
+			return F_HOP;
+		return name_is(n, len, LIT("x-forwarded-host")) ? F_XF_OTHER : F_KEEP;
+	case 17:
+		if (name_is(n, len, LIT("x-forwarded-proto")))
+			return F_XF_OTHER;
+		return name_is(n, len, LIT("transfer-encoding")) ? F_TE : F_KEEP;
+	default:
+		return F_KEEP;
+	}
+}
 
-	for (i = sl_http_find(p, LIT("connection"), 0); i >= 0;
-			i = sl_http_find(p, LIT("connection"), (uint32_t)i + 1)) {
-		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
-		const char *v = sl_http_field_value(p, f), *end = v + f->value_len;
+#define CONN_TOKENS_MAX 16
 
-		while (v < end) {
-			const char *tok;
+/* The tokens of the Connection fields: names of more hop-by-hop fields. */
+struct conn_tokens {
+	struct { const char *s; uint32_t len; } t[CONN_TOKENS_MAX];
+	unsigned int n;
+};
 
-			while (v < end && (*v == ',' || *v == ' ' || *v == '\t'))
-				v++;
-			tok = v;
-			while (v < end && *v != ',' && *v != ' ' && *v != '\t')
-				v++;
-			if (v > tok && name_is(name, len, tok, (size_t)(v - tok)))
-				return true;
+static void
+add_tokens(struct conn_tokens *ct, const struct sl_http_parser *p, const struct sl_http_field *f)
+{
+	const char *v = sl_http_field_value(p, f), *end = v + f->value_len;
+
+	while (v < end && ct->n < CONN_TOKENS_MAX) {
+		const char *tok;
+
+		while (v < end && (*v == ',' || *v == ' ' || *v == '\t'))
+			v++;
+		tok = v;
+		while (v < end && *v != ',' && *v != ' ' && *v != '\t')
+			v++;
+		if (v > tok) {
+			ct->t[ct->n].s = tok;
+			ct->t[ct->n++].len = (uint32_t)(v - tok);
 		}
 	}
+}
+
+static bool
+named_by_connection(const struct conn_tokens *ct, const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ct->n; i++)
+		if (len == ct->t[i].len && strncasecmp(name, ct->t[i].s, len) == 0)
+			return true;
 	return false;
 }
 
-bool
-proxy_hop_by_hop(const struct sl_http_parser *p, const struct sl_http_field *f)
+/* Classify every header field of p into kinds[]; the Connection tokens
+ * turn the fields they name into F_HOP. */
+static void
+classify_fields(const struct sl_http_parser *p, uint8_t *kinds)
 {
-	const char *n = sl_http_field_name(p, f);
-	size_t len = f->name_len;
+	struct conn_tokens ct = { .n = 0 };
+	uint32_t k, n = p->msg.n_fields;
 
-	return name_is(n, len, LIT("connection")) || name_is(n, len, LIT("keep-alive")) ||
-		name_is(n, len, LIT("proxy-connection")) || name_is(n, len, LIT("te")) ||
-		name_is(n, len, LIT("upgrade")) || named_by_connection(p, n, len);
+	for (k = 0; k < n; k++) {
+		const struct sl_http_field *f = sl_http_field(p, k);
+
+		kinds[k] = (uint8_t)classify(sl_http_field_name(p, f), f->name_len);
+		if (kinds[k] == F_CONNECTION)
+			add_tokens(&ct, p, f);
+	}
+	if (ct.n == 0)
+		return;
+	for (k = 0; k < n; k++) {
+		const struct sl_http_field *f = sl_http_field(p, k);
+
+		if (kinds[k] != F_CONNECTION &&
+				named_by_connection(&ct, sl_http_field_name(p, f), f->name_len))
+			kinds[k] = F_HOP;
+	}
+}
+
+/*
+ * Copy the header fields that `keep` accepts, as the parser stored them:
+ * consecutive kept lines go in one copy (the head text in the parser's
+ * buffer is what was received, each line ending in CRLF).
+ */
+static void
+copy_fields(struct sl_http_wbuf *wb, const struct sl_http_parser *p, const uint8_t *kinds,
+		uint32_t drop_mask)
+{
+	uint32_t k, n = p->msg.n_fields, run = UINT32_MAX;
+	uint32_t head_end = p->msg.head.off + p->msg.head.len - 2; /* before the empty line */
+
+	for (k = 0; k <= n; k++) {
+		bool keep = k < n && !(drop_mask & (1u << kinds[k]));
+
+		if (keep && run == UINT32_MAX) {
+			run = sl_http_field(p, k)->name_off;
+		} else if (!keep && run != UINT32_MAX) {
+			uint32_t stop = k < n ? sl_http_field(p, k)->name_off : head_end;
+
+			sl_http_w_raw(wb, p->buf + run, stop - run);
+			run = UINT32_MAX;
+		}
+	}
+}
+
+/* Value of the first field of kind `kind`, or NULL. */
+static const struct sl_http_field *
+first_of(const struct sl_http_parser *p, const uint8_t *kinds, enum field_kind kind)
+{
+	uint32_t k;
+
+	for (k = 0; k < p->msg.n_fields; k++)
+		if (kinds[k] == kind)
+			return sl_http_field(p, k);
+	return NULL;
 }
 
 /* The authority and path of an absolute-form target (http://host/path). */
@@ -75,70 +188,93 @@ split_absolute(const char *t, size_t len, struct sl_http_span *host, struct sl_h
 	return true;
 }
 
-static int
-write_forwarded(struct sl_http_wbuf *wb, const struct session *s, const char *host,
-		size_t host_len)
+uint32_t
+proxy_format_ipv4(char *buf, uint32_t addr)
+{
+	const uint8_t *a = (const uint8_t *)&addr;
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint8_t v = a[i];
+
+		if (v >= 100)
+			buf[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			buf[n++] = (char)('0' + v / 10 % 10);
+		buf[n++] = (char)('0' + v % 10);
+		if (i < 3)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static void
+write_forwarded(struct sl_http_wbuf *wb, const struct session *s, const uint8_t *kinds,
+		const char *host, size_t host_len)
 {
 	const struct sl_http_parser *p = &s->req;
-	const uint8_t *a = (const uint8_t *)&s->client_addr;
-	char xff[512];
-	int n = 0, i;
+	char xff[512] = "X-Forwarded-For: ";
+	uint32_t n = sizeof("X-Forwarded-For: ") - 1, k;
 
 	/* Append the client to what earlier proxies said, in one field. */
-	for (i = sl_http_find(p, LIT("x-forwarded-for"), 0); i >= 0;
-			i = sl_http_find(p, LIT("x-forwarded-for"), (uint32_t)i + 1)) {
-		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
+	for (k = 0; k < p->msg.n_fields; k++) {
+		const struct sl_http_field *f = sl_http_field(p, k);
 
-		if ((size_t)n + f->value_len + 2 >= sizeof(xff) - 16)
+		if (kinds[k] != F_XFF)
+			continue;
+		if (n + f->value_len + 4u + sizeof(s->client_ip) > sizeof(xff))
 			break;
 		memcpy(xff + n, sl_http_field_value(p, f), f->value_len);
 		n += f->value_len;
 		xff[n++] = ',';
 		xff[n++] = ' ';
 	}
-	n += snprintf(xff + n, sizeof(xff) - (size_t)n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-	sl_http_w_field(wb, LIT("X-Forwarded-For"), xff, (size_t)n);
-	sl_http_w_field(wb, LIT("X-Forwarded-Proto"), LIT("http"));
-	if (host_len > 0)
-		sl_http_w_field(wb, LIT("X-Forwarded-Host"), host, host_len);
-	return 0;
+	memcpy(xff + n, s->client_ip, s->client_ip_len);
+	n += s->client_ip_len;
+	xff[n++] = '\r';
+	xff[n++] = '\n';
+	/* Parsed values and our own address: nothing to check again. */
+	sl_http_w_raw(wb, xff, n);
+	sl_http_w_raw(wb, LIT("X-Forwarded-Proto: http\r\n"));
+	if (host_len > 0) {
+		sl_http_w_raw(wb, LIT("X-Forwarded-Host: "));
+		sl_http_w_raw(wb, host, host_len);
+		sl_http_w_raw(wb, LIT("\r\n"));
+	}
 }
 
 /* An HTTP/1.0 request without Host: name the address it was sent to. */
 static void
 write_listener_host(struct sl_http_wbuf *wb, const struct sl_proxy_listener_conf *l)
 {
-	const uint8_t *a = (const uint8_t *)&l->address;
 	char host[24];
-	int n = snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
-			(unsigned int)l->port);
+	uint32_t n = proxy_format_ipv4(host, l->address);
+	uint32_t port = (uint32_t)l->port, div;
 
-	sl_http_w_field(wb, LIT("Host"), host, (size_t)n);
+	host[n++] = ':';
+	for (div = 10000; div > 1 && port / div == 0; div /= 10)
+		;
+	for (; div > 0; div /= 10)
+		host[n++] = (char)('0' + port / div % 10);
+	sl_http_w_field(wb, LIT("Host"), host, n);
 }
 
 static void
 write_request_id(struct sl_http_wbuf *wb)
 {
-	char id[33];
+	static const char hex[] = "0123456789abcdef";
+	char line[sizeof("X-Request-Id: ") - 1 + 32 + 2] = "X-Request-Id: ";
+	char *id = line + sizeof("X-Request-Id: ") - 1;
+	uint64_t r[2] = { rte_rand(), rte_rand() };
+	unsigned int i;
 
-	snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64, rte_rand(), rte_rand());
-	sl_http_w_field(wb, LIT("X-Request-Id"), id, 32);
-}
-
-/* Fields the proxy replaces rather than forwards. */
-static bool
-replaced_field(const struct sl_http_parser *p, const struct sl_http_field *f, bool host_set)
-{
-	const char *n = sl_http_field_name(p, f);
-	size_t len = f->name_len;
-
-	if (host_set && name_is(n, len, LIT("host")))
-		return true;
-	if (sl_proxy_conf.x_forwarded && (name_is(n, len, LIT("x-forwarded-for")) ||
-			name_is(n, len, LIT("x-forwarded-proto")) ||
-			name_is(n, len, LIT("x-forwarded-host"))))
-		return true;
-	return false;
+	for (i = 0; i < 32; i++)
+		id[i] = hex[(r[i / 16] >> ((i % 16) * 4)) & 0xf];
+	id[32] = '\r';
+	id[33] = '\n';
+	sl_http_w_raw(wb, line, sizeof(line));
 }
 
 int
@@ -149,13 +285,19 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 	const struct sl_proxy_route_conf *rc = s->act->conf;
 	const char *target = sl_http_str(p, m->target);
 	struct sl_http_span abs_host = { 0, 0 }, path = { 0, m->target.len };
+	const struct sl_http_field *hf;
 	const char *host = NULL;
 	size_t host_len = 0;
 	bool absolute = split_absolute(target, m->target.len, &abs_host, &path);
-	bool host_set = rc->host_rewrite[0] != '\0' || absolute;
-	int i;
-	uint32_t k;
+	uint32_t drop = 1u << F_HOP | 1u << F_CONNECTION;
+	uint8_t kinds[SL_HTTP_HDR_BUF_MAX / sizeof(struct sl_http_field) + 1];
 
+	classify_fields(p, kinds);
+	if (rc->host_rewrite[0] != '\0' || absolute)
+		drop |= 1u << F_HOST;
+	if (sl_proxy_conf.x_forwarded)
+		drop |= 1u << F_XFF | 1u << F_XF_OTHER;
+	hf = first_of(p, kinds, F_HOST);
 	if (absolute) {
 		host = target + abs_host.off;
 		host_len = abs_host.len;
@@ -165,36 +307,27 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 		} else {
 			target += path.off;
 		}
-	} else if ((i = sl_http_find(p, LIT("host"), 0)) >= 0) {
-		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
-
-		host = sl_http_field_value(p, f);
-		host_len = f->value_len;
+	} else if (hf != NULL) {
+		host = sl_http_field_value(p, hf);
+		host_len = hf->value_len;
 	}
 	sl_http_w_request_line(wb, sl_http_str(p, m->method_s), m->method_s.len, target,
 			path.len, 1);
-	for (k = 0; k < m->n_fields; k++) {
-		const struct sl_http_field *f = sl_http_field(p, k);
-
-		if (proxy_hop_by_hop(p, f) || replaced_field(p, f, host_set))
-			continue;
-		sl_http_w_field(wb, sl_http_field_name(p, f), f->name_len,
-				sl_http_field_value(p, f), f->value_len);
-	}
+	copy_fields(wb, p, kinds, drop);
 	if (rc->host_rewrite[0] != '\0')
 		sl_http_w_field(wb, LIT("Host"), rc->host_rewrite, strlen(rc->host_rewrite));
 	else if (absolute)
 		sl_http_w_field(wb, LIT("Host"), host, host_len);
-	else if (host == NULL)
+	else if (hf == NULL)
 		write_listener_host(wb, s->lis->conf);
 	if (sl_proxy_conf.x_forwarded)
-		write_forwarded(wb, s, host, host_len);
+		write_forwarded(wb, s, kinds, host, host_len);
 	if (sl_proxy_conf.via)
-		sl_http_w_field(wb, LIT("Via"), m->minor == 0 ? "1.0 sluice" : "1.1 sluice", 10);
-	if (sl_proxy_conf.request_id && sl_http_find(p, LIT("x-request-id"), 0) < 0)
+		sl_http_w_raw(wb, m->minor == 0 ? "Via: 1.0 sluice\r\n" : "Via: 1.1 sluice\r\n", 17);
+	if (sl_proxy_conf.request_id && first_of(p, kinds, F_REQUEST_ID) == NULL)
 		write_request_id(wb);
 	if (pool->conf->keepalive == 0)
-		sl_http_w_field(wb, LIT("Connection"), LIT("close"));
+		sl_http_w_raw(wb, LIT("Connection: close\r\n"));
 	return sl_http_w_end(wb);
 }
 
@@ -203,27 +336,21 @@ proxy_head_response(struct sl_http_wbuf *wb, const struct session *s)
 {
 	const struct sl_http_parser *p = &s->resp;
 	const struct sl_http_msg *m = &p->msg;
-	uint32_t k;
+	uint32_t drop = 1u << F_HOP | 1u << F_CONNECTION;
+	uint8_t kinds[SL_HTTP_HDR_BUF_MAX / sizeof(struct sl_http_field) + 1];
 
+	classify_fields(p, kinds);
+	if (s->dechunk)
+		drop |= 1u << F_TE;
 	sl_http_w_status_line(wb, m->status, m->reason.len > 0 ? sl_http_str(p, m->reason) : NULL,
 			m->reason.len, 1);
-	for (k = 0; k < m->n_fields; k++) {
-		const struct sl_http_field *f = sl_http_field(p, k);
-
-		if (proxy_hop_by_hop(p, f))
-			continue;
-		if (s->dechunk && name_is(sl_http_field_name(p, f), f->name_len,
-				LIT("transfer-encoding")))
-			continue;
-		sl_http_w_field(wb, sl_http_field_name(p, f), f->name_len,
-				sl_http_field_value(p, f), f->value_len);
-	}
+	copy_fields(wb, p, kinds, drop);
 	if (sl_proxy_conf.via)
-		sl_http_w_field(wb, LIT("Via"), LIT("1.1 sluice"));
+		sl_http_w_raw(wb, LIT("Via: 1.1 sluice\r\n"));
 	if (s->close_after)
-		sl_http_w_field(wb, LIT("Connection"), LIT("close"));
+		sl_http_w_raw(wb, LIT("Connection: close\r\n"));
 	else if (s->req.msg.minor == 0)
-		sl_http_w_field(wb, LIT("Connection"), LIT("keep-alive"));
+		sl_http_w_raw(wb, LIT("Connection: keep-alive\r\n"));
 	return sl_http_w_end(wb);
 }
 

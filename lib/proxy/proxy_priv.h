@@ -157,6 +157,8 @@ struct session {
 	struct upconn *up;              /* the upstream serving this exchange */
 	struct session *next, **pprev;  /* in w->sessions */
 	uint32_t client_addr;           /* network order */
+	char client_ip[16];             /* client_addr as text, for X-Forwarded-For */
+	uint8_t client_ip_len;
 
 	struct proxy_inq cin, uin;      /* unparsed input from each side */
 	struct proxy_outq to_up, to_client;
@@ -241,8 +243,8 @@ int proxy_head_response(struct sl_http_wbuf *wb, const struct session *s);
 int proxy_head_local(struct sl_http_wbuf *wb, uint16_t status, const char *body,
 		const char *ctype, const char *location, bool close, uint8_t minor,
 		bool head_only);
-/* Is the field at index i hop-by-hop for this message (RFC 9110 7.6.1)? */
-bool proxy_hop_by_hop(const struct sl_http_parser *p, const struct sl_http_field *f);
+/* "a.b.c.d" of a network-order address into buf (16 bytes); its length. */
+uint32_t proxy_format_ipv4(char *buf, uint32_t addr);
 
 /* proxy_mbuf.c */
 struct rte_mbuf *proxy_mbuf_from(struct proxy_worker *w, const uint8_t *data, uint32_t len);
