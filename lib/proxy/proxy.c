@@ -184,13 +184,12 @@ hstats_tel(struct rte_tel_data *d, const struct proxy_hstats *h, bool member)
 	rte_tel_data_add_dict_u64(d, "requests", h->requests);
 	for (i = 0; i < 5; i++)
 		rte_tel_data_add_dict_u64(d, class_names[i], h->status[i]);
+	rte_tel_data_add_dict_u64(d, "bytes_in", h->bytes_in);
+	rte_tel_data_add_dict_u64(d, "bytes_out", h->bytes_out);
 	if (member) {
 		rte_tel_data_add_dict_u64(d, "connects", h->connects);
 		rte_tel_data_add_dict_u64(d, "reuses", h->reuses);
 		rte_tel_data_add_dict_u64(d, "connect_failures", h->connect_failures);
-	} else {
-		rte_tel_data_add_dict_u64(d, "bytes_in", h->bytes_in);
-		rte_tel_data_add_dict_u64(d, "bytes_out", h->bytes_out);
 	}
 	for (i = 0; i < PROXY_LAT_BUCKETS; i++) {
 		lat_bound_name(name, sizeof(name), i);

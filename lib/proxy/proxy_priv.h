@@ -171,7 +171,7 @@ struct session {
 	int failed_member;              /* last member that failed, -1 none */
 	uint32_t requests;              /* served on this connection */
 	uint64_t t_head;                /* TSC: request head parsed */
-	uint64_t t_sent;                /* TSC: request handed upstream */
+	uint64_t body_in, body_out;     /* body bytes of this exchange, each way */
 	uint16_t status;                /* of the response being relayed */
 	uint8_t tries;
 	uint8_t req_phase, resp_phase;

@@ -189,6 +189,8 @@ account(struct session *s)
 	(*global[cls])++;
 	if (s->rstats != NULL) {
 		s->rstats->status[cls - 1]++;
+		s->rstats->bytes_in += s->body_in;
+		s->rstats->bytes_out += s->body_out;
 		proxy_lat_add(s->rstats, us);
 	}
 	if (s->act != NULL && s->act->kind == PROXY_ACT_POOL && s->member >= 0) {
@@ -196,6 +198,8 @@ account(struct session *s)
 			pool_of(s)->members[s->member].stat_index];
 
 		ms->status[cls - 1]++;
+		ms->bytes_in += s->body_in;
+		ms->bytes_out += s->body_out;
 		proxy_lat_add(ms, us);
 	}
 }
@@ -280,6 +284,7 @@ reset_exchange(struct session *s)
 	proxy_inq_free(&s->uin);
 	proxy_outq_free(&s->replay);
 	s->replay_len = 0;
+	s->body_in = s->body_out = 0;
 	s->act = NULL;
 	s->rstats = NULL;
 	s->member = -1;
@@ -603,7 +608,7 @@ parse_request(struct session *s)
 			fail_exchange(s, 503, "no memory");
 			return;
 		}
-		s->rstats->bytes_in += consumed;
+		s->body_in += consumed;
 		send_up(s, piece.head);
 	} else {
 		proxy_inq_take(s->w, q, consumed, NULL);
@@ -819,11 +824,11 @@ parse_response(struct session *s)
 		uint32_t n = ev == SL_HTTP_EV_BODY ? body.len : 0;
 
 		rc = proxy_inq_take_range(s->w, q, body.off, n, consumed, &s->to_client);
-		s->rstats->bytes_out += n;
+		s->body_out += n;
 		stats(s)->bytes_out += n;
 	} else if (phase == RS_BODY) {
 		rc = proxy_inq_take(s->w, q, consumed, &s->to_client);
-		s->rstats->bytes_out += consumed;
+		s->body_out += consumed;
 		stats(s)->bytes_out += consumed;
 	} else {
 		proxy_inq_take(s->w, q, consumed, NULL);
