@@ -397,10 +397,13 @@ fields_phase(struct sl_http_parser *p)
 
 /* ---- special fields ---- */
 
+/* lc is lower case; most names differ from it in their first byte. */
 static inline int
 name_is(const struct sl_http_parser *p, const struct sl_http_field *f, const char *lc, uint32_t len)
 {
-	return f->name_len == len && strncasecmp((const char *)p->buf + f->name_off, lc, len) == 0;
+	const char *n = (const char *)p->buf + f->name_off;
+
+	return f->name_len == len && (n[0] | 0x20) == lc[0] && strncasecmp(n, lc, len) == 0;
 }
 
 /* Next list element of s[*i..n), trimmed: [*b, *e). Returns 0 at the end. */
@@ -848,6 +851,33 @@ chunk_ext(struct sl_http_parser *p, uint8_t c)
 			FAIL(overflow_err(p));   \
 	} while (0)
 
+/*
+ * A field line whose name data[s0..*i) is followed by ':' and which is all
+ * in the input, valid up to its CRLF: stored in one copy, with the same
+ * offsets the state-by-state path records. Anything else (a line cut by the
+ * input's end, an invalid byte, no room) returns false and is parsed state
+ * by state, which reports the error at its exact byte.
+ */
+static inline bool
+field_line_whole(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t s0,
+	uint32_t *i)
+{
+	uint32_t colon = *i, v = colon + 1, end;
+
+	while (v < len && is_ows(data[v]))
+		v++;
+	end = v + http_scan_value(data + v, len - v);
+	if (end + 1 >= len || data[end] != '\r' || data[end + 1] != '\n' ||
+		(uint64_t)p->pos + (end + 2 - s0) > p->avail_end)
+		return false;
+	memcpy(p->buf + p->pos, data + s0, end + 2 - s0);
+	p->name_end = p->pos + (colon - s0);
+	p->value_start = p->pos + (v - s0);
+	p->pos += end + 2 - s0;
+	*i = end + 2;
+	return true;
+}
+
 enum sl_http_event
 sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed,
 	struct sl_http_span *body)
@@ -967,6 +997,22 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 
 		case ST_RL_VERSION:
 		case ST_SL_VERSION:
+			if (p->sub == 0 && p->pos == p->value_start && len - i >= 8 &&
+					memcmp(data + i, "HTTP/1.", 7) == 0 &&
+					(data[i + 7] == '1' || data[i + 7] == '0')) {
+				/* the common versions whole: the same checks, at once */
+				s0 = i;
+				i += 8;
+				PUT_RUN(s0);
+				p->msg.proto = SL_HTTP_PROTO_HTTP;
+				p->msg.major = 1;
+				p->msg.minor = (uint8_t)(data[i - 1] - '0');
+				e = version_done(p);
+				if (e != SL_HTTP_ERR_NONE)
+					FAIL(e);
+				p->sub = 1;
+				break;
+			}
 			if (p->sub == 0) {
 				/* version not complete yet: one byte at a time, 8 at most */
 				PUT1(c);
@@ -1079,6 +1125,13 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 			s0 = i;
 			while (i < len && tchar[data[i]])
 				i++;
+			if (i < len && data[i] == ':' && field_line_whole(p, data, len, s0, &i)) {
+				e = field_done(p);
+				if (e != SL_HTTP_ERR_NONE)
+					FAIL(e);
+				p->state = ST_FIELD_START;
+				break;
+			}
 			PUT_RUN(s0);
 			if (i >= len)
 				break;
