@@ -36,8 +36,14 @@ init_pools(struct proxy_worker *w)
 		struct sl_upstream_balancer *b = &w->pools[i].bal;
 
 		sl_upstream_balancer_init(b, p->algo);
-		for (j = 0; j < p->n_members; j++)
-			sl_upstream_member_add(b, (uint16_t)p->conf->members[j].weight);
+		for (j = 0; j < p->n_members; j++) {
+			int idx = sl_upstream_member_add(b, (uint16_t)p->conf->members[j].weight);
+
+			/* Maglev slots follow the member, not its place in the list. */
+			if (idx >= 0)
+				b->members[idx].key = (uint64_t)p->members[j].addr << 16 |
+					p->members[j].port;
+		}
 		if (p->algo == SL_UPSTREAM_MAGLEV) {
 			struct sl_upstream_maglev *t = sl_upstream_maglev_build(b->members,
 					b->n_members, SL_UPSTREAM_MAGLEV_SIZE);

@@ -42,6 +42,9 @@ enum sl_upstream_algo {
 
 struct sl_upstream_member {
 	uint32_t index;       /* position in the balancer, what pick returns */
+	uint64_t key;         /* stable identity for Maglev (e.g. address and
+			       * port); 0: the index, which moves when an
+			       * earlier member is removed */
 	uint16_t weight;      /* 1..1000 */
 	bool up;
 	uint32_t active;      /* open connections, maintained by the caller */
@@ -96,8 +99,8 @@ int sl_upstream_pick(struct sl_upstream_balancer *b, uint64_t key, uint64_t rand
 
 /*
  * Build a Maglev table of prime `size` over the up members of `members[0..n)`.
- * Each member's permutation comes from two hashes of its index (offset and
- * skip). Weights are supported by repetition: while filling, turns are
+ * Each member's permutation comes from two hashes of its key (or, if 0, of
+ * its index): offset and skip. Weights are supported by repetition: while filling, turns are
  * handed out in smooth weighted round robin order, so a member of weight w
  * takes w turns for each turn of a weight-1 member and its share of the
  * table is proportional to w (equal weights give the paper's algorithm).

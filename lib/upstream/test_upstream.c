@@ -365,6 +365,50 @@ test_maglev_consistency(void)
 	return 0;
 }
 
+/*
+ * A member removed from the middle of the list (a new configuration): the
+ * others move up one place, but with stable keys they keep their slots, so
+ * only the removed member's keys move.
+ */
+static int
+test_maglev_member_removed(void)
+{
+	static int before[NKEYS];
+	struct sl_upstream_balancer b;
+	unsigned int i, n = 5, gone = 1, moved_other = 0;
+	uint64_t seed = 11;
+
+	SL_CHECK_EQ(sl_upstream_balancer_init(&b, SL_UPSTREAM_MAGLEV), 0);
+	for (i = 0; i < n; i++) {
+		SL_CHECK_EQ(sl_upstream_member_add(&b, 1), i);
+		b.members[i].key = 0xc6130000u + i; /* its address, say */
+	}
+	SL_CHECK_EQ(maglev_rebuild(&b), 0);
+	for (i = 0; i < NKEYS; i++)
+		before[i] = (int)b.members[sl_upstream_pick(&b, prng(&seed), 0)].key;
+	sl_upstream_maglev_free(sl_upstream_maglev_publish(&b, NULL));
+
+	SL_CHECK_EQ(sl_upstream_balancer_init(&b, SL_UPSTREAM_MAGLEV), 0);
+	for (i = 0; i < n; i++) {
+		if (i == gone)
+			continue;
+		SL_CHECK(sl_upstream_member_add(&b, 1) >= 0);
+		b.members[b.n_members - 1].key = 0xc6130000u + i;
+	}
+	SL_CHECK_EQ(maglev_rebuild(&b), 0);
+	seed = 11;
+	for (i = 0; i < NKEYS; i++) {
+		int now = (int)b.members[sl_upstream_pick(&b, prng(&seed), 0)].key;
+
+		SL_CHECK(now != (int)(0xc6130000u + gone));
+		moved_other += before[i] != (int)(0xc6130000u + gone) && now != before[i];
+	}
+	printf("maglev: %u of %u keys of the remaining members moved\n", moved_other, NKEYS);
+	SL_CHECK((double)moved_other / NKEYS <= 0.02);
+	sl_upstream_maglev_free(sl_upstream_maglev_publish(&b, NULL));
+	return 0;
+}
+
 /* Every algorithm: -1 with all members down (or none), down never picked. */
 static int
 test_all_down(void)
@@ -438,6 +482,7 @@ main(void)
 		{ "maglev_balance", test_maglev_balance },
 		{ "maglev_weights", test_maglev_weights },
 		{ "maglev_consistency", test_maglev_consistency },
+		{ "maglev_member_removed", test_maglev_member_removed },
 		{ "all_down", test_all_down },
 	};
 	return sl_test_run("upstream", cases, RTE_DIM(cases));

@@ -284,7 +284,8 @@ sl_upstream_maglev_build(const struct sl_upstream_member *members, uint32_t n, u
 	for (i = 0; i < size; i++)
 		t->entry[i] = -1;
 	for (i = 0; i < n; i++) {
-		uint64_t id = members[i].index;
+		/* A stable identity keeps a member's slots when others leave. */
+		uint64_t id = members[i].key != 0 ? members[i].key : members[i].index;
 
 		if (!members[i].up || members[i].weight == 0)
 			continue;
