@@ -196,6 +196,7 @@ hstats_tel(struct rte_tel_data *d, const struct proxy_hstats *h, bool member)
 		rte_tel_data_add_dict_u64(d, "connects", h->connects);
 		rte_tel_data_add_dict_u64(d, "reuses", h->reuses);
 		rte_tel_data_add_dict_u64(d, "connect_failures", h->connect_failures);
+		rte_tel_data_add_dict_u64(d, "ejections", h->ejections);
 	}
 	for (i = 0; i < PROXY_LAT_BUCKETS; i++) {
 		lat_bound_name(name, sizeof(name), i);
@@ -269,7 +270,7 @@ tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		for (m = 0; m < pool->n_members; m++) {
 			struct rte_tel_data *r = rte_tel_data_alloc();
-			uint64_t conns = 0, idle = 0;
+			uint64_t conns = 0, idle = 0, down = 0;
 
 			if (r == NULL)
 				return -ENOMEM;
@@ -278,13 +279,16 @@ tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 
 				conns += ml->n_conns;
 				idle += ml->n_idle;
+				down += ml->down_until != 0;
 			}
 			sum_hstats(&h, pool->members[m].stat_index, true);
 			rte_tel_data_start_dict(r);
 			hstats_tel(r, &h, true);
 			rte_tel_data_add_dict_u64(r, "active", conns - idle);
 			rte_tel_data_add_dict_u64(r, "idle", idle);
-			rte_tel_data_add_dict_u64(r, "up", 1);
+			/* Up unless ejected on every worker. */
+			rte_tel_data_add_dict_u64(r, "up", down < sl_lcore_worker_count());
+			rte_tel_data_add_dict_u64(r, "ejected_on_workers", down);
 			rte_tel_data_add_dict_string(r, "address", pool->members[m].label);
 			snprintf(name, sizeof(name), "%s/%u", pool->conf->name, m);
 			tel_name(name, sizeof(name), name);

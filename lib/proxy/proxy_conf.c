@@ -73,6 +73,10 @@ static const struct sl_conf_key pool_keys[] = {
 			"connections per member per worker; 0: no limit (503 beyond)"),
 	SL_KEY_INT(struct sl_proxy_pool_conf, retries, 0, 16, 1,
 			"further members tried for an idempotent request"),
+	SL_KEY_INT(struct sl_proxy_pool_conf, max_fails, 0, 1000, 1,
+			"failures in a row that eject a member; 0: never"),
+	SL_KEY_INT(struct sl_proxy_pool_conf, fail_timeout_ms, 1, 3600000, 10000,
+			"how long an ejected member is skipped"),
 	SL_KEY_LIST(struct sl_proxy_pool_conf, members, n_members, member_keys, SL_CONF_REQUIRED,
 			"members"),
 	SL_KEY_END,
@@ -416,6 +420,7 @@ build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c, uint32_t *s
 	p->response_tsc = proxy_ms_to_tsc((uint64_t)c->response_timeout_ms);
 	p->idle_tsc = proxy_ms_to_tsc((uint64_t)c->idle_timeout_ms);
 	p->keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->keepalive_timeout_ms);
+	p->fail_tsc = proxy_ms_to_tsc((uint64_t)c->fail_timeout_ms);
 }
 
 static void

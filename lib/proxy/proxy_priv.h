@@ -66,7 +66,7 @@ struct proxy_pool {
 	uint32_t n_members;
 	struct proxy_member members[SL_PROXY_MEMBERS_MAX];
 	/* Timeouts in TSC cycles. */
-	uint64_t connect_tsc, response_tsc, idle_tsc, keepalive_tsc;
+	uint64_t connect_tsc, response_tsc, idle_tsc, keepalive_tsc, fail_tsc;
 };
 
 struct proxy_listener {
@@ -99,20 +99,25 @@ struct proxy_hstats {
 	uint64_t status[5]; /* 1xx .. 5xx */
 	uint64_t bytes_in, bytes_out;
 	uint64_t connects, reuses, connect_failures; /* members only */
+	uint64_t ejections;                          /* members only */
 	uint64_t lat[PROXY_LAT_BUCKETS];
 };
 
 struct upconn;
 
-/* A worker's view of one member: its pooled idle connections. */
+/* A worker's view of one member: its pooled idle connections, and its
+ * passive health (consecutive failures, skipped until `down_until`). */
 struct proxy_member_lcore {
 	struct upconn *idle;   /* most recently used first */
 	uint32_t n_idle;
 	uint32_t n_conns;      /* open, idle or busy */
+	uint32_t fails;        /* failures in a row */
+	uint64_t down_until;   /* TSC; 0: not ejected */
 };
 
 struct proxy_pool_lcore {
 	struct sl_upstream_balancer bal;
+	uint32_t n_down;       /* members ejected on this worker */
 	struct proxy_member_lcore members[SL_PROXY_MEMBERS_MAX];
 };
 
@@ -232,6 +237,10 @@ void proxy_upstream_release(struct session *s, bool reusable);
 /* Drop s's connection now (reset): it must not be reused. */
 void proxy_upstream_abort(struct session *s);
 void proxy_upstream_free_all(struct proxy_worker *w);
+/* Passive health: the member of s's exchange failed (connect refused or
+ * timed out, closed before answering) or answered. */
+void proxy_upstream_failed(struct session *s);
+void proxy_upstream_answered(struct session *s);
 
 /* proxy_head.c */
 /* Write the request head sent upstream into w; 0 or -ENOSPC/-EINVAL. */

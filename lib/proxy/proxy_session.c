@@ -360,6 +360,8 @@ expect_response(struct session *s)
 	arm_up_timer(s);
 }
 
+static void request_pump(struct session *s);
+
 /*
  * Send the request again, to another member when there is one. Allowed
  * when nothing reached the member (a failed connect: to_up still holds it
@@ -389,7 +391,7 @@ retry(struct session *s, bool nothing_sent)
 		return true;
 	}
 	expect_response(s);
-	flush_up(s);
+	request_pump(s);
 	return true;
 }
 
@@ -398,6 +400,8 @@ upstream_failed(struct session *s, bool connected, enum sl_tcp_close_reason why)
 {
 	if (s->act == NULL || s->resp_phase == RS_DONE || s->resp_phase == RS_IDLE)
 		return;
+	if (!s->resp_started)
+		proxy_upstream_failed(s);
 	if (!connected) {
 		bool timeout = why == SL_TCP_TIMEOUT;
 
@@ -753,6 +757,7 @@ on_response_head(struct session *s)
 		return;
 	}
 	s->status = m->status;
+	proxy_upstream_answered(s);
 	us = (now(s) - s->t_head) * 1000000 / s->w->tsc_hz;
 	pl = &s->w->pools[s->act->pool];
 	sl_upstream_latency_update(&pl->bal.members[s->member], (uint32_t)RTE_MIN(us, UINT32_MAX),
@@ -1000,10 +1005,9 @@ up_timer_fired(struct sl_timer *t)
 		stats(s)->err_connect_timeout++;
 		s->w->member_stats[pool_of(s)->members[s->member].stat_index].connect_failures++;
 		proxy_upstream_abort(s);
+		proxy_upstream_failed(s);
 		if (!retry(s, true))
 			fail_exchange(s, 504, "upstream connect timeout");
-		else
-			request_pump(s);
 	} else if (!s->resp_started && s->req_phase == RQ_DONE) {
 		stats(s)->err_response_timeout++;
 		fail_exchange(s, 504, "upstream response timeout");

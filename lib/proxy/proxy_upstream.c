@@ -133,14 +133,65 @@ hash_key(const struct session *s, const struct proxy_pool *pool)
 	return rte_hash_crc_4byte(s->client_addr, 0x5eed);
 }
 
+/* Ejected members whose time is up come back. */
+static void
+readmit(struct proxy_worker *w, struct proxy_pool_lcore *pl)
+{
+	uint64_t now = w->lc->tcp.now;
+	uint32_t i;
+
+	for (i = 0; i < pl->bal.n_members && pl->n_down > 0; i++) {
+		struct proxy_member_lcore *ml = &pl->members[i];
+
+		if (ml->down_until != 0 && now >= ml->down_until) {
+			ml->down_until = 0;
+			pl->n_down--;
+			sl_upstream_member_set_up(&pl->bal, i, true);
+		}
+	}
+}
+
+void
+proxy_upstream_failed(struct session *s)
+{
+	const struct proxy_pool *pool = &proxy_cfg.pools[s->act->pool];
+	struct proxy_pool_lcore *pl = &s->w->pools[s->act->pool];
+	struct proxy_member_lcore *ml;
+
+	if (s->member < 0)
+		return;
+	ml = &pl->members[s->member];
+	ml->fails++;
+	if (pool->conf->max_fails == 0 || ml->fails < (uint32_t)pool->conf->max_fails ||
+			ml->down_until != 0)
+		return;
+	/* Skip it for a while, unless it is the last one standing. */
+	if (pl->n_down + 1 >= pl->bal.n_members)
+		return;
+	ml->down_until = s->w->lc->tcp.now + pool->fail_tsc;
+	pl->n_down++;
+	sl_upstream_member_set_up(&pl->bal, (uint32_t)s->member, false);
+	member_stats(s->w, s->act->pool, (uint32_t)s->member)->ejections++;
+}
+
+void
+proxy_upstream_answered(struct session *s)
+{
+	if (s->member >= 0)
+		s->w->pools[s->act->pool].members[s->member].fails = 0;
+}
+
 /* A member for s, avoiding the one that just failed when there is another. */
 static int
 pick(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *pl)
 {
 	uint64_t key = pool->algo == SL_UPSTREAM_MAGLEV ? hash_key(s, pool) : 0;
-	int idx = sl_upstream_pick(&pl->bal, key, rte_rand());
+	int idx;
 	unsigned int n;
 
+	if (pl->n_down > 0)
+		readmit(s->w, pl);
+	idx = sl_upstream_pick(&pl->bal, key, rte_rand());
 	for (n = 1; idx >= 0 && idx == s->failed_member && n < pool->n_members; n++) {
 		if (pool->algo == SL_UPSTREAM_MAGLEV)
 			return (idx + 1) % (int)pool->n_members;

@@ -53,6 +53,8 @@ struct sl_proxy_pool_conf {
 	int64_t keepalive_requests;
 	int64_t max_conns;
 	int64_t retries;
+	int64_t max_fails;
+	int64_t fail_timeout_ms;
 	struct sl_proxy_member_conf members[SL_PROXY_MEMBERS_MAX];
 	unsigned int n_members;
 };
