@@ -9,7 +9,8 @@
 #       fuzz/corpus/NAME (libFuzzer -merge=1); review and commit them.
 #
 # NAME is the corpus: fuzz/corpus/NAME. Defaults (later options override):
-# -max_total_time=60 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1.
+# -max_total_time=60 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+# -error_exitcode=1 (libFuzzer's default, 77, would read as "skipped" to meson).
 # Crash, leak and timeout reproducers are written to $SL_FUZZ_ARTIFACTS
 # (default ./fuzz-artifacts) as NAME-crash-<sha1> etc.; replay one with
 # `FUZZER FILE`. Exits with the fuzzer's status.
@@ -46,7 +47,7 @@ cp -r "$corpus/." "$scratch/"
 echo "run.sh: $fuzzer on a copy of $corpus ($(find "$scratch" -type f | wc -l) inputs)," \
     "artifacts in $artifacts"
 
-"$fuzzer" -max_total_time=60 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+"$fuzzer" -max_total_time=60 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -error_exitcode=1 \
     -artifact_prefix="$artifacts/$name-" "$@" "$scratch"
 status=$?
 if [[ $status -ne 0 ]]; then

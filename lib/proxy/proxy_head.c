@@ -6,6 +6,7 @@
  * set for the client side; local responses (errors, fixed responses,
  * redirects) are written whole.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <strings.h>
@@ -124,10 +125,14 @@ classify_fields(const struct sl_http_parser *p, uint8_t *kinds)
 	}
 	if (ct.n == 0)
 		return;
+	/* Only end-to-end fields become hop-by-hop: a token naming the
+	 * framing (Content-Length, Transfer-Encoding) or Host is ignored,
+	 * since the body goes on with the framing the parser found. */
 	for (k = 0; k < n; k++) {
 		const struct sl_http_field *f = sl_http_field(p, k);
 
-		if (kinds[k] != F_CONNECTION &&
+		if (kinds[k] == F_KEEP &&
+				!name_is(sl_http_field_name(p, f), f->name_len, LIT("content-length")) &&
 				named_by_connection(&ct, sl_http_field_name(p, f), f->name_len))
 			kinds[k] = F_HOP;
 	}
@@ -342,8 +347,9 @@ proxy_head_response(struct sl_http_wbuf *wb, const struct session *s)
 	classify_fields(p, kinds);
 	if (s->dechunk)
 		drop |= 1u << F_TE;
-	sl_http_w_status_line(wb, m->status, m->reason.len > 0 ? sl_http_str(p, m->reason) : NULL,
-			m->reason.len, 1);
+	if (sl_http_w_status_line(wb, m->status,
+			m->reason.len > 0 ? sl_http_str(p, m->reason) : NULL, m->reason.len, 1) < 0)
+		return -EINVAL;
 	copy_fields(wb, p, kinds, drop);
 	if (sl_proxy_conf.via)
 		sl_http_w_raw(wb, LIT("Via: 1.1 sluice\r\n"));
@@ -358,12 +364,16 @@ int
 proxy_head_local(struct sl_http_wbuf *wb, uint16_t status, const char *body, const char *ctype,
 		const char *location, bool close, uint8_t minor, bool head_only)
 {
-	size_t body_len = body != NULL ? strlen(body) : 0;
+	/* 1xx and 204 have neither body nor Content-Length (RFC 9110 8.6). */
+	bool bodiless = status < 200 || status == 204;
+	size_t body_len = body != NULL && !bodiless ? strlen(body) : 0;
 
-	sl_http_w_status_line(wb, status, NULL, 0, 1);
+	if (sl_http_w_status_line(wb, status, NULL, 0, 1) < 0)
+		return -EINVAL;
 	if (body_len > 0)
 		sl_http_w_field(wb, LIT("Content-Type"), ctype, strlen(ctype));
-	sl_http_w_field_u64(wb, LIT("Content-Length"), body_len);
+	if (!bodiless)
+		sl_http_w_field_u64(wb, LIT("Content-Length"), body_len);
 	if (location != NULL)
 		sl_http_w_field(wb, LIT("Location"), location, strlen(location));
 	if (close)

@@ -233,6 +233,14 @@ drain_client(struct session *s)
 	}
 }
 
+/* Is this the last request client_max_requests allows on the connection? */
+static bool
+last_request(const struct session *s)
+{
+	return sl_proxy_conf.client_max_requests > 0 &&
+		s->requests + 1 >= (uint64_t)sl_proxy_conf.client_max_requests;
+}
+
 /* A response made here; the request body, if any, is read and dropped. */
 static void
 respond(struct session *s, uint16_t status, const char *body, const char *ctype,
@@ -240,12 +248,17 @@ respond(struct session *s, uint16_t status, const char *body, const char *ctype,
 {
 	struct sl_http_wbuf wb;
 
-	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE))
+	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || last_request(s))
 		s->close_after = true;
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
-	proxy_head_local(&wb, status, body, ctype, location, s->close_after, s->req.msg.minor,
-			s->req.msg.method == SL_HTTP_M_HEAD);
-	emit(s, &s->to_client, &wb);
+	if (proxy_head_local(&wb, status, body, ctype, location, s->close_after,
+			s->req.msg.minor, s->req.msg.method == SL_HTTP_M_HEAD) < 0 ||
+			emit(s, &s->to_client, &wb) < 0) {
+		/* No well-formed answer to give: the client sees a reset. */
+		stats(s)->client_aborted_response++;
+		if (s->client != NULL)
+			sl_tcp_abort(s->client);
+	}
 	s->status = status;
 	s->local = true;
 	s->resp_phase = RS_DONE;
@@ -711,12 +724,11 @@ client_eof(struct session *s)
 	s->client_eof = true;
 	switch (s->req_phase) {
 	case RQ_HEAD:
-		if (s->head_partial) {
-			sl_http_parser_finish(&s->req);
+		/* Bytes without a request (empty lines) end like an idle connection. */
+		if (s->head_partial && sl_http_parser_finish(&s->req) == SL_HTTP_EV_ERROR)
 			on_request_error(s);
-		} else if (s->resp_phase == RS_IDLE) {
+		else if (s->resp_phase == RS_IDLE)
 			begin_close(s);
-		}
 		break;
 	case RQ_BODY:
 		if (sl_http_parser_finish(&s->req) == SL_HTTP_EV_MESSAGE_END)
@@ -763,8 +775,7 @@ on_response_head(struct session *s)
 	sl_upstream_latency_update(&pl->bal.members[s->member], (uint32_t)RTE_MIN(us, UINT32_MAX),
 			now(s) * 1000000 / s->w->tsc_hz, 1000000);
 	if (!(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || m->body == SL_HTTP_BODY_CLOSE ||
-			s->client_eof || (sl_proxy_conf.client_max_requests > 0 &&
-			s->requests + 1 >= (uint64_t)sl_proxy_conf.client_max_requests))
+			s->client_eof || last_request(s))
 		s->close_after = true;
 	if (s->req.msg.minor == 0 && m->body == SL_HTTP_BODY_CHUNKED) {
 		s->dechunk = true;

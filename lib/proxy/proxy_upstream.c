@@ -92,6 +92,22 @@ idle_timeout(struct sl_timer *t)
 		sl_tcp_close(u->conn); /* freed by its `closed` event */
 }
 
+/* CRC of bytes at any alignment (rte_hash_crc() loads whole words). */
+static uint32_t
+hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 0x5eed;
+	uint64_t w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = rte_hash_crc_8byte(w, h);
+	}
+	for (; n > 0; s++, n--)
+		h = rte_hash_crc_1byte((uint8_t)*s, h);
+	return h;
+}
+
 static uint64_t
 hash_key(const struct session *s, const struct proxy_pool *pool)
 {
@@ -107,7 +123,7 @@ hash_key(const struct session *s, const struct proxy_pool *pool)
 		if (i < 0)
 			return rte_hash_crc_4byte(s->client_addr, 0x5eed);
 		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
-		return rte_hash_crc(sl_http_field_value(p, f), f->value_len, 0x5eed);
+		return hash_bytes(sl_http_field_value(p, f), f->value_len);
 	}
 	/* Cookie: name=value pairs separated by "; ". */
 	for (i = sl_http_find(p, "cookie", 6, 0); i >= 0;
@@ -127,7 +143,7 @@ hash_key(const struct session *s, const struct proxy_pool *pool)
 			eq = memchr(pair, '=', (size_t)(stop - pair));
 			if (eq != NULL && (size_t)(eq - pair) == name_len &&
 					memcmp(pair, name, name_len) == 0)
-				return rte_hash_crc(eq + 1, (size_t)(stop - eq - 1), 0x5eed);
+				return hash_bytes(eq + 1, (size_t)(stop - eq - 1));
 		}
 	}
 	return rte_hash_crc_4byte(s->client_addr, 0x5eed);

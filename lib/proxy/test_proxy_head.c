@@ -103,6 +103,37 @@ test_hop_by_hop_removed(void)
 	return 0;
 }
 
+static int response(struct session *s, const char *text, struct sl_http_parser *client);
+
+/* Connection may not strip the framing the body is forwarded with. */
+static int
+test_connection_spares_framing(void)
+{
+	static struct session s;
+	struct sl_http_parser up, client;
+	char v[256];
+
+	SL_CHECK(session_with(&s, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 39\r\n"
+			"Connection: content-length, host, x-drop\r\nX-Drop: 1\r\n\r\n") == 0);
+	SL_CHECK(rewrite(&s, &up) == 0);
+	SL_CHECK_EQ(up.msg.body, SL_HTTP_BODY_LENGTH);
+	SL_CHECK_EQ(up.msg.content_length, 39);
+	SL_CHECK_STR(field(&up, "host", v, sizeof(v)), "a");
+	SL_CHECK(absent(&up, "x-drop"));
+	SL_CHECK(session_with(&s, "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+			"Connection: Transfer-Encoding\r\n\r\n") == 0);
+	SL_CHECK(rewrite(&s, &up) == 0);
+	SL_CHECK_EQ(up.msg.body, SL_HTTP_BODY_CHUNKED);
+
+	/* The same for responses. */
+	SL_CHECK(session_with(&s, "GET / HTTP/1.1\r\nHost: a\r\n\r\n") == 0);
+	SL_CHECK(response(&s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+			"Connection: content-length\r\n\r\n", &client) == 0);
+	SL_CHECK_EQ(client.msg.body, SL_HTTP_BODY_LENGTH);
+	SL_CHECK_EQ(client.msg.content_length, 5);
+	return 0;
+}
+
 static int
 test_forwarding_fields(void)
 {
@@ -265,6 +296,16 @@ test_local_responses(void)
 	SL_CHECK_EQ(client.msg.content_length, 5);
 	SL_CHECK(memcmp(out + wb.len - 5, "busy\n", 5) == 0);
 
+	/* 204: neither body nor Content-Length (RFC 9110 8.6). */
+	sl_http_wbuf_init(&wb, out, sizeof(out));
+	SL_CHECK(proxy_head_local(&wb, 204, "ignored", "text/plain", NULL, false, 1, false) == 0);
+	SL_CHECK(parse_all(&client, SL_HTTP_RESPONSE, bufs[3], (const char *)out, wb.len) == 0);
+	SL_CHECK(absent(&client, "content-length"));
+	SL_CHECK(memcmp(out + wb.len - 4, "\r\n\r\n", 4) == 0);
+	/* A status no status line can carry is refused, not half written. */
+	sl_http_wbuf_init(&wb, out, sizeof(out));
+	SL_CHECK(proxy_head_local(&wb, 0, "x", "text/plain", NULL, true, 1, false) < 0);
+
 	/* HEAD: the length of the body it would have, no body. */
 	sl_http_wbuf_init(&wb, out, sizeof(out));
 	SL_CHECK(proxy_head_local(&wb, 200, "hello\n", "text/plain", NULL, false, 1, true) == 0);
@@ -282,6 +323,7 @@ main(void)
 {
 	static const struct sl_test_case cases[] = {
 		{ "hop_by_hop_removed", test_hop_by_hop_removed },
+		{ "connection_spares_framing", test_connection_spares_framing },
 		{ "forwarding_fields", test_forwarding_fields },
 		{ "host_forms", test_host_forms },
 		{ "body_framing_kept", test_body_framing_kept },
