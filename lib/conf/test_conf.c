@@ -21,6 +21,7 @@
 #include "sl_net.h"
 #include "sl_tcp.h"
 #include "sl_port.h"
+#include "sl_proxy.h"
 #include "sl_test.h"
 
 struct t_inner {
@@ -589,6 +590,7 @@ test_default_conf(void)
 	SL_CHECK_EQ(sl_port_conf_register(), 0);
 	SL_CHECK_EQ(sl_net_conf_register(), 0);
 	SL_CHECK_EQ(sl_tcp_conf_register(), 0);
+	SL_CHECK_EQ(sl_proxy_conf_register(), 0);
 	rc = sl_conf_load(NULL, text, &err);
 	free(text);
 	if (rc != 0)
@@ -623,6 +625,14 @@ test_default_conf(void)
 	SL_CHECK(sl_net_conf.arp.gratuitous);
 	SL_CHECK(sl_net_conf.frag.reassemble);
 	SL_CHECK_EQ(sl_net_conf.ring_size, 4096);
+	/* the sample proxy: one listener, a pool of the testbed's upstreams */
+	SL_CHECK_EQ(sl_proxy_conf.n_listeners, 1);
+	SL_CHECK_EQ(sl_proxy_conf.listeners[0].port, 80);
+	SL_CHECK_EQ(sl_proxy_conf.n_pools, 1);
+	SL_CHECK_EQ(sl_proxy_conf.pools[0].n_members, 3);
+	SL_CHECK_EQ(sl_proxy_conf.pools[0].members[2].address, ip("198.19.0.4"));
+	SL_CHECK_EQ(sl_proxy_conf.n_routes, 2);
+	SL_CHECK(sl_proxy_conf.routes[1].is_default);
 
 	/* the modules' cross-checks accept it too (profiles from the source tree) */
 	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
