@@ -397,7 +397,7 @@ def run_llhttp(raws, log_path, settle=0.1):
     out = []
     for raw in raws:
         before = log_size(log_path)
-        got, end = exchange(raw, timeout=4.0, shut_after=1.5)
+        got, end = exchange(raw, timeout=3.0, shut_after=0.5)
         time.sleep(settle)
         out.append((got, end) + log_since(log_path, before))
     return out
