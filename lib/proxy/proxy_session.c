@@ -1073,20 +1073,9 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	return 0;
 }
 
+/* Data or FIN from the client: the request pump reads both. */
 static void
 client_readable(struct sl_tcp_conn *c)
-{
-	struct session *s = session_of(c);
-
-	if (s == NULL)
-		return;
-	enter(s);
-	request_pump(s);
-	leave(s);
-}
-
-static void
-client_peer_closed(struct sl_tcp_conn *c)
 {
 	struct session *s = session_of(c);
 
@@ -1134,7 +1123,7 @@ client_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 const struct sl_tcp_ops proxy_client_ops = {
 	.accepted = client_accepted,
 	.readable = client_readable,
-	.peer_closed = client_peer_closed,
+	.peer_closed = client_readable,
 	.writable = client_writable,
 	.closed = client_closed,
 };
