@@ -289,41 +289,45 @@ CONTROL = b"GET /control-%s HTTP/1.1\r\nHost: control.test\r\n\r\n"
 
 # ---- client side (run inside the client namespace) ----
 
-def exchange(raw, timeout=5.0, shut_after=None):
-    """Send raw on a fresh connection; read until the peer closes.
-
-    Returns (bytes received, how it ended: "eof" | "reset" | "timeout"). With
-    shut_after, half-close our side when nothing came for that long."""
-    s = socket.create_connection((GW, PORT), timeout=5)
-    got = b""
-    end = "timeout"
-    try:
+def read_to_end(s, timeout, shut_after=None):
+    """Read until the peer closes: (bytes received, "eof" | "reset" | "timeout").
+    With shut_after, half-close our side when nothing came for that long."""
+    got, end = b"", "timeout"
+    deadline = time.time() + timeout
+    shut = False
+    while time.time() < deadline:
+        s.settimeout(max(0.05, min(deadline - time.time(),
+                                   shut_after if shut_after and not shut else 1e9)))
         try:
-            s.sendall(raw)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # refused before we finished: read what was answered
-        deadline = time.time() + timeout
-        shut = False
-        while time.time() < deadline:
-            s.settimeout(max(0.05, min(deadline - time.time(),
-                                       shut_after if shut_after and not shut else 1e9)))
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                if shut_after and not shut:
-                    s.shutdown(socket.SHUT_WR)
-                    shut = True
-                continue
-            except ConnectionResetError:
-                end = "reset"
-                break
-            if not d:
-                end = "eof"
-                break
-            got += d
+            d = s.recv(65536)
+        except socket.timeout:
+            if shut_after and not shut:
+                s.shutdown(socket.SHUT_WR)
+                shut = True
+            continue
+        except ConnectionResetError:
+            return got, "reset"
+        if not d:
+            return got, "eof"
+        got += d
+    return got, end
+
+
+def send_quietly(s, data):
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused before we finished: read what was answered
+
+
+def exchange(raw, timeout=5.0, shut_after=None):
+    """Send raw on a fresh connection; read until the peer closes."""
+    s = socket.create_connection((GW, PORT), timeout=5)
+    try:
+        send_quietly(s, raw)
+        return read_to_end(s, timeout, shut_after)
     finally:
         s.close()
-    return got, end
 
 
 def log_size(path):
@@ -357,27 +361,11 @@ def run_split(cases, log_path, pause=0.3, settle=0.3):
     for name, head, rest in cases:
         before = log_size(log_path)
         s = socket.create_connection((GW, PORT), timeout=5)
-        s.sendall(head)
-        time.sleep(pause)
-        got, end = b"", "timeout"
         try:
-            try:
-                s.sendall(rest)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            deadline = time.time() + 5
-            while time.time() < deadline:
-                try:
-                    d = s.recv(65536)
-                except socket.timeout:
-                    continue
-                except ConnectionResetError:
-                    end = "reset"
-                    break
-                if not d:
-                    end = "eof"
-                    break
-                got += d
+            s.sendall(head)
+            time.sleep(pause)
+            send_quietly(s, rest)
+            got, end = read_to_end(s, 5)
         finally:
             s.close()
         time.sleep(settle)
