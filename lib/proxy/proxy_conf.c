@@ -124,6 +124,8 @@ static const struct sl_conf_key proxy_keys[] = {
 			"a request head must arrive within this (408)"),
 	SL_KEY_INT(struct sl_proxy_conf, client_keepalive_timeout_ms, 1, 3600000, 60000,
 			"idle keep-alive client connections are closed after this"),
+	SL_KEY_INT(struct sl_proxy_conf, client_body_timeout_ms, 1, 3600000, 60000,
+			"a request body that makes no progress this long is cut (408)"),
 	SL_KEY_INT(struct sl_proxy_conf, client_max_requests, 0, 1000000000, 0,
 			"requests per client connection; 0: no limit"),
 	SL_KEY_INT(struct sl_proxy_conf, max_header_bytes, SL_HTTP_HDR_BUF_MIN,
@@ -481,6 +483,7 @@ proxy_config_build(void)
 		build_action(&proxy_cfg.actions[i], &c->routes[i], i);
 	proxy_cfg.header_tsc = proxy_ms_to_tsc((uint64_t)c->client_header_timeout_ms);
 	proxy_cfg.keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->client_keepalive_timeout_ms);
+	proxy_cfg.body_tsc = proxy_ms_to_tsc((uint64_t)c->client_body_timeout_ms);
 	sl_http_limits_default(&proxy_cfg.req_limits, SL_HTTP_REQUEST);
 	proxy_cfg.req_limits.max_line = (uint32_t)c->max_header_bytes;
 	proxy_cfg.req_limits.max_fields = (uint32_t)c->max_fields;

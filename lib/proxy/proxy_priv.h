@@ -84,7 +84,7 @@ struct proxy_config {
 	struct proxy_action actions[SL_PROXY_ROUTES_MAX];
 	uint32_t n_routes;
 	uint32_t n_members; /* over all pools */
-	uint64_t header_tsc, keepalive_tsc;
+	uint64_t header_tsc, keepalive_tsc, body_tsc;
 	struct sl_http_limits req_limits;
 	uint32_t hdr_buf; /* header buffer of each parser */
 };
@@ -193,7 +193,7 @@ struct session {
 	bool fin_sent;                  /* our FIN to the client is queued */
 	bool head_partial;              /* bytes of the next request head arrived */
 
-	struct sl_timer client_timer;   /* header / keep-alive timeout */
+	struct sl_timer client_timer;   /* header / body / keep-alive timeout */
 	struct sl_timer up_timer;       /* connect / response / idle timeout */
 
 	struct sl_http_parser req, resp;

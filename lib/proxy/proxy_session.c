@@ -145,6 +145,8 @@ flush_up(struct session *s)
 	if (rc != 0)
 		proxy_outq_free(&s->to_up); /* closing: its event follows */
 	s->to_up.head = s->to_up.tail = NULL;
+	if (s->req_phase == RQ_BODY)
+		arm(s, &s->client_timer, proxy_cfg.body_tsc); /* the body moved */
 	return true;
 }
 
@@ -544,7 +546,7 @@ on_request_head(struct session *s)
 	s->req_phase = RQ_BODY;
 	s->head_partial = false;
 	s->t_head = now(s);
-	disarm(s, &s->client_timer);
+	arm(s, &s->client_timer, proxy_cfg.body_tsc);
 	if (m->proto != SL_HTTP_PROTO_HTTP || (m->flags & (SL_HTTP_F_TUNNEL | SL_HTTP_F_HTTP09))) {
 		stats(s)->unsupported++;
 		fail_exchange(s, 501, "not supported by this proxy");
@@ -581,6 +583,7 @@ static void
 on_request_end(struct session *s)
 {
 	s->req_phase = RQ_DONE;
+	disarm(s, &s->client_timer);
 	if (s->up != NULL && !s->resp_started)
 		arm_up_timer(s);
 	if (s->resp_phase == RS_DONE)
@@ -674,6 +677,8 @@ receive_client(struct session *s)
 	if (s->req_phase == RQ_HEAD && !s->head_partial) {
 		s->head_partial = true;
 		arm(s, &s->client_timer, proxy_cfg.header_tsc);
+	} else if (s->req_phase == RQ_BODY) {
+		arm(s, &s->client_timer, proxy_cfg.body_tsc);
 	}
 	return true;
 }
@@ -992,6 +997,9 @@ client_timer_fired(struct sl_timer *t)
 	} else if (s->req_phase == RQ_HEAD && s->head_partial) {
 		stats(s)->client_header_timeout++;
 		fail_exchange(s, 408, "request head not received in time");
+	} else if (s->req_phase == RQ_BODY) {
+		stats(s)->client_body_timeout++;
+		fail_exchange(s, 408, "request body not received in time");
 	} else if (s->req_phase == RQ_HEAD && s->resp_phase == RS_IDLE) {
 		if (s->requests == 0)
 			stats(s)->client_header_timeout++;

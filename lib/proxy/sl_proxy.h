@@ -89,6 +89,7 @@ struct sl_proxy_route_conf {
 struct sl_proxy_conf {
 	int64_t client_header_timeout_ms;
 	int64_t client_keepalive_timeout_ms;
+	int64_t client_body_timeout_ms;
 	int64_t client_max_requests;
 	int64_t max_header_bytes;
 	int64_t max_fields;

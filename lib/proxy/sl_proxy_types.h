@@ -35,6 +35,7 @@
 	X(err_response_timeout, "504: no response byte in time") \
 	X(err_idle_timeout, "504 or abort: no progress inside an exchange") \
 	X(client_header_timeout, "408: request head not complete in time") \
+	X(client_body_timeout, "408: request body made no progress in time") \
 	X(client_keepalive_timeout, "idle keep-alive client connections closed") \
 	X(client_aborted, "client closed or reset inside an exchange") \
 	X(client_aborted_response, "responses cut: client gone, or upstream failed mid-body") \

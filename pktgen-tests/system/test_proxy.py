@@ -66,6 +66,7 @@ def pool(name, members, extra=""):
 
 PROXY = f"""
   max_body_bytes = 1073741824;
+  client_body_timeout_ms = 2000;
   listeners = (
     {{ name = "web";  address = "{GW}"; port = {WEB}; }},
     {{ name = "dflt"; address = "{GW}"; port = {DFLT}; }}
@@ -1085,6 +1086,28 @@ class Proxy(unittest.TestCase):
         after = self.stats()
         self.assertEqual(self.delta(before, after, "err_response_timeout"), 1, self.ctx(after))
         self.assertEqual(self.delta(before, after, "retries"), 0, self.ctx(after))
+
+    def test_14_stalled_body_408(self):
+        # A body that stops half way: 408 once it made no progress for
+        # client_body_timeout_ms (2 s here), and the connection ends.
+        before = self.stats()
+
+        def stall():
+            c = Client(WEB, 15)
+            try:
+                c.send(b"POST /info/stall HTTP/1.1\r\nHost: py.test\r\n"
+                       b"Content-Length: 100\r\n\r\n" + b"x" * 10)
+                t0 = time.time()
+                r = c.response("POST")
+                return r, time.time() - t0, c.closed_by_peer(2.0)
+            finally:
+                c.close()
+
+        r, t, closed = self.client(stall)
+        self.assertEqual(r["status"], 408, self.ctx(r))
+        self.assertTrue(1.8 <= t < 6.0, self.ctx(f"408 after {t:.2f}s (timeout 2 s)", r))
+        self.assertTrue(closed, self.ctx("408 did not end the connection", r))
+        self.assertEqual(self.delta(before, self.stats(), "client_body_timeout"), 1)
 
     # -- 11. afterwards --------------------------------------------------
 
