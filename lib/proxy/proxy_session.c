@@ -514,8 +514,8 @@ start_upstream(struct session *s)
 	s->replayable = idempotent(s->req.msg.method);
 	status = proxy_upstream_attach(s);
 	if (status != 0) {
-		fail_exchange(s, (uint16_t)status, status == 502 ? "upstream refused the connection" :
-				"no upstream member available");
+		fail_exchange(s, (uint16_t)status, status == 502 ? "upstream unreachable" :
+				"no upstream connection available");
 		return;
 	}
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));

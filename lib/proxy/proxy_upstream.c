@@ -234,10 +234,18 @@ open_conn(struct session *s, uint32_t pool_idx, uint32_t member, int *status)
 	sl_timer_init(&u->timer, idle_timeout);
 	u->conn = sl_tcp_connect(w->lc, 0, m->addr, m->port, &proxy_upstream_ops, u);
 	if (u->conn == NULL) {
+		int err = rte_errno;
+
 		free(u);
-		w->lc->proxy.stats.err_upstream_connect++;
 		member_stats(w, pool_idx, member)->connect_failures++;
-		*status = 502;
+		/* Out of source ports or connection objects: ours, not the member's. */
+		if (err == EADDRNOTAVAIL || err == ENOBUFS) {
+			w->lc->proxy.stats.err_no_port++;
+			*status = 503;
+		} else {
+			w->lc->proxy.stats.err_upstream_connect++;
+			*status = 502;
+		}
 		return NULL;
 	}
 	u->next = w->upconns;

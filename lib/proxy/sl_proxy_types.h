@@ -31,6 +31,7 @@
 	X(err_no_member, "503: no member up in the pool") \
 	X(err_conn_limit, "503: member connection limit reached") \
 	X(err_no_memory, "503: no memory for an upstream connection") \
+	X(err_no_port, "503: no source port or connection object for an upstream connection") \
 	X(err_connect_timeout, "504: connect timeout") \
 	X(err_response_timeout, "504: no response byte in time") \
 	X(err_idle_timeout, "504 or abort: no progress inside an exchange") \

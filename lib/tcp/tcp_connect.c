@@ -13,6 +13,29 @@
 #include "sl_net.h"
 #include "tcp_priv.h"
 
+/*
+ * Is the 4-tuple free? A TIME_WAIT entry of it may be taken over, as
+ * Linux's tcp_tw_reuse does, when timestamps were on (PAWS tells the old
+ * incarnation's segments from the new one's) and it is a second old: a
+ * proxy that closes its upstream connections would otherwise run out of
+ * ports for 2 MSL.
+ */
+static bool
+tuple_free(struct sl_lcore *lc, const struct tcp_key *k)
+{
+	struct tcp_conn *c = tcp_conn_lookup(lc, k);
+
+	if (c == NULL)
+		return true;
+	/* (c->ops: the application has not heard of the close yet.) */
+	if (c->state != TCP_TIME_WAIT || !(c->flags & TCP_F_TS) || c->ops != NULL ||
+			lc->tcp.now - c->last_rx < rte_get_tsc_hz())
+		return false;
+	lc->tcp.stats.time_wait_reused++;
+	tcp_conn_close(lc, c, SL_TCP_CLOSED);
+	return true;
+}
+
 static bool
 port_fits(struct sl_lcore *lc, const struct sl_port *out, struct tcp_key *k, uint16_t port)
 {
@@ -26,7 +49,9 @@ port_fits(struct sl_lcore *lc, const struct sl_port *out, struct tcp_key *k, uin
 	q = sl_port_rss_queue(out, k->raddr, k->laddr, k->rport, k->lport);
 	if (q >= 0 && q != lc->worker_id)
 		return false;
-	return tcp_conn_lookup(lc, k) == NULL && tcp_find_listener(k->laddr, k->lport) < 0;
+	if (tcp_find_listener(k->laddr, k->lport) >= 0)
+		return false;
+	return tuple_free(lc, k);
 }
 
 static int

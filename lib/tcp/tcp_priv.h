@@ -115,7 +115,8 @@ struct tcp_conn {
 	struct sl_timer rtx_timer;   /* retransmit, zero-window probe, SYN */
 	struct sl_timer ack_timer;   /* delayed ACK */
 	struct sl_timer life_timer;  /* keepalive, idle, TIME_WAIT */
-	struct tcp_conn *tw_next;    /* TIME_WAIT FIFO */
+	struct tcp_conn *tw_next;    /* TIME_WAIT FIFO, oldest first */
+	struct tcp_conn **tw_pprev;  /* NULL when not in it */
 
 	const struct sl_tcp_ops *ops;
 	void *ctx;

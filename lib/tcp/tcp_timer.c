@@ -241,21 +241,22 @@ tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c)
 	sl_timer_arm(lc->tcp.wheel, &c->life_timer, c->last_rx + tcp_us_to_tsc(wait_s * 1000000));
 }
 
+/* O(1): connections leave the FIFO from anywhere (reuse, resets). */
 void
 tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	struct sl_tcp_lcore *t = &lc->tcp;
-	struct tcp_conn **pp = &t->tw_oldest, *prev = NULL;
 
-	while (*pp != NULL && *pp != c) {
-		prev = *pp;
-		pp = &(*pp)->tw_next;
-	}
-	if (*pp == NULL)
+	if (c->tw_pprev == NULL)
 		return;
-	*pp = c->tw_next;
-	if (t->tw_newest == c)
-		t->tw_newest = prev;
+	*c->tw_pprev = c->tw_next;
+	if (c->tw_next != NULL)
+		c->tw_next->tw_pprev = c->tw_pprev;
+	else
+		t->tw_newest = c->tw_pprev == &t->tw_oldest ? NULL :
+			container_of(c->tw_pprev, struct tcp_conn, tw_next);
+	c->tw_next = NULL;
+	c->tw_pprev = NULL;
 	t->time_waits--;
 }
 
@@ -278,10 +279,8 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 		tcp_conn_close(lc, t->tw_oldest, SL_TCP_CLOSED);
 	}
 	c->tw_next = NULL;
-	if (t->tw_newest != NULL)
-		t->tw_newest->tw_next = c;
-	else
-		t->tw_oldest = c;
+	c->tw_pprev = t->tw_newest != NULL ? &t->tw_newest->tw_next : &t->tw_oldest;
+	*c->tw_pprev = c;
 	t->tw_newest = c;
 	t->time_waits++;
 	sl_timer_arm(t->wheel, &c->life_timer, t->now +
