@@ -105,6 +105,9 @@ const struct sl_port *sl_net_route_port(uint32_t dst);
 void sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port,
 		const struct rte_mbuf *orig, uint8_t type, uint8_t code);
 
+/* The 16-bit one's complement sum of len bytes at buf, in memory order
+ * (the value rte_raw_cksum() gives), before folding to 16 bits: <= 0xffff. */
+uint32_t sl_net_raw_sum(const void *buf, size_t len);
 /* The 16-bit one's complement sum of [off, off + len) of a chain. */
 uint16_t sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len);
 /* TCP/UDP checksum (to store in the header, which must hold 0 meanwhile) of
