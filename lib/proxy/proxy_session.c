@@ -287,6 +287,12 @@ fail_exchange(struct session *s, uint16_t status, const char *why)
 			sl_tcp_abort(s->client);
 		return;
 	}
+	if (s->resp_head_sent) {
+		/* Answered already (a local response, its request body still
+		 * coming): one response per request, so just end here. */
+		begin_close(s);
+		return;
+	}
 	snprintf(body, sizeof(body), "%u %s: %s\n", status, sl_http_reason(status), why);
 	respond(s, status, body, "text/plain", NULL, true);
 	account(s);
