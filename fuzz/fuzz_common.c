@@ -27,6 +27,7 @@ const struct rte_ether_addr fz_front_mac = {.addr_bytes = {0x02, 0x51, 0, 0, 0, 
 const struct rte_ether_addr fz_back_mac = {.addr_bytes = {0x02, 0x51, 0, 0, 0, 0x19}};
 const struct rte_ether_addr fz_host_a_mac = {.addr_bytes = {0x02, 0, 0, 0, 0x18, 0x02}};
 const struct rte_ether_addr fz_host_b_mac = {.addr_bytes = {0x02, 0, 0, 0, 0x19, 0x02}};
+const struct rte_ether_addr fz_host_c_mac = {.addr_bytes = {0x02, 0, 0, 0, 0x19, 0x03}};
 
 struct sl_lcore *fz_lc;
 const struct sl_port *fz_front, *fz_back;
@@ -152,11 +153,40 @@ set_mac(const struct sl_port *port, const struct rte_ether_addr *mac)
 	((struct sl_port *)(uintptr_t)port)->mac = *mac;
 }
 
+/* Hosts added by fz_learn_host(). */
+static struct {
+	const struct sl_port *port;
+	uint32_t addr;
+	struct rte_ether_addr mac;
+} extra_hosts[8];
+static unsigned int n_extra_hosts;
+
 static void
 learn_hosts(void)
 {
+	unsigned int i;
+
 	net_neigh_learn(fz_front, FZ_HOST_A, &fz_host_a_mac, true);
 	net_neigh_learn(fz_back, FZ_HOST_B, &fz_host_b_mac, true);
+	for (i = 0; i < n_extra_hosts; i++)
+		net_neigh_learn(
+			extra_hosts[i].port, extra_hosts[i].addr, &extra_hosts[i].mac, true);
+}
+
+void
+fz_learn_host(const struct sl_port *port, uint32_t addr, const struct rte_ether_addr *mac)
+{
+	if (n_extra_hosts == RTE_DIM(extra_hosts)) {
+		fprintf(stderr, "fuzz: fz_learn_host: more than %u hosts\n",
+			(unsigned int)RTE_DIM(extra_hosts));
+		abort();
+	}
+	extra_hosts[n_extra_hosts].port = port;
+	extra_hosts[n_extra_hosts].addr = addr;
+	extra_hosts[n_extra_hosts].mac = *mac;
+	n_extra_hosts++;
+	net_neigh_learn(port, addr, mac, true);
+	fz_pump(NULL, 0);
 }
 
 void

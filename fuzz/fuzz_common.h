@@ -33,18 +33,24 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 		 (uint32_t)(d))
 
 /* The addresses the seeds and harnesses use (see make_seeds.py). */
-#define FZ_FRONT_ADDR FZ_IP(198, 18, 0, 1)		      /* port 0 "front", 198.18.0.0/24 */
-#define FZ_BACK_ADDR FZ_IP(198, 19, 0, 1)		      /* port 1 "back", 198.19.0.0/24 */
-#define FZ_HOST_A FZ_IP(198, 18, 0, 2)			      /* a host on front, resolved */
-#define FZ_HOST_B FZ_IP(198, 19, 0, 2)			      /* a host on back, resolved */
+#define FZ_FRONT_ADDR FZ_IP(198, 18, 0, 1) /* port 0 "front", 198.18.0.0/24 */
+#define FZ_BACK_ADDR FZ_IP(198, 19, 0, 1)  /* port 1 "back", 198.19.0.0/24 */
+#define FZ_HOST_A FZ_IP(198, 18, 0, 2)	   /* a host on front, resolved */
+#define FZ_HOST_B FZ_IP(198, 19, 0, 2)	   /* a host on back, resolved */
+#define FZ_HOST_C FZ_IP(198, 19, 0, 3)	   /* on back, resolved only by fz_learn_host() */
 extern const struct rte_ether_addr fz_front_mac, fz_back_mac; /* 02:51:00:00:00:18/19 */
 extern const struct rte_ether_addr fz_host_a_mac, fz_host_b_mac;
+extern const struct rte_ether_addr fz_host_c_mac; /* 02:00:00:00:19:03 */
 
 extern struct sl_lcore *fz_lc; /* worker 0, driven from the main thread */
 extern const struct sl_port *fz_front, *fz_back;
 
 /* Bring everything up once; aborts on failure. `name` makes the file prefix. */
 void fz_setup(const char *name);
+
+/* Resolve one more host (a static neighbour entry), now and again after
+ * every fz_net_reset(), like hosts A and B. At most 8; aborts beyond. */
+void fz_learn_host(const struct sl_port *port, uint32_t addr, const struct rte_ether_addr *mac);
 
 /* One frame as a PMD would deliver it: data copied into an mbuf chain whose
  * segments end at the offsets in splits[] (ascending, 0 < s < len) and

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Write the hand-made seed corpora of the fuzzers (deterministic output).
 
-    fuzz/make_seeds.py            # (re)writes fuzz/corpus/{net,tcp}/seed-*
+    fuzz/make_seeds.py            # (re)writes fuzz/corpus/{net,tcp,proxy}/seed-*
 
 fuzz/corpus/net/: one Ethernet frame per file, as received on port "front"
 (198.18.0.1/24, MAC 02:51:00:00:00:18) from host A (198.18.0.2,
@@ -10,7 +10,11 @@ fuzz/corpus/net/: one Ethernet frame per file, as received on port "front"
 routed via 198.18.0.3, the rest via 198.19.0.254. See fuzz/fuzz_net.c.
 
 fuzz/corpus/tcp/: a scenario byte and records (ctl, 16-bit length, TCP
-header + payload), the format fuzz/fuzz_tcp.c documents. Only seed-* files
+header + payload), the format fuzz/fuzz_tcp.c documents.
+
+fuzz/corpus/proxy/: records (operation, 16-bit length, bytes) played by the
+two TCP peers of fuzz/fuzz_proxy.c: clients of the listener 198.18.0.1:80 and
+the upstream members 198.19.0.2:80 and 198.19.0.3:80. Only seed-* files
 are written here; entries merged by `run.sh --update` (sha1 names) are left
 alone.
 """
@@ -319,6 +323,99 @@ def tcp_seeds():
     return s
 
 
+# ---- proxy ----
+
+# operations of fuzz_proxy.c: low nibble op, bits 4-6 k, bit 7 split
+(P_OPEN, P_C_SEND, P_C_FIN, P_C_RST, P_U_SEND, P_U_FIN, P_U_RST, P_U_REFUSE, P_JUMP,
+ P_C_WINDOW, P_U_WINDOW, P_C_SEND_FIN) = range(12)
+P_SPLIT = 0x80
+
+
+def prec(op, data=b"", k=0, arg=None, split=False):
+    """One record: data for the sending ops, arg (the 16-bit length field) for the others."""
+    b = op | (k << 4) | (P_SPLIT if split else 0)
+    if arg is not None:
+        return struct.pack("!BH", b, arg)
+    return struct.pack("!BH", b, len(data)) + data
+
+
+def get(path="/", host="www.example.com", extra=b"", version=b"1.1", method=b"GET"):
+    return (method + b" " + path.encode() + b" HTTP/" + version + b"\r\nHost: " + host.encode() +
+            b"\r\n" + extra + b"\r\n")
+
+
+def resp(status=200, body=b"hello\n", extra=b"", reason=b"OK"):
+    return (b"HTTP/1.1 %d " % status + reason + b"\r\nContent-Length: %d\r\n" % len(body) + extra +
+            b"\r\n" + body)
+
+
+def proxy_seeds():
+    s = {}
+
+    def add(name, *records):
+        s[name] = b"".join(records)
+
+    ok = resp()
+    add("get", prec(P_OPEN), prec(P_C_SEND, get()), prec(P_U_SEND, ok))
+    add("get-split", prec(P_C_SEND, get(extra=b"Accept: */*\r\n"), split=True),
+        prec(P_U_SEND, resp(extra=b"Connection: keep-alive\r\n"), split=True))
+    add("keepalive-reuse", prec(P_C_SEND, get("/a")), prec(P_U_SEND, ok),
+        prec(P_C_SEND, get("/b")), prec(P_U_SEND, resp(body=b"second\n")),
+        prec(P_C_SEND, get("/c")), prec(P_U_SEND, k=1, data=resp(body=b"third\n")),
+        prec(P_C_FIN), prec(P_JUMP, arg=1600))
+    add("pipelined", prec(P_C_SEND, get("/1") + get("/2", extra=b"Connection: close\r\n")),
+        prec(P_U_SEND, ok), prec(P_U_SEND, resp(body=b"two\n")))
+    add("post-chunked", prec(P_C_SEND, b"POST /upload HTTP/1.1\r\nHost: h\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"),
+        prec(P_C_SEND, b"0\r\n\r\n"),
+        prec(P_U_SEND, b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       b"3\r\nabc\r\n0\r\n\r\n"))
+    add("expect-100", prec(P_C_SEND, b"PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n"
+                           b"Expect: 100-continue\r\n\r\n"),
+        prec(P_U_SEND, b"HTTP/1.1 100 Continue\r\n\r\n"), prec(P_C_SEND, b"0123456789"),
+        prec(P_U_SEND, resp(204, b"", reason=b"No Content")))
+    add("upstream-reset-retry", prec(P_C_SEND, get("/retry")), prec(P_U_RST),
+        prec(P_U_SEND, ok))
+    add("refused-retry", prec(P_U_REFUSE, arg=0), prec(P_C_SEND, get()), prec(P_U_SEND, ok))
+    add("connect-timeout", prec(P_U_REFUSE, arg=1), prec(P_C_SEND, get()), prec(P_JUMP, arg=350),
+        prec(P_U_SEND, ok), prec(P_JUMP, arg=400))
+    add("response-timeout", prec(P_C_SEND, get()), prec(P_JUMP, arg=600))
+    add("header-timeout", prec(P_C_SEND, b"GET / HTTP/1.1\r\nHost: x\r\n"), prec(P_JUMP, arg=1100),
+        prec(P_JUMP, arg=1100))
+    add("local-routes", prec(P_C_SEND, get("/fixed") + get("/old/x") + get("/re/42") +
+                             get("/", extra=b"X-Canary: 1\r\n") + get("/nothing", method=b"HEAD")),
+        prec(P_JUMP, arg=2100))
+    add("http10-chunked-response", prec(P_C_SEND, get("/", version=b"1.0")),
+        prec(P_U_SEND, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       b"5\r\nhello\r\n0\r\n\r\n"))
+    add("response-until-close", prec(P_C_SEND, get("/solo")),
+        prec(P_U_SEND, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody until close"),
+        prec(P_U_FIN), prec(P_C_FIN))
+    add("sticky-api-rewrite", prec(P_C_SEND, get("/sticky", extra=b"Cookie: a=1; sid=abc\r\n")),
+        prec(P_U_SEND, ok), prec(P_C_SEND, get("/x", host="api.example.com")),
+        prec(P_U_SEND, ok))
+    add("backpressure", prec(P_C_WINDOW, arg=100), prec(P_C_SEND, get("/big")),
+        prec(P_U_SEND, resp(body=pattern(9000))), prec(P_C_WINDOW, arg=0xFFFF))
+    add("bad-request", prec(P_C_SEND, b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+                            b"Transfer-Encoding: chunked\r\n\r\n"))
+    add("bad-response", prec(P_C_SEND, get()), prec(P_U_SEND, b"HTTP/1.1 2OO OK\r\n\r\n"))
+    add("client-abort", prec(P_C_SEND, get()), prec(P_C_RST), prec(P_OPEN),
+        prec(P_C_SEND_FIN, get("/again", version=b"1.0")), prec(P_U_SEND, ok))
+    add("early-response", prec(P_C_SEND, b"PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nabc"),
+        prec(P_U_SEND, resp(413, b"no\n", reason=b"Payload Too Large")),
+        prec(P_C_SEND, b"x" * 97), prec(P_C_SEND, get()))
+    add("stale-keepalive-retry", prec(P_C_SEND, get("/a")), prec(P_U_SEND, ok),
+        prec(P_C_SEND, get("/b")), prec(P_U_SEND, ok), prec(P_C_SEND, get("/c")),
+        prec(P_U_RST, k=1), prec(P_U_SEND, ok))
+    add("upload-backpressure", prec(P_U_WINDOW, arg=0),
+        prec(P_C_SEND, b"PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 9000\r\n\r\n" + pattern(9000)),
+        prec(P_U_WINDOW, arg=0xFFFF), prec(P_U_SEND, ok))
+    add("conn-limit", *[prec(P_OPEN) for _ in range(4)],
+        *[prec(P_C_SEND, get("/solo"), k=i) for i in range(4)], prec(P_U_SEND, ok),
+        prec(P_U_SEND, ok, k=1))
+    return s
+
+
 def write(name, seeds):
     d = os.path.join(HERE, "corpus", name)
     os.makedirs(d, exist_ok=True)
@@ -334,6 +431,7 @@ def write(name, seeds):
 def main():
     write("net", net_seeds())
     write("tcp", tcp_seeds())
+    write("proxy", proxy_seeds())
     return 0
 
 
