@@ -49,6 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "system"))
 import sltest  # noqa: E402
 from sltest import Gateway, Testbed, in_netns, sh  # noqa: E402
+from callgrind import Callgrind  # noqa: E402
 
 ROOT = sltest.ROOT
 GW = "198.18.0.1"
@@ -439,22 +440,12 @@ class Bench:
         if not log or not log[-1].startswith("sluiced: ready"):
             raise RuntimeError("sluiced under callgrind did not start:\n" + "".join(log))
         threading.Thread(target=p.stdout.read, daemon=True).start()  # keep the pipe drained
-        dumps = [0]
-
-        def ctl(opt):
-            r = sh("callgrind_control", opt, str(p.pid), check=False, timeout=120)
-            if r.returncode != 0 or "OK" not in r.stdout:
-                raise RuntimeError(f"callgrind_control {opt}: {r.stdout}{r.stderr}")
+        cg = Callgrind(p.pid, out, timeout=120)
 
         def measure(fn):
-            """Ir of fn() alone: zero the counters, run, dump; parse totals."""
-            ctl("-z")
-            v = fn()
-            ctl("-d")
-            dumps[0] += 1
-            path = f"{out}.{dumps[0]}"
-            with open(path) as f:
-                ir = int(re.search(r"^totals: (\d+)", f.read(), re.M).group(1))
+            """Ir of fn() alone, and the self cost of the services' code in it."""
+            ir, v = cg.measure(fn)
+            path = cg.last
             # self cost of the built-in services' own functions (tcp_services.c)
             ann = sh("callgrind_annotate", "--threshold=100", "--inclusive=no", path,
                      check=False).stdout
