@@ -18,7 +18,9 @@ Sluice is starting on the testbed. From another shell, for example:
   ip netns exec sl-client ping 198.19.0.2          # routed to the upstream host
   echo hello | ip netns exec sl-client nc -N 198.18.0.1 7   # Sluice's TCP echo
   ip netns exec sl-client curl http://198.18.0.1:8080/      # L4 relay to nginx
-  dpdk-telemetry.py -f sluice                      # /sluice/net/stats (package dpdk-dev)
+  ip netns exec sl-client curl -v http://198.18.0.1/        # HTTP proxy, sample pool
+  ip netns exec sl-client curl http://198.18.0.1/healthz    # a fixed-response route
+  dpdk-telemetry.py -f sluice                      # /sluice/proxy/stats ... (package dpdk-dev)
 Ctrl-C stops the gateway; 'pktgen-tests/testbed.sh down' removes the testbed.
 
 HINT
