@@ -136,7 +136,21 @@ class Gateway:
         self.proc = None
         self.output = ""
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, attempts=3):
+        """Start the daemon and wait for "ready". DPDK 22.11's af_packet PMD
+        names its fanout group (pid ^ ifindex) & 0xffff, so a second gateway
+        on the machine may collide with the first one's group for another
+        interface (EINVAL): a new process has another pid, so try again."""
+        for attempt in range(attempts):
+            try:
+                return self.start_once(timeout)
+            except RuntimeError as e:
+                if "could not set PACKET_FANOUT" not in str(e) or attempt == attempts - 1:
+                    raise
+                print("sltest: af_packet fanout group collision, starting again",
+                      file=sys.stderr)
+
+    def start_once(self, timeout):
         self.proc = subprocess.Popen([SLUICED, "-c", self.conf_path], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + timeout
