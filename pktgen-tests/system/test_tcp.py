@@ -295,7 +295,7 @@ class Timeouts(unittest.TestCase):
     def setUpClass(cls):
         cls.tb = Testbed("t10").up()
         tcp = sltest.DEFAULT_TCP + """
-  keepalive = { enabled = true; idle_s = 1; interval_s = 1; probes = 2; };
+  keepalive = { enabled = true; idle_s = 1; interval_s = 1; probes = 3; };
 """
         cls.gw = Gateway(cls.tb, tcp=tcp).start()
         tcp_idle = sltest.DEFAULT_TCP + "  idle_timeout_s = 2;\n"
