@@ -293,21 +293,22 @@ class Timeouts(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails half way (the second
+        # gateway not starting must not leave the first one running).
         cls.tb = Testbed("t10").up()
+        cls.addClassCleanup(cls.tb.down)
         tcp = sltest.DEFAULT_TCP + """
   keepalive = { enabled = true; idle_s = 1; interval_s = 1; probes = 3; };
 """
-        cls.gw = Gateway(cls.tb, tcp=tcp).start()
+        cls.gw = Gateway(cls.tb, tcp=tcp)
+        cls.addClassCleanup(cls.gw.kill)
+        cls.gw.start()
         tcp_idle = sltest.DEFAULT_TCP + "  idle_timeout_s = 2;\n"
         cls.tb2 = Testbed("t11").up()
-        cls.gw2 = Gateway(cls.tb2, tcp=tcp_idle).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.kill()
-        cls.gw2.kill()
-        cls.tb.down()
-        cls.tb2.down()
+        cls.addClassCleanup(cls.tb2.down)
+        cls.gw2 = Gateway(cls.tb2, tcp=tcp_idle)
+        cls.addClassCleanup(cls.gw2.kill)
+        cls.gw2.start()
 
     def test_keepalive_answered_keeps_the_connection(self):
         before = self.gw.tcp_stats()
