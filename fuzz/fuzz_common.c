@@ -428,3 +428,27 @@ fz_l4_cksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, uint32
 		c = 0xffff;
 	return c;
 }
+
+uint8_t *
+fz_eth_ipv4_tcp(uint8_t *frame, const struct rte_ether_addr *dmac,
+	const struct rte_ether_addr *smac, uint32_t saddr, uint32_t daddr, uint32_t l4_len)
+{
+	static uint16_t ip_id;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	rte_ether_addr_copy(dmac, &eth->dst_addr);
+	rte_ether_addr_copy(smac, &eth->src_addr);
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->packet_id = rte_cpu_to_be_16(ip_id++);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+	ip->hdr_checksum = fz_ipv4_cksum((const uint8_t *)ip, sizeof(*ip));
+	return (uint8_t *)(ip + 1);
+}

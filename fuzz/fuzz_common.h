@@ -84,6 +84,11 @@ void fz_check_pools(const char *when);
 
 /* Internet checksum helpers on plain buffers (for the harness's own frames). */
 uint16_t fz_ipv4_cksum(const uint8_t *ip, unsigned int ihl);
+
+/* Write the Ethernet and IPv4 headers (no options, DF, TTL 64, checksum
+ * set) of a TCP datagram of l4_len bytes at frame; returns where L4 starts. */
+uint8_t *fz_eth_ipv4_tcp(uint8_t *frame, const struct rte_ether_addr *dmac,
+	const struct rte_ether_addr *smac, uint32_t saddr, uint32_t daddr, uint32_t l4_len);
 /* TCP/UDP checksum over pseudo header + l4 (l4's checksum field must be 0). */
 uint16_t fz_l4_cksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, uint32_t len);
 

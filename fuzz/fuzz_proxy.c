@@ -581,27 +581,13 @@ emit_raw(const struct sl_port *via, const struct rte_ether_addr *smac, uint32_t 
 	uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 	uint16_t win, bool syn_opts, const uint8_t *data, uint32_t len, bool split)
 {
-	static uint16_t ip_id;
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	uint8_t *th = (uint8_t *)(ip + 1);
+	uint8_t *th = frame + ETH_IP_LEN;
 	uint32_t olen = syn_opts ? 4 : 0, tlen = (uint32_t)TCP_HDR_LEN + olen + len;
 	uint32_t splits[2], n_splits = 0, hdr_end = (uint32_t)ETH_IP_LEN + TCP_HDR_LEN + olen;
 	struct rte_mbuf *m;
 
-	rte_ether_addr_copy(via == fz_front ? &fz_front_mac : &fz_back_mac, &eth->dst_addr);
-	rte_ether_addr_copy(smac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + tlen));
-	ip->packet_id = rte_cpu_to_be_16(ip_id++);
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = saddr;
-	ip->dst_addr = daddr;
-	ip->hdr_checksum = fz_ipv4_cksum((const uint8_t *)ip, sizeof(*ip));
+	fz_eth_ipv4_tcp(frame, via == fz_front ? &fz_front_mac : &fz_back_mac, smac, saddr,
+		daddr, tlen);
 	put16(th, sport);
 	put16(th + 2, dport);
 	put32(th + 4, seq);

@@ -185,28 +185,14 @@ put16(uint8_t *p, uint16_t v)
 static void
 deliver(size_t len, uint8_t ctl)
 {
-	static uint16_t ip_id;
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	uint8_t *l4 = (uint8_t *)(ip + 1);
+	uint8_t *l4 = frame + ETH_IP_LEN;
 	struct tcp_conn *c = NULL;
 	uint32_t splits[2], hdr_end, flen = (uint32_t)(ETH_IP_LEN + len);
 	unsigned int n_splits = 0;
 	struct rte_mbuf *m;
 
-	rte_ether_addr_copy(&fz_front_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&fz_host_a_mac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + len));
-	ip->packet_id = rte_cpu_to_be_16(ip_id++);
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = FZ_HOST_A;
-	ip->dst_addr = FZ_FRONT_ADDR;
-	ip->hdr_checksum = fz_ipv4_cksum((const uint8_t *)ip, sizeof(*ip));
+	fz_eth_ipv4_tcp(frame, &fz_front_mac, &fz_host_a_mac, FZ_HOST_A, FZ_FRONT_ADDR,
+		(uint32_t)len);
 
 	if ((ctl & CTL_PORTS) && len >= 4) {
 		put16(l4, CPORT);
@@ -221,7 +207,7 @@ deliver(size_t len, uint8_t ctl)
 	if (!(ctl & CTL_RAW_CKSUM) && len >= 18) {
 		put16(l4 + 16, 0);
 		*(unaligned_uint16_t *)(l4 + 16) =
-			fz_l4_cksum(ip->src_addr, ip->dst_addr, IPPROTO_TCP, l4, (uint32_t)len);
+			fz_l4_cksum(FZ_HOST_A, FZ_FRONT_ADDR, IPPROTO_TCP, l4, (uint32_t)len);
 	}
 
 	hdr_end = (uint32_t)ETH_IP_LEN + (len >= 13 ? (l4[12] >> 4) * 4u : 20u);
