@@ -102,9 +102,14 @@ int sl_tcp_validate(struct sl_conf_error *err);
 int sl_tcp_init(void);
 void sl_tcp_term(void);
 
-/* Management, before workers start: listen on addr:port (network order). */
+/* Management, before or while workers run: listen on addr:port (network
+ * order). -EADDRINUSE, or -ENOSPC once SL_TCP_LISTENERS_MAX address/port
+ * pairs were ever used (closed slots are reopened, never reassigned). */
 int sl_tcp_listen(uint32_t addr, uint16_t port, const struct sl_tcp_ops *ops, void *arg,
 		uint32_t backlog);
+/* Management: refuse new connections on addr:port; open ones go on.
+ * 0 or -ENOENT. */
+int sl_tcp_unlisten(uint32_t addr, uint16_t port);
 
 /* Worker: timers and handed-off segments; returns work done. */
 unsigned int sl_tcp_worker_poll(struct sl_lcore *lc);

@@ -20,7 +20,7 @@ RTE_LOG_REGISTER(sl_tcp_logtype, sluice.tcp, INFO);
 struct sl_tcp_conf sl_tcp_conf;
 struct rte_mempool *tcp_conn_pool;
 struct tcp_listener tcp_listeners[SL_TCP_LISTENERS_MAX];
-unsigned int tcp_n_listeners;
+_Atomic unsigned int tcp_n_listeners;
 
 const char *const tcp_state_names[] = { "CLOSED", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
 	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" };
@@ -133,33 +133,72 @@ sl_tcp_validate(struct sl_conf_error *err)
 	return 0;
 }
 
+/*
+ * Listeners are appended and never move, so that a connection's listener
+ * index stays valid; workers see a new one once the count is published.
+ * Closing one only stops new connections: its slot is reopened by the next
+ * listen on the same address and port.
+ */
 int
 sl_tcp_listen(uint32_t addr, uint16_t port, const struct sl_tcp_ops *ops, void *arg,
 		uint32_t backlog)
 {
+	unsigned int i, n = tcp_n_listeners;
 	struct tcp_listener *l;
 
-	if (tcp_n_listeners == SL_TCP_LISTENERS_MAX)
-		return -ENOSPC;
+	for (i = 0; i < n; i++) {
+		l = &tcp_listeners[i];
+		if (l->addr != addr || l->port != port)
+			continue;
+		if (!atomic_load_explicit(&l->closed, memory_order_relaxed))
+			return -EADDRINUSE;
+		if (l->ops != ops || l->arg != arg)
+			return -EADDRINUSE; /* another owner's slot */
+		l->backlog = backlog;
+		atomic_store_explicit(&l->closed, false, memory_order_release);
+		return 0;
+	}
 	if (tcp_find_listener(addr, port) >= 0)
 		return -EADDRINUSE;
-	l = &tcp_listeners[tcp_n_listeners++];
+	if (n == SL_TCP_LISTENERS_MAX)
+		return -ENOSPC;
+	l = &tcp_listeners[n];
 	l->addr = addr;
 	l->port = port;
 	l->ops = ops;
 	l->arg = arg;
 	l->backlog = backlog;
+	atomic_store_explicit(&l->closed, false, memory_order_relaxed);
+	atomic_store_explicit(&tcp_n_listeners, n + 1, memory_order_release);
 	return 0;
+}
+
+int
+sl_tcp_unlisten(uint32_t addr, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < tcp_n_listeners; i++)
+		if (tcp_listeners[i].addr == addr && tcp_listeners[i].port == port &&
+				!atomic_load_explicit(&tcp_listeners[i].closed,
+					memory_order_relaxed)) {
+			atomic_store_explicit(&tcp_listeners[i].closed, true,
+					memory_order_release);
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int
 tcp_find_listener(uint32_t laddr, uint16_t lport)
 {
-	unsigned int i;
+	unsigned int i, n = atomic_load_explicit(&tcp_n_listeners, memory_order_acquire);
 
-	for (i = 0; i < tcp_n_listeners; i++)
+	for (i = 0; i < n; i++)
 		if (tcp_listeners[i].port == lport &&
-				(tcp_listeners[i].addr == 0 || tcp_listeners[i].addr == laddr))
+				(tcp_listeners[i].addr == 0 || tcp_listeners[i].addr == laddr) &&
+				!atomic_load_explicit(&tcp_listeners[i].closed,
+					memory_order_acquire))
 			return (int)i;
 	return -1;
 }

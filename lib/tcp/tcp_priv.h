@@ -3,6 +3,7 @@
 #ifndef TCP_PRIV_H
 #define TCP_PRIV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -131,9 +132,10 @@ struct tcp_listener {
 	uint32_t backlog;
 	const struct sl_tcp_ops *ops;
 	void *arg;
+	atomic_bool closed;       /* no new connections; see sl_tcp_listen */
 };
 extern struct tcp_listener tcp_listeners[SL_TCP_LISTENERS_MAX];
-extern unsigned int tcp_n_listeners;
+extern _Atomic unsigned int tcp_n_listeners;
 
 int tcp_find_listener(uint32_t laddr, uint16_t lport);
 struct tcp_conn *tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k);
