@@ -7,11 +7,15 @@ packages=(
     # build
     build-essential meson ninja-build pkg-config python3
     libdpdk-dev dpdk libhyperscan-dev libconfig-dev libjemalloc-dev
+    # management plane: REST server and JSON
+    libmicrohttpd-dev libjansson-dev
     # sanitizers and fuzzing (clang's runtimes)
     clang libclang-rt-14-dev
     # testbed and test peers
     iproute2 nftables ethtool iputils-ping arping tcpdump
     python3-scapy nginx-light curl wrk apache2-utils
+    # management tests: console over telnet, Prometheus text parser
+    telnet python3-prometheus-client
     # benchmarks (pktgen-tests/bench): the peer reverse proxies
     haproxy
     # benchmarks (pktgen-tests/bench): instruction counts
