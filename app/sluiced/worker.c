@@ -12,6 +12,7 @@
 #include "sl_lcore.h"
 #include "sl_net.h"
 #include "sl_port.h"
+#include "sl_proxy.h"
 #include "sl_tcp.h"
 #include "sluiced.h"
 
@@ -51,6 +52,7 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(rcu, lc->lcore_id);
 	rte_rcu_qsbr_thread_online(rcu, lc->lcore_id);
 	while (!atomic_load_explicit(&stop_requested, memory_order_acquire)) {
+		sl_proxy_worker_sync(lc);
 		work = sl_tcp_worker_poll(lc);
 		work += poll_ports(lc);
 		work += sl_net_worker_poll(lc);

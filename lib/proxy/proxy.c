@@ -17,80 +17,38 @@
 RTE_LOG_REGISTER(sl_proxy_logtype, sluice.proxy, INFO);
 
 #define COUNTER_NAME(name, desc) #name,
-static const char *const counter_names[] = { SL_PROXY_COUNTERS(COUNTER_NAME) };
-#undef COUNTER_NAME
 
 static const char *const class_names[] = { "status_1xx", "status_2xx", "status_3xx",
 	"status_4xx", "status_5xx" };
-
-static int
-init_pools(struct proxy_worker *w)
-{
-	uint32_t i, j;
-
-	w->pools = calloc(RTE_MAX(proxy_cfg.n_pools, 1u), sizeof(*w->pools));
-	if (w->pools == NULL)
-		return -ENOMEM;
-	for (i = 0; i < proxy_cfg.n_pools; i++) {
-		const struct proxy_pool *p = &proxy_cfg.pools[i];
-		struct sl_upstream_balancer *b = &w->pools[i].bal;
-
-		sl_upstream_balancer_init(b, p->algo);
-		for (j = 0; j < p->n_members; j++) {
-			int idx = sl_upstream_member_add(b, (uint16_t)p->conf->members[j].weight);
-
-			/* Maglev slots follow the member, not its place in the list. */
-			if (idx >= 0)
-				b->members[idx].key = (uint64_t)p->members[j].addr << 16 |
-					p->members[j].port;
-		}
-		if (p->algo == SL_UPSTREAM_MAGLEV) {
-			struct sl_upstream_maglev *t = sl_upstream_maglev_build(b->members,
-					b->n_members, SL_UPSTREAM_MAGLEV_SIZE);
-
-			if (t == NULL)
-				return -rte_errno;
-			sl_upstream_maglev_free(sl_upstream_maglev_publish(b, t));
-		}
-	}
-	return 0;
-}
 
 static int
 init_worker(struct sl_lcore *lc)
 {
 	struct proxy_worker *w = rte_zmalloc_socket("sl_proxy_worker", sizeof(*w),
 			RTE_CACHE_LINE_SIZE, (int)rte_lcore_to_socket_id(lc->lcore_id));
-	int rc;
 
 	if (w == NULL)
 		return -ENOMEM;
 	lc->proxy.w = w;
 	w->lc = lc;
+	w->wid = lc->worker_id;
 	w->tsc_hz = rte_get_tsc_hz();
-	w->route_stats = calloc(proxy_cfg.n_routes + 1u, sizeof(*w->route_stats));
-	w->member_stats = calloc(RTE_MAX(proxy_cfg.n_members, 1u), sizeof(*w->member_stats));
-	if (w->route_stats == NULL || w->member_stats == NULL)
-		return -ENOMEM;
-	rc = init_pools(w);
-	return rc;
+	/* Adopted here so that a worker never runs without one. */
+	proxy_gen_sync(w);
+	return 0;
 }
 
 static void
 term_worker(struct sl_lcore *lc)
 {
 	struct proxy_worker *w = lc->proxy.w;
-	uint32_t i;
 
 	if (w == NULL)
 		return;
 	proxy_upstream_free_all(w);
 	proxy_session_free_all(w);
-	for (i = 0; w->pools != NULL && i < proxy_cfg.n_pools; i++)
-		sl_upstream_maglev_free(sl_upstream_maglev_publish(&w->pools[i].bal, NULL));
-	free(w->pools);
-	free(w->route_stats);
-	free(w->member_stats);
+	if (w->gen != NULL)
+		proxy_gen_unpin(w, w->gen);
 	rte_free(w);
 	lc->proxy.w = NULL;
 }
@@ -100,13 +58,16 @@ static int proxy_telemetry_init(void);
 int
 sl_proxy_init(void)
 {
+	struct sl_conf_error err;
+	struct proxy_gen *g;
 	struct sl_lcore *lc;
-	uint32_t i;
 	int rc;
 
-	rc = proxy_config_build();
-	if (rc < 0)
+	rc = proxy_gen_publish(&sl_proxy_conf, &err);
+	if (rc < 0) {
+		PROXY_LOG(ERR, "%s", err.msg);
 		return rc;
+	}
 	SL_WORKER_FOREACH(lc) {
 		rc = init_worker(lc);
 		if (rc < 0) {
@@ -114,20 +75,10 @@ sl_proxy_init(void)
 			return rc;
 		}
 	}
-	for (i = 0; i < proxy_cfg.n_listeners; i++) {
-		const struct sl_proxy_listener_conf *l = proxy_cfg.listeners[i].conf;
-
-		rc = sl_tcp_listen(l->address, rte_cpu_to_be_16((uint16_t)l->port),
-				&proxy_client_ops, &proxy_cfg.listeners[i], (uint32_t)l->backlog);
-		if (rc < 0) {
-			PROXY_LOG(ERR, "listener %s: %s", l->name, rte_strerror(-rc));
-			return rc;
-		}
-	}
-	if (proxy_cfg.n_listeners > 0)
+	g = proxy_gen_current();
+	if (g->n_listeners > 0)
 		PROXY_LOG(INFO, "%u listener(s), %u route(s), %u pool(s), %u member(s)",
-				proxy_cfg.n_listeners, proxy_cfg.n_routes, proxy_cfg.n_pools,
-				proxy_cfg.n_members);
+				g->n_listeners, g->n_routes, g->n_pools, g->n_members);
 	return proxy_telemetry_init();
 }
 
@@ -138,13 +89,46 @@ sl_proxy_term(void)
 
 	SL_WORKER_FOREACH(lc)
 		term_worker(lc);
-	proxy_config_free();
+	proxy_gen_term();
+}
+
+int
+sl_proxy_apply(const struct sl_proxy_conf *c, struct sl_conf_error *err)
+{
+	int rc = proxy_gen_publish(c, err);
+
+	if (rc == 0 && c != &sl_proxy_conf)
+		memcpy(&sl_proxy_conf, c, sizeof(*c));
+	return rc;
+}
+
+uint64_t
+sl_proxy_generation(void)
+{
+	const struct proxy_gen *g = proxy_gen_current();
+
+	return g != NULL ? g->number : 0;
+}
+
+void
+sl_proxy_mgmt_poll(void)
+{
+	proxy_gen_reclaim();
+}
+
+void
+sl_proxy_worker_sync(struct sl_lcore *lc)
+{
+	if (lc->proxy.w != NULL)
+		proxy_gen_sync(lc->proxy.w);
 }
 
 /* ---- reading the counters (management and telemetry threads) ---- */
 
-static void
-sum_stats(struct sl_proxy_stats *sum, uint64_t *req_err)
+const char *const sl_proxy_counter_names[] = { SL_PROXY_COUNTERS(COUNTER_NAME) };
+
+void
+sl_proxy_stats_sum(struct sl_proxy_stats *sum, uint64_t *req_err)
 {
 	struct sl_lcore *lc;
 
@@ -156,33 +140,106 @@ sum_stats(struct sl_proxy_stats *sum, uint64_t *req_err)
 	}
 }
 
-/* Sum of one route's (members == false) or member's counters over workers. */
-static void
-sum_hstats(struct proxy_hstats *sum, uint32_t index, bool members)
+uint64_t
+sl_proxy_lat_bound_us(unsigned int b)
 {
-	struct sl_lcore *lc;
+	return b < SL_PROXY_LAT_BUCKETS - 1 ? UINT64_C(16) << b : UINT64_MAX;
+}
+
+static void
+sum_route(struct sl_proxy_hstats *sum, const struct proxy_route_slot *r)
+{
+	unsigned int w;
 
 	memset(sum, 0, sizeof(*sum));
-	SL_WORKER_FOREACH(lc) {
-		const struct proxy_worker *w = lc->proxy.w;
-
-		if (w != NULL)
-			sl_counters_add((uint64_t *)sum, members ? &w->member_stats[index] :
-					&w->route_stats[index], SL_COUNTERS_N(*sum));
-	}
+	for (w = 0; w < sl_lcore_worker_count(); w++)
+		sl_counters_add((uint64_t *)sum, &r->lc[w], SL_COUNTERS_N(*sum));
 }
+
+void
+sl_proxy_foreach_route(void (*fn)(void *arg, const char *route,
+		const struct sl_proxy_hstats *h), void *arg)
+{
+	struct sl_proxy_hstats h;
+	const struct proxy_gen *g;
+	uint32_t i;
+
+	proxy_gen_lock();
+	g = proxy_gen_current();
+	for (i = 0; g != NULL && i < g->n_routes; i++) {
+		sum_route(&h, g->actions[i].stats);
+		fn(arg, g->conf.routes[i].name, &h);
+	}
+	if (proxy_no_route != NULL) {
+		sum_route(&h, proxy_no_route);
+		fn(arg, proxy_no_route->name, &h);
+	}
+	proxy_gen_unlock();
+}
+
+/* A member's counters and state; `bal` gives each worker's balancer entry
+ * (for the latency average), NULL to skip it. */
+static void
+sum_member(const struct proxy_gen *g, uint32_t pool, uint32_t member,
+		struct sl_proxy_hstats *h, struct sl_proxy_member_state *st)
+{
+	const struct proxy_member_slot *m = g->pools[pool].members[member].slot;
+	unsigned int w, n = sl_lcore_worker_count(), sampled = 0;
+	uint64_t now = rte_get_tsc_cycles();
+
+	memset(h, 0, sizeof(*h));
+	memset(st, 0, sizeof(*st));
+	for (w = 0; w < n; w++) {
+		const struct proxy_member_lcore *ml = &m->lc[w];
+		const struct sl_upstream_member *bm = &g->lcore[w].pools[pool].bal.members[member];
+
+		sl_counters_add((uint64_t *)h, &ml->stats, SL_COUNTERS_N(*h));
+		st->active += ml->n_conns - ml->n_idle;
+		st->idle += ml->n_idle;
+		st->ejected_on += now < ml->down_until;
+		if (bm->lat_ewma_us > 0) {
+			st->lat_ewma_us += bm->lat_ewma_us;
+			sampled++;
+		}
+	}
+	if (sampled > 0)
+		st->lat_ewma_us /= sampled;
+	st->up = st->ejected_on < n;
+}
+
+void
+sl_proxy_foreach_member(void (*fn)(void *arg, const char *pool, const char *member,
+		const struct sl_proxy_hstats *h, const struct sl_proxy_member_state *st),
+		void *arg)
+{
+	struct sl_proxy_member_state st;
+	struct sl_proxy_hstats h;
+	const struct proxy_gen *g;
+	uint32_t p, m;
+
+	proxy_gen_lock();
+	g = proxy_gen_current();
+	for (p = 0; g != NULL && p < g->n_pools; p++)
+		for (m = 0; m < g->pools[p].n_members; m++) {
+			sum_member(g, p, m, &h, &st);
+			fn(arg, g->conf.pools[p].name, g->pools[p].members[m].slot->label, &h, &st);
+		}
+	proxy_gen_unlock();
+}
+
+/* ---- telemetry ---- */
 
 static void
 lat_bound_name(char *buf, size_t size, unsigned int b)
 {
-	if (b < PROXY_LAT_BUCKETS - 1)
-		snprintf(buf, size, "lat_lt_%" PRIu64 "us", UINT64_C(16) << b);
+	if (b < SL_PROXY_LAT_BUCKETS - 1)
+		snprintf(buf, size, "lat_lt_%" PRIu64 "us", sl_proxy_lat_bound_us(b));
 	else
-		snprintf(buf, size, "lat_ge_%" PRIu64 "us", UINT64_C(16) << (b - 1));
+		snprintf(buf, size, "lat_ge_%" PRIu64 "us", sl_proxy_lat_bound_us(b - 1));
 }
 
 static void
-hstats_tel(struct rte_tel_data *d, const struct proxy_hstats *h, bool member)
+hstats_tel(struct rte_tel_data *d, const struct sl_proxy_hstats *h, bool member)
 {
 	char name[32];
 	unsigned int i;
@@ -198,7 +255,7 @@ hstats_tel(struct rte_tel_data *d, const struct proxy_hstats *h, bool member)
 		rte_tel_data_add_dict_u64(d, "connect_failures", h->connect_failures);
 		rte_tel_data_add_dict_u64(d, "ejections", h->ejections);
 	}
-	for (i = 0; i < PROXY_LAT_BUCKETS; i++) {
+	for (i = 0; i < SL_PROXY_LAT_BUCKETS; i++) {
 		lat_bound_name(name, sizeof(name), i);
 		rte_tel_data_add_dict_u64(d, name, h->lat[i]);
 	}
@@ -212,9 +269,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	char name[64];
 	unsigned int e;
 
-	sum_stats(&sum, req_err);
+	sl_proxy_stats_sum(&sum, req_err);
 	rte_tel_data_start_dict(d);
-	sl_counters_tel(d, counter_names, &sum, SL_COUNTERS_N(sum));
+	sl_counters_tel(d, sl_proxy_counter_names, &sum, SL_COUNTERS_N(sum));
+	rte_tel_data_add_dict_u64(d, "generation", sl_proxy_generation());
 	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++) {
 		snprintf(name, sizeof(name), "req_err_%s", sl_http_err_name(e));
 		rte_tel_data_add_dict_u64(d, name, req_err[e]);
@@ -233,69 +291,76 @@ tel_name(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+struct tel_walk {
+	struct rte_tel_data *d;
+	unsigned int index;  /* members: position in the pool */
+	char pool[SL_PROXY_NAME_MAX];
+	int rc;
+};
+
+static void
+tel_route(void *arg, const char *route, const struct sl_proxy_hstats *h)
+{
+	struct tel_walk *t = arg;
+	struct rte_tel_data *r = rte_tel_data_alloc();
+	char name[SL_PROXY_NAME_MAX];
+
+	if (r == NULL) {
+		t->rc = -ENOMEM;
+		return;
+	}
+	rte_tel_data_start_dict(r);
+	hstats_tel(r, h, false);
+	tel_name(name, sizeof(name), route);
+	rte_tel_data_add_dict_container(t->d, name, r, 0);
+}
+
 static int
 tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct proxy_hstats h;
-	char name[SL_PROXY_NAME_MAX];
-	uint32_t i;
+	struct tel_walk t = { .d = d };
 
 	rte_tel_data_start_dict(d);
-	for (i = 0; i <= proxy_cfg.n_routes; i++) {
-		struct rte_tel_data *r = rte_tel_data_alloc();
+	sl_proxy_foreach_route(tel_route, &t);
+	return t.rc;
+}
 
-		if (r == NULL)
-			return -ENOMEM;
-		sum_hstats(&h, i, false);
-		rte_tel_data_start_dict(r);
-		hstats_tel(r, &h, false);
-		tel_name(name, sizeof(name), i < proxy_cfg.n_routes ?
-				sl_proxy_conf.routes[i].name : "_no_route");
-		rte_tel_data_add_dict_container(d, name, r, 0);
+static void
+tel_member(void *arg, const char *pool, const char *member, const struct sl_proxy_hstats *h,
+		const struct sl_proxy_member_state *st)
+{
+	struct tel_walk *t = arg;
+	struct rte_tel_data *r = rte_tel_data_alloc();
+	char name[SL_PROXY_NAME_MAX + 16];
+
+	if (r == NULL) {
+		t->rc = -ENOMEM;
+		return;
 	}
-	return 0;
+	if (strcmp(t->pool, pool) != 0) {
+		snprintf(t->pool, sizeof(t->pool), "%s", pool);
+		t->index = 0;
+	}
+	rte_tel_data_start_dict(r);
+	hstats_tel(r, h, true);
+	rte_tel_data_add_dict_u64(r, "active", st->active);
+	rte_tel_data_add_dict_u64(r, "idle", st->idle);
+	rte_tel_data_add_dict_u64(r, "up", st->up);
+	rte_tel_data_add_dict_u64(r, "ejected_on_workers", st->ejected_on);
+	rte_tel_data_add_dict_string(r, "address", member);
+	snprintf(name, sizeof(name), "%s/%u", pool, t->index++);
+	tel_name(name, sizeof(name), name);
+	rte_tel_data_add_dict_container(t->d, name, r, 0);
 }
 
 static int
 tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct proxy_hstats h;
-	struct sl_lcore *lc;
-	char name[SL_PROXY_NAME_MAX + 16];
-	uint32_t p, m;
+	struct tel_walk t = { .d = d };
 
 	rte_tel_data_start_dict(d);
-	for (p = 0; p < proxy_cfg.n_pools; p++) {
-		const struct proxy_pool *pool = &proxy_cfg.pools[p];
-
-		for (m = 0; m < pool->n_members; m++) {
-			struct rte_tel_data *r = rte_tel_data_alloc();
-			uint64_t conns = 0, idle = 0, down = 0;
-
-			if (r == NULL)
-				return -ENOMEM;
-			SL_WORKER_FOREACH(lc) {
-				const struct proxy_member_lcore *ml = &lc->proxy.w->pools[p].members[m];
-
-				conns += ml->n_conns;
-				idle += ml->n_idle;
-				down += ml->down_until != 0;
-			}
-			sum_hstats(&h, pool->members[m].stat_index, true);
-			rte_tel_data_start_dict(r);
-			hstats_tel(r, &h, true);
-			rte_tel_data_add_dict_u64(r, "active", conns - idle);
-			rte_tel_data_add_dict_u64(r, "idle", idle);
-			/* Up unless ejected on every worker. */
-			rte_tel_data_add_dict_u64(r, "up", down < sl_lcore_worker_count());
-			rte_tel_data_add_dict_u64(r, "ejected_on_workers", down);
-			rte_tel_data_add_dict_string(r, "address", pool->members[m].label);
-			snprintf(name, sizeof(name), "%s/%u", pool->conf->name, m);
-			tel_name(name, sizeof(name), name);
-			rte_tel_data_add_dict_container(d, name, r, 0);
-		}
-	}
-	return 0;
+	sl_proxy_foreach_member(tel_member, &t);
+	return t.rc;
 }
 
 static int
@@ -318,12 +383,13 @@ sl_proxy_report(FILE *f)
 {
 	struct sl_proxy_stats sum;
 	uint64_t req_err[SL_PROXY_REQ_ERRS];
+	const struct proxy_gen *g = proxy_gen_current();
 	unsigned int e;
 
-	if (proxy_cfg.n_listeners == 0)
+	if (g == NULL || g->n_listeners == 0)
 		return;
-	sum_stats(&sum, req_err);
-	sl_counters_print(f, "proxy", counter_names, &sum, SL_COUNTERS_N(sum));
+	sl_proxy_stats_sum(&sum, req_err);
+	sl_counters_print(f, "proxy", sl_proxy_counter_names, &sum, SL_COUNTERS_N(sum));
 	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++)
 		if (req_err[e] != 0)
 			fprintf(f, "proxy req_err_%s %" PRIu64 "\n", sl_http_err_name(e), req_err[e]);

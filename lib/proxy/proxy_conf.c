@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proxy/conf: the `proxy` section (listeners, pools, routes), its
- * cross-checks, and the read-only configuration the workers use, built once
- * at init: one route table per listener, the actions, the pools.
+ * cross-checks, and each listener's route table. Runs on the management
+ * lcore, at load and for every configuration change (proxy_gen.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +16,6 @@
 #include "sl_net.h"
 
 struct sl_proxy_conf sl_proxy_conf;
-struct proxy_config proxy_cfg;
 
 static const char *const algo_names[] = { "rr", "swrr", "leastconn", "p2c", "maglev", NULL };
 static const enum sl_upstream_algo algo_values[] = { SL_UPSTREAM_RR, SL_UPSTREAM_SWRR,
@@ -153,23 +152,23 @@ sl_proxy_conf_register(void)
 }
 
 static int
-find_listener(const char *name)
+find_listener(const struct sl_proxy_conf *c, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < sl_proxy_conf.n_listeners; i++)
-		if (strcmp(sl_proxy_conf.listeners[i].name, name) == 0)
+	for (i = 0; i < c->n_listeners; i++)
+		if (strcmp(c->listeners[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
 
 static int
-find_pool(const char *name)
+find_pool(const struct sl_proxy_conf *c, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < sl_proxy_conf.n_pools; i++)
-		if (strcmp(sl_proxy_conf.pools[i].name, name) == 0)
+	for (i = 0; i < c->n_pools; i++)
+		if (strcmp(c->pools[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -196,19 +195,19 @@ route_applies(const struct sl_proxy_route_conf *r, const struct sl_proxy_listene
 }
 
 static int
-validate_listeners(struct sl_conf_error *err)
+validate_listeners(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 {
 	char path[64];
 	unsigned int i, j;
 
-	for (i = 0; i < sl_proxy_conf.n_listeners; i++) {
-		const struct sl_proxy_listener_conf *l = &sl_proxy_conf.listeners[i];
+	for (i = 0; i < c->n_listeners; i++) {
+		const struct sl_proxy_listener_conf *l = &c->listeners[i];
 
 		snprintf(path, sizeof(path), "proxy.listeners[%u].name", i);
 		if (check_name(l->name, path, "listener", err) < 0)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (strcmp(sl_proxy_conf.listeners[j].name, l->name) == 0)
+			if (strcmp(c->listeners[j].name, l->name) == 0)
 				return sl_conf_error_at(err, path, "'%s' is already a listener",
 						l->name);
 		snprintf(path, sizeof(path), "proxy.listeners[%u].address", i);
@@ -216,8 +215,8 @@ validate_listeners(struct sl_conf_error *err)
 			return sl_conf_error_at(err, path, "not the address of any port");
 		snprintf(path, sizeof(path), "proxy.listeners[%u].port", i);
 		for (j = 0; j < i; j++)
-			if (sl_proxy_conf.listeners[j].port == l->port &&
-					sl_proxy_conf.listeners[j].address == l->address)
+			if (c->listeners[j].port == l->port &&
+					c->listeners[j].address == l->address)
 				return sl_conf_error_at(err, path, "%" PRId64
 						" is already a proxy listener on that address", l->port);
 		for (j = 0; j < sl_tcp_conf.n_listeners; j++)
@@ -231,19 +230,19 @@ validate_listeners(struct sl_conf_error *err)
 }
 
 static int
-validate_pools(struct sl_conf_error *err)
+validate_pools(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 {
 	char path[64];
 	unsigned int i, j;
 
-	for (i = 0; i < sl_proxy_conf.n_pools; i++) {
-		const struct sl_proxy_pool_conf *p = &sl_proxy_conf.pools[i];
+	for (i = 0; i < c->n_pools; i++) {
+		const struct sl_proxy_pool_conf *p = &c->pools[i];
 
 		snprintf(path, sizeof(path), "proxy.pools[%u].name", i);
 		if (check_name(p->name, path, "pool", err) < 0)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (strcmp(sl_proxy_conf.pools[j].name, p->name) == 0)
+			if (strcmp(c->pools[j].name, p->name) == 0)
 				return sl_conf_error_at(err, path, "'%s' is already a pool", p->name);
 		snprintf(path, sizeof(path), "proxy.pools[%u].members", i);
 		if (p->n_members == 0)
@@ -264,7 +263,8 @@ validate_pools(struct sl_conf_error *err)
 }
 
 static int
-validate_action(const struct sl_proxy_route_conf *r, unsigned int i, struct sl_conf_error *err)
+validate_action(const struct sl_proxy_conf *c, const struct sl_proxy_route_conf *r,
+		unsigned int i, struct sl_conf_error *err)
 {
 	char path[64];
 	int actions = (r->pool[0] != '\0') + (r->redirect[0] != '\0') +
@@ -275,7 +275,7 @@ validate_action(const struct sl_proxy_route_conf *r, unsigned int i, struct sl_c
 		return sl_conf_error_at(err, path, "route '%s' needs exactly one action: pool, "
 				"return_status or redirect", r->name);
 	snprintf(path, sizeof(path), "proxy.routes[%u].pool", i);
-	if (r->pool[0] != '\0' && find_pool(r->pool) < 0)
+	if (r->pool[0] != '\0' && find_pool(c, r->pool) < 0)
 		return sl_conf_error_at(err, path, "no pool named '%s'", r->pool);
 	snprintf(path, sizeof(path), "proxy.routes[%u].return_status", i);
 	if (r->return_status != 0 && r->return_status < 200 && r->redirect[0] == '\0')
@@ -287,25 +287,25 @@ validate_action(const struct sl_proxy_route_conf *r, unsigned int i, struct sl_c
 }
 
 static int
-validate_routes(struct sl_conf_error *err)
+validate_routes(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 {
 	char path[64];
 	unsigned int i, j;
 	int rc;
 
-	for (i = 0; i < sl_proxy_conf.n_routes; i++) {
-		const struct sl_proxy_route_conf *r = &sl_proxy_conf.routes[i];
+	for (i = 0; i < c->n_routes; i++) {
+		const struct sl_proxy_route_conf *r = &c->routes[i];
 
 		snprintf(path, sizeof(path), "proxy.routes[%u].name", i);
 		if (check_name(r->name, path, "route", err) < 0)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (strcmp(sl_proxy_conf.routes[j].name, r->name) == 0)
+			if (strcmp(c->routes[j].name, r->name) == 0)
 				return sl_conf_error_at(err, path, "'%s' is already a route", r->name);
 		snprintf(path, sizeof(path), "proxy.routes[%u].listener", i);
-		if (r->listener[0] != '\0' && find_listener(r->listener) < 0)
+		if (r->listener[0] != '\0' && find_listener(c, r->listener) < 0)
 			return sl_conf_error_at(err, path, "no listener named '%s'", r->listener);
-		rc = validate_action(r, i, err);
+		rc = validate_action(c, r, i, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -315,30 +315,46 @@ validate_routes(struct sl_conf_error *err)
 static void route_def(const struct sl_proxy_route_conf *r, uint32_t action,
 		struct sl_route_def *d);
 
+struct sl_route_table *
+proxy_conf_routes(const struct sl_proxy_conf *c, const struct sl_proxy_listener_conf *l,
+		struct sl_route_error *err)
+{
+	static struct sl_route_def defs[SL_PROXY_ROUTES_MAX];
+	static uint32_t index[SL_PROXY_ROUTES_MAX];
+	struct sl_route_table *t = NULL;
+	unsigned int j, n;
+
+	for (j = 0, n = 0; j < c->n_routes; j++)
+		if (route_applies(&c->routes[j], l)) {
+			index[n] = j;
+			route_def(&c->routes[j], j, &defs[n++]);
+		}
+	if (sl_route_table_build(defs, n, &t, err) < 0) {
+		/* The route's index in c, not in this listener's subset. */
+		if (err->index >= 0)
+			err->index = (int)index[err->index];
+		return NULL;
+	}
+	return t;
+}
+
 /* Compile each listener's table now, so that a bad regex or a second
  * default route is a configuration error with its line, not a start-up
  * failure. */
 static int
-validate_tables(struct sl_conf_error *err)
+validate_tables(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 {
-	static struct sl_route_def defs[SL_PROXY_ROUTES_MAX];
-	unsigned int i, j, n;
+	unsigned int i;
 	char path[64];
 
-	for (i = 0; i < sl_proxy_conf.n_listeners; i++) {
-		const struct sl_proxy_listener_conf *l = &sl_proxy_conf.listeners[i];
-		uint32_t index[SL_PROXY_ROUTES_MAX];
-		struct sl_route_table *t = NULL;
+	for (i = 0; i < c->n_listeners; i++) {
+		const struct sl_proxy_listener_conf *l = &c->listeners[i];
 		struct sl_route_error rerr;
+		struct sl_route_table *t = proxy_conf_routes(c, l, &rerr);
 
-		for (j = 0, n = 0; j < sl_proxy_conf.n_routes; j++)
-			if (route_applies(&sl_proxy_conf.routes[j], l)) {
-				index[n] = j;
-				route_def(&sl_proxy_conf.routes[j], j, &defs[n++]);
-			}
-		if (sl_route_table_build(defs, n, &t, &rerr) < 0) {
+		if (t == NULL) {
 			snprintf(path, sizeof(path), "proxy.routes[%u].name",
-					rerr.index >= 0 ? index[rerr.index] : 0);
+					rerr.index >= 0 ? (unsigned int)rerr.index : 0);
 			return sl_conf_error_at(err, path, "listener '%s': %s", l->name, rerr.msg);
 		}
 		sl_route_table_free(t);
@@ -347,17 +363,36 @@ validate_tables(struct sl_conf_error *err)
 }
 
 int
-sl_proxy_validate(struct sl_conf_error *err)
+proxy_conf_validate(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 {
-	int rc = validate_listeners(err);
+	int rc = validate_listeners(c, err);
 
 	if (rc == 0)
-		rc = validate_pools(err);
+		rc = validate_pools(c, err);
 	if (rc == 0)
-		rc = validate_routes(err);
+		rc = validate_routes(c, err);
 	if (rc == 0)
-		rc = validate_tables(err);
+		rc = validate_tables(c, err);
 	return rc;
+}
+
+int
+sl_proxy_validate(struct sl_conf_error *err)
+{
+	return proxy_conf_validate(&sl_proxy_conf, err);
+}
+
+int
+proxy_conf_algo(const char *name, enum sl_upstream_algo *algo)
+{
+	unsigned int i;
+
+	for (i = 0; algo_names[i] != NULL; i++)
+		if (strcmp(name, algo_names[i]) == 0) {
+			*algo = algo_values[i];
+			return 0;
+		}
+	return -EINVAL;
 }
 
 static void
@@ -391,118 +426,5 @@ route_def(const struct sl_proxy_route_conf *r, uint32_t action, struct sl_route_
 		d->n_hdrs = r->n_headers;
 	} else {
 		d->host = NULL;
-	}
-}
-
-/* ---- the configuration the workers read ---- */
-
-static void
-build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c, uint32_t *stat_index)
-{
-	unsigned int i;
-
-	p->conf = c;
-	for (i = 0; algo_names[i] != NULL; i++)
-		if (strcmp(c->algorithm, algo_names[i]) == 0)
-			p->algo = algo_values[i];
-	p->hash = strcmp(c->hash, "header") == 0 ? PROXY_HASH_HEADER :
-		strcmp(c->hash, "cookie") == 0 ? PROXY_HASH_COOKIE : PROXY_HASH_CLIENT;
-	p->n_members = c->n_members;
-	for (i = 0; i < c->n_members; i++) {
-		struct proxy_member *m = &p->members[i];
-		const uint8_t *a = (const uint8_t *)&c->members[i].address;
-
-		m->addr = c->members[i].address;
-		m->port = rte_cpu_to_be_16((uint16_t)c->members[i].port);
-		m->stat_index = (*stat_index)++;
-		snprintf(m->label, sizeof(m->label), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3],
-				(unsigned int)c->members[i].port);
-	}
-	p->connect_tsc = proxy_ms_to_tsc((uint64_t)c->connect_timeout_ms);
-	p->response_tsc = proxy_ms_to_tsc((uint64_t)c->response_timeout_ms);
-	p->idle_tsc = proxy_ms_to_tsc((uint64_t)c->idle_timeout_ms);
-	p->keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->keepalive_timeout_ms);
-	p->fail_tsc = proxy_ms_to_tsc((uint64_t)c->fail_timeout_ms);
-}
-
-static void
-build_action(struct proxy_action *a, const struct sl_proxy_route_conf *r, uint32_t index)
-{
-	a->route = index;
-	a->conf = r;
-	if (r->pool[0] != '\0') {
-		a->kind = PROXY_ACT_POOL;
-		a->pool = (uint32_t)find_pool(r->pool);
-	} else if (r->redirect[0] != '\0') {
-		a->kind = PROXY_ACT_REDIRECT;
-		a->status = r->return_status != 0 ? (uint16_t)r->return_status : 302;
-	} else {
-		a->kind = PROXY_ACT_FIXED;
-		a->status = (uint16_t)r->return_status;
-	}
-}
-
-static int
-build_tables(void)
-{
-	static struct sl_route_def defs[SL_PROXY_ROUTES_MAX];
-	struct sl_route_error rerr;
-	unsigned int i, j, n;
-
-	for (i = 0; i < proxy_cfg.n_listeners; i++) {
-		struct proxy_listener *pl = &proxy_cfg.listeners[i];
-
-		pl->conf = &sl_proxy_conf.listeners[i];
-		pl->index = i;
-		for (j = 0, n = 0; j < sl_proxy_conf.n_routes; j++)
-			if (route_applies(&sl_proxy_conf.routes[j], pl->conf))
-				route_def(&sl_proxy_conf.routes[j], j, &defs[n++]);
-		if (sl_route_table_build(defs, n, &pl->routes, &rerr) < 0) {
-			PROXY_LOG(ERR, "listener %s: %s", pl->conf->name, rerr.msg);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-int
-proxy_config_build(void)
-{
-	const struct sl_proxy_conf *c = &sl_proxy_conf;
-	unsigned int i;
-	uint32_t stat_index = 0;
-
-	memset(&proxy_cfg, 0, sizeof(proxy_cfg));
-	proxy_cfg.n_listeners = c->n_listeners;
-	proxy_cfg.n_pools = c->n_pools;
-	proxy_cfg.n_routes = c->n_routes;
-	for (i = 0; i < c->n_pools; i++)
-		build_pool(&proxy_cfg.pools[i], &c->pools[i], &stat_index);
-	proxy_cfg.n_members = stat_index;
-	for (i = 0; i < c->n_routes; i++)
-		build_action(&proxy_cfg.actions[i], &c->routes[i], i);
-	proxy_cfg.header_tsc = proxy_ms_to_tsc((uint64_t)c->client_header_timeout_ms);
-	proxy_cfg.keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->client_keepalive_timeout_ms);
-	proxy_cfg.body_tsc = proxy_ms_to_tsc((uint64_t)c->client_body_timeout_ms);
-	sl_http_limits_default(&proxy_cfg.req_limits, SL_HTTP_REQUEST);
-	proxy_cfg.req_limits.max_line = (uint32_t)c->max_header_bytes;
-	proxy_cfg.req_limits.max_fields = (uint32_t)c->max_fields;
-	proxy_cfg.req_limits.max_body = c->max_body_bytes == 0 ? UINT64_MAX :
-		(uint64_t)c->max_body_bytes;
-	/* The parser keeps the field array in the same buffer as the text. */
-	proxy_cfg.hdr_buf = (uint32_t)RTE_MIN(c->max_header_bytes +
-			c->max_fields * (int64_t)sizeof(struct sl_http_field),
-			(int64_t)SL_HTTP_HDR_BUF_MAX);
-	return build_tables();
-}
-
-void
-proxy_config_free(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < proxy_cfg.n_listeners; i++) {
-		sl_route_table_free(proxy_cfg.listeners[i].routes);
-		proxy_cfg.listeners[i].routes = NULL;
 	}
 }

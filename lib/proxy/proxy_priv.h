@@ -3,6 +3,7 @@
 #ifndef PROXY_PRIV_H
 #define PROXY_PRIV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,15 +22,67 @@
 extern int sl_proxy_logtype;
 #define PROXY_LOG(level, fmt, ...) SL_LOG(sl_proxy_logtype, level, fmt, ##__VA_ARGS__)
 
-/* Latency histogram: bucket i counts samples below 2^(i+4) us, the last
- * one everything above. */
-#define PROXY_LAT_BUCKETS 20
 /* Bytes of an idempotent request kept to resend it to another member. */
 #define PROXY_REPLAY_MAX (64u * 1024u)
 /* Room for a rewritten head: the parsed head plus what we add. */
 #define PROXY_SCRATCH (SL_HTTP_HDR_BUF_MAX + 4096u)
 
-/* ---- built once at init, read-only afterwards ---- */
+/* ---- state that outlives configuration generations ---- */
+
+struct upconn;
+
+/* A worker's view of one member: its pooled idle connections, its passive
+ * health (failures in a row, skipped until `down_until`) and counters. */
+struct proxy_member_lcore {
+	struct upconn *idle;   /* most recently used first */
+	uint32_t n_idle;
+	uint32_t n_conns;      /* open, idle or busy */
+	uint32_t fails;        /* failures in a row */
+	uint64_t down_until;   /* TSC; 0: not ejected */
+	struct sl_proxy_hstats stats;
+} __rte_cache_aligned;
+
+/*
+ * A member as (pool name, address, port), whatever generations name it, so
+ * that its connections, health and counters survive configuration changes.
+ * Created and freed by the management lcore (proxy_gen.c); row [worker_id]
+ * is written only by that worker.
+ */
+struct proxy_member_slot {
+	struct proxy_member_slot *next;     /* management's list */
+	char pool[SL_PROXY_NAME_MAX];
+	uint32_t addr;                      /* network order */
+	uint16_t port;                      /* network order */
+	char label[24];                     /* a.b.c.d:port */
+	/* The newest generation naming this member: a worker on a newer one
+	 * stops pooling connections to it. */
+	_Atomic uint64_t last_gen;
+	uint32_t gen_refs;                  /* management: generations naming it */
+	bool draining;                      /* management: waiting for rcu_token */
+	uint64_t rcu_token;
+	struct proxy_member_lcore lc[];     /* [worker count] */
+};
+
+/* A route's counters, by name, across generations (as members above). */
+struct proxy_route_slot {
+	struct proxy_route_slot *next;
+	char name[SL_PROXY_NAME_MAX];
+	uint32_t gen_refs;
+	bool draining;
+	uint64_t rcu_token;
+	struct sl_proxy_hstats lc[];           /* [worker count], one writer each */
+};
+
+/* A proxy listener's registration with the TCP stack. Its address and
+ * port never change, so TCP keeps a stable pointer to it. */
+struct proxy_listener_slot {
+	uint32_t addr;                      /* network order */
+	uint16_t port;                      /* network order */
+	uint16_t index;                     /* in the slot table */
+	bool open;
+};
+
+/* ---- one configuration generation: immutable once published ---- */
 
 enum proxy_action_kind {
 	PROXY_ACT_POOL,
@@ -40,10 +93,11 @@ enum proxy_action_kind {
 /* What a route does; indexed by the route's position in the configuration. */
 struct proxy_action {
 	enum proxy_action_kind kind;
-	uint32_t route;       /* index in sl_proxy_conf.routes */
+	uint32_t route;       /* index in conf.routes */
 	uint32_t pool;        /* PROXY_ACT_POOL */
 	uint16_t status;      /* FIXED, REDIRECT */
 	const struct sl_proxy_route_conf *conf;
+	struct proxy_route_slot *stats;
 };
 
 enum proxy_hash_key {
@@ -55,8 +109,7 @@ enum proxy_hash_key {
 struct proxy_member {
 	uint32_t addr;      /* network order */
 	uint16_t port;      /* network order */
-	uint32_t stat_index; /* in the flat per-member counter array */
-	char label[24];     /* a.b.c.d:port */
+	struct proxy_member_slot *slot;
 };
 
 struct proxy_pool {
@@ -65,6 +118,7 @@ struct proxy_pool {
 	enum proxy_hash_key hash;
 	uint32_t n_members;
 	struct proxy_member members[SL_PROXY_MEMBERS_MAX];
+	struct sl_upstream_maglev *maglev; /* shared by the workers' balancers */
 	/* Timeouts in TSC cycles. */
 	uint64_t connect_tsc, response_tsc, idle_tsc, keepalive_tsc, fail_tsc;
 };
@@ -72,13 +126,31 @@ struct proxy_pool {
 struct proxy_listener {
 	const struct sl_proxy_listener_conf *conf;
 	struct sl_route_table *routes;
+	struct proxy_listener_slot *slot;
 	uint32_t index;
 };
 
+/* A worker's balancer of one pool of a generation. */
+struct proxy_pool_lcore {
+	struct sl_upstream_balancer bal;
+	uint32_t n_down;       /* members ejected in this balancer */
+};
+
+/* What one worker writes in a generation. */
+struct proxy_gen_lcore {
+	/* References: the worker's own while the generation is its current
+	 * one, and one per session using it. */
+	_Atomic uint64_t pins;
+	struct proxy_pool_lcore *pools;      /* [n_pools] */
+} __rte_cache_aligned;
+
 /* The configuration as the workers see it. */
-struct proxy_config {
+struct proxy_gen {
+	uint64_t number;
+	struct sl_proxy_conf conf;           /* what the pointers below refer to */
 	struct proxy_listener listeners[SL_PROXY_LISTENERS_MAX];
 	uint32_t n_listeners;
+	int8_t listener_of_slot[SL_TCP_LISTENERS_MAX]; /* -1: closed */
 	struct proxy_pool pools[SL_PROXY_POOLS_MAX];
 	uint32_t n_pools;
 	struct proxy_action actions[SL_PROXY_ROUTES_MAX];
@@ -87,47 +159,21 @@ struct proxy_config {
 	uint64_t header_tsc, keepalive_tsc, body_tsc;
 	struct sl_http_limits req_limits;
 	uint32_t hdr_buf; /* header buffer of each parser */
+	struct proxy_gen_lcore *lcore;       /* [worker count] */
+	/* Management: retired, waiting for the workers to let go. */
+	struct proxy_gen *next_retired;
+	uint64_t rcu_token;
+	bool unpinned;                       /* pins reached 0; second grace */
 };
-
-extern struct proxy_config proxy_cfg;
 
 /* ---- per worker ---- */
-
-/* Counters of a route or a member, per worker (summed on read). */
-struct proxy_hstats {
-	uint64_t requests;
-	uint64_t status[5]; /* 1xx .. 5xx */
-	uint64_t bytes_in, bytes_out;
-	uint64_t connects, reuses, connect_failures; /* members only */
-	uint64_t ejections;                          /* members only */
-	uint64_t lat[PROXY_LAT_BUCKETS];
-};
-
-struct upconn;
-
-/* A worker's view of one member: its pooled idle connections, and its
- * passive health (consecutive failures, skipped until `down_until`). */
-struct proxy_member_lcore {
-	struct upconn *idle;   /* most recently used first */
-	uint32_t n_idle;
-	uint32_t n_conns;      /* open, idle or busy */
-	uint32_t fails;        /* failures in a row */
-	uint64_t down_until;   /* TSC; 0: not ejected */
-};
-
-struct proxy_pool_lcore {
-	struct sl_upstream_balancer bal;
-	uint32_t n_down;       /* members ejected on this worker */
-	struct proxy_member_lcore members[SL_PROXY_MEMBERS_MAX];
-};
 
 struct session;
 
 struct proxy_worker {
 	struct sl_lcore *lc;
-	struct proxy_pool_lcore *pools;      /* [n_pools] */
-	struct proxy_hstats *route_stats;    /* [n_routes] + one for "no route" */
-	struct proxy_hstats *member_stats;   /* [n_members] */
+	uint16_t wid;                        /* worker_id: row in shared slots */
+	struct proxy_gen *gen;               /* current generation, pinned */
 	struct session *sessions;            /* every live session (for term) */
 	struct upconn *upconns;              /* every live upstream connection */
 	uint64_t rng;
@@ -157,6 +203,7 @@ enum resp_phase { RS_IDLE, RS_HEAD, RS_BODY, RS_DONE };
 
 struct session {
 	struct proxy_worker *w;
+	struct proxy_gen *gen;          /* pinned while the session uses it */
 	const struct proxy_listener *lis;
 	struct sl_tcp_conn *client;     /* NULL once closed */
 	struct upconn *up;              /* the upstream serving this exchange */
@@ -171,7 +218,7 @@ struct session {
 	uint32_t replay_len;
 
 	const struct proxy_action *act;
-	struct proxy_hstats *rstats;    /* the route's counters */
+	struct sl_proxy_hstats *rstats;    /* the route's counters */
 	int member;                     /* index in the pool, -1 none */
 	int failed_member;              /* last member that failed, -1 none */
 	uint32_t requests;              /* served on this connection */
@@ -193,11 +240,13 @@ struct session {
 	bool fin_sent;                  /* our FIN to the client is queued */
 	bool head_partial;              /* bytes of the next request head arrived */
 
+	struct sl_http_limits req_limits; /* of the generation that accepted it */
 	struct sl_timer client_timer;   /* header / body / keep-alive timeout */
 	struct sl_timer up_timer;       /* connect / response / idle timeout */
 
 	struct sl_http_parser req, resp;
-	uint8_t bufs[];                 /* two header buffers of proxy_cfg.hdr_buf */
+	uint32_t hdr_buf;               /* size of each of the two buffers */
+	uint8_t bufs[];                 /* two header buffers */
 };
 
 /* A connection to a member, pooled when idle. */
@@ -207,16 +256,42 @@ struct upconn {
 	struct session *s;              /* owner of the exchange; NULL when idle */
 	struct upconn *next_idle, **pprev_idle;
 	struct upconn *next, **pprev;   /* in w->upconns */
-	uint16_t pool, member;
+	struct proxy_member_slot *slot; /* the member it connects to */
+	struct sl_upstream_member *bal; /* counted active in this balancer */
 	uint32_t requests;
 	bool connected;
 	bool reused;                    /* this exchange runs on a reused connection */
 	struct sl_timer timer;          /* keep-alive idle timeout */
 };
 
-/* proxy_conf.c: build from sl_proxy_conf / free the route tables. */
-int proxy_config_build(void);
-void proxy_config_free(void);
+/* proxy_conf.c: the schema, the cross-checks, and the route definitions. */
+extern const struct sl_conf_key proxy_conf_keys[];
+int proxy_conf_validate(const struct sl_proxy_conf *c, struct sl_conf_error *err);
+/* Compile the route table of listener l of c; NULL with *err filled. */
+struct sl_route_table *proxy_conf_routes(const struct sl_proxy_conf *c,
+		const struct sl_proxy_listener_conf *l, struct sl_route_error *err);
+int proxy_conf_algo(const char *name, enum sl_upstream_algo *algo);
+
+/* proxy_gen.c: generations (management) and a worker's switch to the newest. */
+int proxy_gen_publish(const struct sl_proxy_conf *c, struct sl_conf_error *err);
+void proxy_gen_reclaim(void);
+void proxy_gen_term(void);
+/* The published generation (management, or under proxy_gen_lock). */
+struct proxy_gen *proxy_gen_current(void);
+extern struct proxy_route_slot *proxy_no_route;
+void proxy_gen_lock(void);
+void proxy_gen_unlock(void);
+struct proxy_member_slot *proxy_gen_member_slots(void);
+struct proxy_route_slot *proxy_gen_route_slots(void);
+/* Worker: adopt the published generation if it is newer. */
+void proxy_gen_sync(struct proxy_worker *w);
+void proxy_gen_pin(struct proxy_worker *w, struct proxy_gen *g);
+void proxy_gen_unpin(struct proxy_worker *w, struct proxy_gen *g);
+static inline struct proxy_pool_lcore *
+proxy_pool_lcore(const struct proxy_worker *w, const struct proxy_gen *g, uint32_t pool)
+{
+	return &g->lcore[w->wid].pools[pool];
+}
 
 /* proxy_session.c */
 extern const struct sl_tcp_ops proxy_client_ops;
@@ -237,6 +312,8 @@ void proxy_upstream_release(struct session *s, bool reusable);
 /* Drop s's connection now (reset): it must not be reused. */
 void proxy_upstream_abort(struct session *s);
 void proxy_upstream_free_all(struct proxy_worker *w);
+/* Close this worker's pooled connections to m (a member no longer named). */
+void proxy_upstream_close_idle(struct proxy_worker *w, struct proxy_member_slot *m);
 /* Passive health: the member of s's exchange failed (connect refused or
  * timed out, closed before answering) or answered. */
 void proxy_upstream_failed(struct session *s);
@@ -283,6 +360,6 @@ proxy_ms_to_tsc(uint64_t ms)
 	return ms * (rte_get_tsc_hz() / 1000);
 }
 
-void proxy_lat_add(struct proxy_hstats *h, uint64_t us);
+void proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us);
 
 #endif /* PROXY_PRIV_H */

@@ -56,7 +56,14 @@ disarm(struct session *s, struct sl_timer *t)
 static const struct proxy_pool *
 pool_of(const struct session *s)
 {
-	return &proxy_cfg.pools[s->act->pool];
+	return &s->gen->pools[s->act->pool];
+}
+
+/* This worker's counters of the member serving the exchange. */
+static struct sl_proxy_hstats *
+member_stats(const struct session *s)
+{
+	return &pool_of(s)->members[s->member].slot->lc[s->w->wid].stats;
 }
 
 /* ---- life cycle ---- */
@@ -74,6 +81,7 @@ session_free(struct session *s)
 	proxy_outq_free(&s->to_up);
 	proxy_outq_free(&s->to_client);
 	proxy_outq_free(&s->replay);
+	proxy_gen_unpin(s->w, s->gen);
 	free(s);
 }
 
@@ -146,7 +154,7 @@ flush_up(struct session *s)
 		proxy_outq_free(&s->to_up); /* closing: its event follows */
 	s->to_up.head = s->to_up.tail = NULL;
 	if (s->req_phase == RQ_BODY)
-		arm(s, &s->client_timer, proxy_cfg.body_tsc); /* the body moved */
+		arm(s, &s->client_timer, s->gen->body_tsc); /* the body moved */
 	return true;
 }
 
@@ -168,11 +176,11 @@ emit(struct session *s, struct proxy_outq *q, const struct sl_http_wbuf *wb)
 /* ---- accounting ---- */
 
 void
-proxy_lat_add(struct proxy_hstats *h, uint64_t us)
+proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 {
 	unsigned int b = 0;
 
-	while (b < PROXY_LAT_BUCKETS - 1 && us >= (UINT64_C(16) << b))
+	while (b < SL_PROXY_LAT_BUCKETS - 1 && us >= (UINT64_C(16) << b))
 		b++;
 	h->lat[b]++;
 }
@@ -196,8 +204,7 @@ account(struct session *s)
 		proxy_lat_add(s->rstats, us);
 	}
 	if (s->act != NULL && s->act->kind == PROXY_ACT_POOL && s->member >= 0) {
-		struct proxy_hstats *ms = &s->w->member_stats[
-			pool_of(s)->members[s->member].stat_index];
+		struct sl_proxy_hstats *ms = member_stats(s);
 
 		ms->status[cls - 1]++;
 		ms->bytes_in += s->body_in;
@@ -217,7 +224,7 @@ begin_close(struct session *s)
 	proxy_inq_free(&s->cin);
 	if (s->client == NULL)
 		return;
-	arm(s, &s->client_timer, proxy_cfg.header_tsc);
+	arm(s, &s->client_timer, s->gen->header_tsc);
 	sl_tcp_pause_reading(s->client, false);
 	flush_client(s);
 }
@@ -319,6 +326,30 @@ reset_exchange(struct session *s)
 	s->dechunk = false;
 }
 
+/*
+ * Between exchanges, move to the worker's newest configuration: the next
+ * request is routed by it. If that configuration removed the listener,
+ * the connection ends after this exchange.
+ */
+static void
+repin(struct session *s)
+{
+	struct proxy_gen *g = s->w->gen;
+	int li;
+
+	if (likely(g == s->gen))
+		return;
+	li = g->listener_of_slot[s->lis->slot->index];
+	if (li < 0) {
+		s->close_after = true;
+		return;
+	}
+	proxy_gen_pin(s->w, g);
+	proxy_gen_unpin(s->w, s->gen);
+	s->gen = g;
+	s->lis = &g->listeners[li];
+}
+
 /* Both messages are complete: settle the upstream, wait for the next request. */
 static void
 exchange_end(struct session *s)
@@ -335,6 +366,7 @@ exchange_end(struct session *s)
 	}
 	reset_exchange(s);
 	s->requests++;
+	repin(s);
 	if (s->close_after || (s->client_eof && proxy_inq_empty(&s->cin))) {
 		begin_close(s);
 		return;
@@ -343,7 +375,7 @@ exchange_end(struct session *s)
 	s->req_phase = RQ_HEAD;
 	s->resp_phase = RS_IDLE;
 	s->head_partial = !proxy_inq_empty(&s->cin);
-	arm(s, &s->client_timer, s->head_partial ? proxy_cfg.header_tsc : proxy_cfg.keepalive_tsc);
+	arm(s, &s->client_timer, s->head_partial ? s->gen->header_tsc : s->gen->keepalive_tsc);
 }
 
 /* ---- upstream side ---- */
@@ -377,7 +409,7 @@ expect_response(struct session *s)
 	proxy_inq_free(&s->uin);
 	s->resp_phase = RS_HEAD;
 	s->resp_started = false;
-	s->w->member_stats[pool_of(s)->members[s->member].stat_index].requests++;
+	member_stats(s)->requests++;
 	arm_up_timer(s);
 }
 
@@ -552,7 +584,7 @@ on_request_head(struct session *s)
 	s->req_phase = RQ_BODY;
 	s->head_partial = false;
 	s->t_head = now(s);
-	arm(s, &s->client_timer, proxy_cfg.body_tsc);
+	arm(s, &s->client_timer, s->gen->body_tsc);
 	if (m->proto != SL_HTTP_PROTO_HTTP || (m->flags & (SL_HTTP_F_TUNNEL | SL_HTTP_F_HTTP09))) {
 		stats(s)->unsupported++;
 		fail_exchange(s, 501, "not supported by this proxy");
@@ -561,13 +593,13 @@ on_request_head(struct session *s)
 	r = route(s);
 	if (r == NULL) {
 		stats(s)->no_route++;
-		s->rstats = &w->route_stats[proxy_cfg.n_routes];
+		s->rstats = &proxy_no_route->lc[w->wid];
 		s->rstats->requests++;
 		respond(s, 404, "404 Not Found: no route\n", "text/plain", NULL, false);
 		return;
 	}
-	s->act = &proxy_cfg.actions[r->action];
-	s->rstats = &w->route_stats[s->act->route];
+	s->act = &s->gen->actions[r->action];
+	s->rstats = &s->act->stats->lc[w->wid];
 	s->rstats->requests++;
 	rc = s->act->conf;
 	switch (s->act->kind) {
@@ -682,9 +714,9 @@ receive_client(struct session *s)
 	proxy_inq_append(&s->cin, m);
 	if (s->req_phase == RQ_HEAD && !s->head_partial) {
 		s->head_partial = true;
-		arm(s, &s->client_timer, proxy_cfg.header_tsc);
+		arm(s, &s->client_timer, s->gen->header_tsc);
 	} else if (s->req_phase == RQ_BODY) {
-		arm(s, &s->client_timer, proxy_cfg.body_tsc);
+		arm(s, &s->client_timer, s->gen->body_tsc);
 	}
 	return true;
 }
@@ -782,7 +814,7 @@ on_response_head(struct session *s)
 	s->status = m->status;
 	proxy_upstream_answered(s);
 	us = (now(s) - s->t_head) * 1000000 / s->w->tsc_hz;
-	pl = &s->w->pools[s->act->pool];
+	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
 	sl_upstream_latency_update(&pl->bal.members[s->member], (uint32_t)RTE_MIN(us, UINT32_MAX),
 			now(s) * 1000000 / s->w->tsc_hz, 1000000);
 	if (!(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || m->body == SL_HTTP_BODY_CLOSE ||
@@ -1028,7 +1060,7 @@ up_timer_fired(struct sl_timer *t)
 	}
 	if (!s->up->connected) {
 		stats(s)->err_connect_timeout++;
-		s->w->member_stats[pool_of(s)->members[s->member].stat_index].connect_failures++;
+		member_stats(s)->connect_failures++;
 		proxy_upstream_abort(s);
 		proxy_upstream_failed(s);
 		if (!retry(s, true))
@@ -1056,23 +1088,35 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 {
 	struct sl_lcore *lc = sl_tcp_lcore(c);
 	struct proxy_worker *w = lc->proxy.w;
-	uint32_t hb = proxy_cfg.hdr_buf;
-	struct session *s = malloc(sizeof(*s) + 2u * hb);
+	const struct proxy_listener_slot *slot = arg;
+	struct proxy_gen *g = w->gen;
+	int li = g->listener_of_slot[slot->index];
+	uint32_t hb = g->hdr_buf;
+	struct session *s;
 	uint16_t port;
 
+	if (li < 0) {
+		lc->proxy.stats.accept_no_listener++;
+		return -ECONNREFUSED;
+	}
+	s = malloc(sizeof(*s) + 2u * hb);
 	if (s == NULL) {
 		lc->proxy.stats.accept_no_memory++;
 		return -ENOMEM;
 	}
 	memset(s, 0, sizeof(*s));
 	s->w = w;
-	s->lis = arg;
+	s->gen = g;
+	proxy_gen_pin(w, g);
+	s->lis = &g->listeners[li];
+	s->hdr_buf = hb;
+	s->req_limits = g->req_limits;
 	s->client = c;
 	s->member = -1;
 	s->failed_member = -1;
 	sl_tcp_peer(c, &s->client_addr, &port);
 	s->client_ip_len = (uint8_t)proxy_format_ipv4(s->client_ip, s->client_addr);
-	sl_http_parser_init(&s->req, SL_HTTP_REQUEST, &proxy_cfg.req_limits, s->bufs, hb);
+	sl_http_parser_init(&s->req, SL_HTTP_REQUEST, &s->req_limits, s->bufs, hb);
 	sl_http_parser_init(&s->resp, SL_HTTP_RESPONSE, NULL, s->bufs + hb, hb);
 	sl_timer_init(&s->client_timer, client_timer_fired);
 	sl_timer_init(&s->up_timer, up_timer_fired);
@@ -1082,7 +1126,7 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	w->sessions = s;
 	s->pprev = &w->sessions;
 	sl_tcp_set_ctx(c, s);
-	arm(s, &s->client_timer, proxy_cfg.header_tsc);
+	arm(s, &s->client_timer, s->gen->header_tsc);
 	lc->proxy.stats.accepted++;
 	return 0;
 }

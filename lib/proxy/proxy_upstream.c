@@ -20,13 +20,14 @@
 static struct proxy_member_lcore *
 member_lcore(struct upconn *u)
 {
-	return &u->w->pools[u->pool].members[u->member];
+	return &u->slot->lc[u->w->wid];
 }
 
-static struct proxy_hstats *
-member_stats(struct proxy_worker *w, uint32_t pool, uint32_t member)
+/* This worker's view of member `member` of the pool of s's action. */
+static struct proxy_member_lcore *
+session_member(const struct session *s, uint32_t member)
 {
-	return &w->member_stats[proxy_cfg.pools[pool].members[member].stat_index];
+	return &s->gen->pools[s->act->pool].members[member].slot->lc[s->w->wid];
 }
 
 static void
@@ -76,7 +77,8 @@ detach(struct upconn *u)
 
 	if (s == NULL)
 		return;
-	u->w->pools[u->pool].bal.members[u->member].active--;
+	u->bal->active--;
+	u->bal = NULL;
 	s->up = NULL;
 	u->s = NULL;
 }
@@ -149,17 +151,18 @@ hash_key(const struct session *s, const struct proxy_pool *pool)
 	return rte_hash_crc_4byte(s->client_addr, 0x5eed);
 }
 
-/* Ejected members whose time is up come back. */
+/* Ejected members whose time is up come back. The time is the member's,
+ * shared by every generation's balancer naming it. */
 static void
-readmit(struct proxy_worker *w, struct proxy_pool_lcore *pl)
+readmit(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *pl)
 {
-	uint64_t now = w->lc->tcp.now;
+	uint64_t now = s->w->lc->tcp.now;
 	uint32_t i;
 
 	for (i = 0; i < pl->bal.n_members && pl->n_down > 0; i++) {
-		struct proxy_member_lcore *ml = &pl->members[i];
+		struct proxy_member_lcore *ml = &pool->members[i].slot->lc[s->w->wid];
 
-		if (ml->down_until != 0 && now >= ml->down_until) {
+		if (!pl->bal.members[i].up && now >= ml->down_until) {
 			ml->down_until = 0;
 			pl->n_down--;
 			sl_upstream_member_set_up(&pl->bal, i, true);
@@ -170,13 +173,13 @@ readmit(struct proxy_worker *w, struct proxy_pool_lcore *pl)
 void
 proxy_upstream_failed(struct session *s)
 {
-	const struct proxy_pool *pool = &proxy_cfg.pools[s->act->pool];
-	struct proxy_pool_lcore *pl = &s->w->pools[s->act->pool];
+	const struct proxy_pool *pool = &s->gen->pools[s->act->pool];
+	struct proxy_pool_lcore *pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
 	struct proxy_member_lcore *ml;
 
 	if (s->member < 0)
 		return;
-	ml = &pl->members[s->member];
+	ml = session_member(s, (uint32_t)s->member);
 	ml->fails++;
 	if (pool->conf->max_fails == 0 || ml->fails < (uint32_t)pool->conf->max_fails ||
 			ml->down_until != 0)
@@ -187,14 +190,14 @@ proxy_upstream_failed(struct session *s)
 	ml->down_until = s->w->lc->tcp.now + pool->fail_tsc;
 	pl->n_down++;
 	sl_upstream_member_set_up(&pl->bal, (uint32_t)s->member, false);
-	member_stats(s->w, s->act->pool, (uint32_t)s->member)->ejections++;
+	ml->stats.ejections++;
 }
 
 void
 proxy_upstream_answered(struct session *s)
 {
 	if (s->member >= 0)
-		s->w->pools[s->act->pool].members[s->member].fails = 0;
+		session_member(s, (uint32_t)s->member)->fails = 0;
 }
 
 /* A member for s, avoiding the one that just failed when there is another. */
@@ -206,7 +209,7 @@ pick(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *
 	unsigned int n;
 
 	if (pl->n_down > 0)
-		readmit(s->w, pl);
+		readmit(s, pool, pl);
 	idx = sl_upstream_pick(&pl->bal, key, rte_rand());
 	for (n = 1; idx >= 0 && idx == s->failed_member && n < pool->n_members; n++) {
 		if (pool->algo == SL_UPSTREAM_MAGLEV)
@@ -217,10 +220,9 @@ pick(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *
 }
 
 static struct upconn *
-open_conn(struct session *s, uint32_t pool_idx, uint32_t member, int *status)
+open_conn(struct session *s, const struct proxy_member *m, int *status)
 {
 	struct proxy_worker *w = s->w;
-	const struct proxy_member *m = &proxy_cfg.pools[pool_idx].members[member];
 	struct upconn *u = calloc(1, sizeof(*u));
 
 	if (u == NULL) {
@@ -229,15 +231,14 @@ open_conn(struct session *s, uint32_t pool_idx, uint32_t member, int *status)
 		return NULL;
 	}
 	u->w = w;
-	u->pool = (uint16_t)pool_idx;
-	u->member = (uint16_t)member;
+	u->slot = m->slot;
 	sl_timer_init(&u->timer, idle_timeout);
 	u->conn = sl_tcp_connect(w->lc, 0, m->addr, m->port, &proxy_upstream_ops, u);
 	if (u->conn == NULL) {
 		int err = rte_errno;
 
 		free(u);
-		member_stats(w, pool_idx, member)->connect_failures++;
+		m->slot->lc[w->wid].stats.connect_failures++;
 		/* Out of source ports or connection objects: ours, not the member's. */
 		if (err == EADDRNOTAVAIL || err == ENOBUFS) {
 			w->lc->proxy.stats.err_no_port++;
@@ -255,7 +256,7 @@ open_conn(struct session *s, uint32_t pool_idx, uint32_t member, int *status)
 	u->pprev = &w->upconns;
 	member_lcore(u)->n_conns++;
 	w->lc->proxy.stats.upstream_connects++;
-	member_stats(w, pool_idx, member)->connects++;
+	member_lcore(u)->stats.connects++;
 	return u;
 }
 
@@ -263,9 +264,8 @@ int
 proxy_upstream_attach(struct session *s)
 {
 	struct proxy_worker *w = s->w;
-	uint32_t pool_idx = s->act->pool;
-	const struct proxy_pool *pool = &proxy_cfg.pools[pool_idx];
-	struct proxy_pool_lcore *pl = &w->pools[pool_idx];
+	const struct proxy_pool *pool = &s->gen->pools[s->act->pool];
+	struct proxy_pool_lcore *pl = proxy_pool_lcore(w, s->gen, s->act->pool);
 	int status = 503;
 	unsigned int attempt;
 
@@ -279,19 +279,19 @@ proxy_upstream_attach(struct session *s)
 			w->lc->proxy.stats.err_no_member++;
 			return 503;
 		}
-		ml = &pl->members[idx];
+		ml = session_member(s, (uint32_t)idx);
 		if (ml->idle != NULL) {
 			u = ml->idle;
 			idle_unlink(u);
 			u->reused = true;
 			w->lc->proxy.stats.upstream_reuses++;
-			member_stats(w, pool_idx, (uint32_t)idx)->reuses++;
+			ml->stats.reuses++;
 		} else if (pool->conf->max_conns > 0 &&
 				ml->n_conns >= (uint32_t)pool->conf->max_conns) {
 			w->lc->proxy.stats.err_conn_limit++;
 			return 503;
 		} else {
-			u = open_conn(s, pool_idx, (uint32_t)idx, &status);
+			u = open_conn(s, &pool->members[idx], &status);
 			if (u == NULL) {
 				s->failed_member = idx;
 				if (status != 502)
@@ -304,7 +304,8 @@ proxy_upstream_attach(struct session *s)
 		u->requests++;
 		s->up = u;
 		s->member = idx;
-		pl->bal.members[idx].active++;
+		u->bal = &pl->bal.members[idx];
+		u->bal->active++;
 		return 0;
 	}
 	return status;
@@ -318,8 +319,11 @@ proxy_upstream_release(struct session *s, bool reusable)
 
 	if (u == NULL)
 		return;
-	pool = &proxy_cfg.pools[u->pool];
+	pool = &s->gen->pools[s->act->pool];
 	detach(u);
+	/* A member the worker's configuration no longer names is not pooled. */
+	if (atomic_load_explicit(&u->slot->last_gen, memory_order_relaxed) < u->w->gen->number)
+		reusable = false;
 	if (reusable && u->conn != NULL && u->requests < (uint32_t)pool->conf->keepalive_requests &&
 			member_lcore(u)->n_idle < (uint32_t)pool->conf->keepalive) {
 		idle_push(u);
@@ -352,6 +356,21 @@ proxy_upstream_abort(struct session *s)
 {
 	if (s->up != NULL)
 		abort_conn(s->up);
+}
+
+void
+proxy_upstream_close_idle(struct proxy_worker *w, struct proxy_member_slot *m)
+{
+	struct proxy_member_lcore *ml = &m->lc[w->wid];
+
+	while (ml->idle != NULL) {
+		struct upconn *u = ml->idle;
+
+		w->lc->proxy.stats.upstream_dropped++;
+		idle_unlink(u);
+		if (u->conn != NULL)
+			sl_tcp_close(u->conn); /* freed by its `closed` event */
+	}
 }
 
 void
@@ -437,7 +456,7 @@ up_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 	s = u->s;
 	connected = u->connected;
 	if (!connected)
-		member_stats(u->w, u->pool, u->member)->connect_failures++;
+		member_lcore(u)->stats.connect_failures++;
 	detach(u);
 	upconn_free(u);
 	if (s != NULL)

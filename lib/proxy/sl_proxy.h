@@ -6,11 +6,11 @@
  * over a pooled upstream connection that the same worker opened; responses
  * stream back. Bodies move as mbufs from one connection to the other.
  *
- * Callers: conf_register/validate/init/term/report on the management lcore;
- * everything else runs inside TCP events and timers on the worker owning
- * the connections. Owns: the proxy configuration as built at init (listener
- * route tables, pools), every worker's sessions, pooled upstream
- * connections, balancers and counters.
+ * Callers: conf_register/validate/init/term/report/apply on the management
+ * lcore; everything else runs inside TCP events and timers on the worker
+ * owning the connections. Owns: the configuration generations (listener
+ * route tables, pools, balancers), every worker's sessions, pooled upstream
+ * connections and counters.
  */
 #ifndef SL_PROXY_H
 #define SL_PROXY_H
@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "sl_conf.h"
+#include "sl_proxy_types.h"
 
 #define SL_PROXY_LISTENERS_MAX 16
 #define SL_PROXY_POOLS_MAX 64
@@ -103,7 +104,30 @@ struct sl_proxy_conf {
 	unsigned int n_routes;
 };
 
+/* The applied configuration (management lcore). */
 extern struct sl_proxy_conf sl_proxy_conf;
+
+/* Latency histogram: bucket i counts samples below 2^(i+4) us, the last
+ * one everything above. */
+#define SL_PROXY_LAT_BUCKETS 20
+
+/* Counters of a route or a member, per worker (summed on read). */
+struct sl_proxy_hstats {
+	uint64_t requests;
+	uint64_t status[5]; /* 1xx .. 5xx */
+	uint64_t bytes_in, bytes_out;
+	uint64_t connects, reuses, connect_failures; /* members only */
+	uint64_t ejections;                          /* members only */
+	uint64_t lat[SL_PROXY_LAT_BUCKETS];
+};
+
+/* A member's state now, over workers. */
+struct sl_proxy_member_state {
+	uint32_t active, idle;    /* connections */
+	uint32_t ejected_on;      /* workers on which it is ejected */
+	bool up;                  /* not ejected on every worker */
+	double lat_ewma_us;       /* mean over workers with a sample; 0: none */
+};
 
 int sl_proxy_conf_register(void);
 /* Cross-checks after load (references, actions, listener clashes, regexes). */
@@ -113,5 +137,39 @@ int sl_proxy_init(void);
 /* Workers have stopped: free sessions, connections' state, tables. */
 void sl_proxy_term(void);
 void sl_proxy_report(FILE *f);
+
+/*
+ * Management: validate `c` in full (as at load) and publish it as the next
+ * configuration generation; sl_proxy_conf becomes a copy of it. Workers
+ * adopt it at their next loop; exchanges in progress finish under the one
+ * they started with. 0, or -EINVAL with *err (nothing changed), -ENOMEM.
+ */
+int sl_proxy_apply(const struct sl_proxy_conf *c, struct sl_conf_error *err);
+/* Management: the number of the published generation (1 at start). */
+uint64_t sl_proxy_generation(void);
+/* Management loop: free generations and state no worker uses any more. */
+void sl_proxy_mgmt_poll(void);
+/* Worker loop: adopt the newest generation. */
+struct sl_lcore;
+void sl_proxy_worker_sync(struct sl_lcore *lc);
+
+/* Upper bound, exclusive, of latency bucket b in microseconds (UINT64_MAX
+ * for the last). */
+uint64_t sl_proxy_lat_bound_us(unsigned int b);
+/* Names of the sl_proxy_stats counters, in order. */
+extern const char *const sl_proxy_counter_names[];
+
+/* Management or telemetry thread: the proxy counters summed over workers;
+ * req_err has SL_PROXY_REQ_ERRS entries (index: enum sl_http_err). */
+void sl_proxy_stats_sum(struct sl_proxy_stats *sum, uint64_t *req_err);
+/* Call fn for every route of the published generation, then for
+ * "_no_route", with its counters summed over workers. fn must not apply a
+ * configuration (the generation lock is held). */
+void sl_proxy_foreach_route(void (*fn)(void *arg, const char *route,
+		const struct sl_proxy_hstats *h), void *arg);
+/* The same for every member of every pool ("a.b.c.d:port"). */
+void sl_proxy_foreach_member(void (*fn)(void *arg, const char *pool, const char *member,
+		const struct sl_proxy_hstats *h, const struct sl_proxy_member_state *st),
+		void *arg);
 
 #endif /* SL_PROXY_H */

@@ -12,6 +12,7 @@
 #define SL_PROXY_COUNTERS(X) \
 	X(accepted, "client connections accepted") \
 	X(accept_no_memory, "client connections refused: no memory for the session") \
+	X(accept_no_listener, "client connections refused: listener removed by a configuration change") \
 	X(requests, "request heads parsed") \
 	X(proxied, "requests sent to an upstream member") \
 	X(local, "requests answered by a fixed-response or redirect route") \
@@ -47,7 +48,9 @@
 	X(replay_overflow, "idempotent requests too large to replay: no retry") \
 	X(no_mbuf, "mbuf allocations failed (head, clone)") \
 	X(bytes_in, "request bytes received from clients (heads and bodies)") \
-	X(bytes_out, "response bytes relayed to clients (bodies)")
+	X(bytes_out, "response bytes relayed to clients (bodies)") \
+	X(generations, "configuration generations adopted by this worker") \
+	X(upstream_dropped, "pooled upstream connections closed: member removed from the configuration")
 
 struct sl_proxy_stats {
 	SL_PROXY_COUNTERS(SL_COUNTER_FIELD)
