@@ -13,6 +13,7 @@
 #include <libconfig.h>
 #include <rte_common.h>
 
+#include "conf_priv.h"
 #include "sl_conf.h"
 
 #define MAX_SECTIONS 32
@@ -65,19 +66,69 @@ sl_conf_reset(void)
 	n_sections = 0;
 }
 
-static int __rte_format_printf(3, 4)
-fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+const struct sl_conf_key *
+sl_conf_section_keys(const char *section, void **dst, size_t *size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_sections; i++) {
+		if (strcmp(sections[i].name, section) != 0)
+			continue;
+		if (dst != NULL)
+			*dst = sections[i].dst;
+		if (size != NULL)
+			*size = sections[i].size;
+		return sections[i].keys;
+	}
+	return NULL;
+}
+
+const char *
+conf_section_name(unsigned int i)
+{
+	return i < n_sections ? sections[i].name : NULL;
+}
+
+/* Add where setting s (NULL: nowhere) was read to an error already described. */
+static int
+locate(struct loader *ld, const config_setting_t *s)
 {
 	struct sl_conf_error *err = ld->err;
 	const char *file = s != NULL ? config_setting_source_file(s) : NULL;
-	va_list ap;
 
 	snprintf(err->file, sizeof(err->file), "%s", file != NULL ? file : ld->file);
 	err->line = s != NULL ? (int)config_setting_source_line(s) : 0;
-	va_start(ap, fmt);
+	return -EINVAL;
+}
+
+static int
+vdescribe(struct sl_conf_error *err, const char *path, const char *fmt, va_list ap)
+{
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	return -EINVAL;
+}
+
+int
+conf_fail(struct sl_conf_error *err, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdescribe(err, path, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+static int __rte_format_printf(4, 5)
+fail(struct loader *ld, const config_setting_t *s, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdescribe(ld->err, path, fmt, ap);
+	va_end(ap);
+	return locate(ld, s);
 }
 
 int
@@ -136,9 +187,20 @@ type_name(int type)
 static int load_group(struct loader *ld, const config_setting_t *s, const char *path,
 		const struct sl_conf_key *keys, void *dst);
 
-static int
-set_default(struct loader *ld, const struct sl_conf_key *k, const char *path, void *field)
+void
+conf_clear_array(const struct sl_conf_key *k, void *field)
 {
+	/* Unused elements zeroed: equal settings give equal bytes. */
+	memset(field, 0, (size_t)k->max * k->size);
+	*conf_count(k, field) = 0;
+}
+
+int
+conf_set_default(const struct sl_conf_key *k, const char *path, void *field,
+		struct sl_conf_error *err)
+{
+	int rc = 0;
+
 	switch (k->type) {
 	case SL_CONF_INT:
 		*(int64_t *)field = k->def;
@@ -147,24 +209,38 @@ set_default(struct loader *ld, const struct sl_conf_key *k, const char *path, vo
 		*(bool *)field = k->def != 0;
 		return 0;
 	case SL_CONF_STRING:
+		memset(field, 0, k->size);
 		snprintf(field, k->size, "%s", k->def_str != NULL ? k->def_str : "");
 		return 0;
 	case SL_CONF_IPV4:
 		*(uint32_t *)field = 0;
-		return k->def_str != NULL ? sl_conf_parse_ipv4(k->def_str, field) : 0;
+		rc = k->def_str != NULL ? sl_conf_parse_ipv4(k->def_str, field) : 0;
+		break;
 	case SL_CONF_PREFIX:
 		memset(field, 0, sizeof(struct sl_conf_prefix));
-		return k->def_str != NULL ? sl_conf_parse_prefix(k->def_str, field) : 0;
-	case SL_CONF_GROUP:
-		return load_group(ld, NULL, path, k->sub, field);
+		rc = k->def_str != NULL ? sl_conf_parse_prefix(k->def_str, field) : 0;
+		break;
 	case SL_CONF_LIST:
 	case SL_CONF_STRINGS:
-		*(unsigned int *)((char *)field - k->offset + k->count_offset) = 0;
+		conf_clear_array(k, field);
 		return 0;
+	case SL_CONF_GROUP: /* the callers recurse themselves */
 	case SL_CONF_END:
+		rc = -EINVAL;
 		break;
 	}
-	return -EINVAL;
+	return rc < 0 ? conf_fail(err, path, "'%s': invalid default", path) : 0;
+}
+
+int
+conf_set_int(const struct sl_conf_key *k, int64_t v, const char *path, int64_t *out,
+		struct sl_conf_error *err)
+{
+	if (v < k->min || v > k->max)
+		return conf_fail(err, path, "'%s' must be between %" PRId64 " and %" PRId64
+				" (got %" PRId64 ")", path, k->min, k->max, v);
+	*out = v;
+	return 0;
 }
 
 static int
@@ -172,21 +248,18 @@ load_int(struct loader *ld, const struct sl_conf_key *k, const config_setting_t 
 		const char *path, int64_t *out)
 {
 	int type = config_setting_type(s);
-	int64_t v;
 
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-		return fail(ld, s, "'%s' must be an integer, not %s", path, type_name(type));
-	v = config_setting_get_int64(s);
-	if (v < k->min || v > k->max)
-		return fail(ld, s, "'%s' must be between %" PRId64 " and %" PRId64
-				" (got %" PRId64 ")", path, k->min, k->max, v);
-	*out = v;
+		return fail(ld, s, path, "'%s' must be an integer, not %s", path,
+				type_name(type));
+	if (conf_set_int(k, config_setting_get_int64(s), path, out, ld->err) < 0)
+		return locate(ld, s);
 	return 0;
 }
 
-static int
-check_choice(struct loader *ld, const config_setting_t *s, const char *path,
-		const char *const *choices, const char *v)
+int
+conf_check_choice(const char *const *choices, const char *v, const char *path,
+		struct sl_conf_error *err)
 {
 	char allowed[192] = "";
 	size_t used = 0;
@@ -199,24 +272,64 @@ check_choice(struct loader *ld, const config_setting_t *s, const char *path,
 				sizeof(allowed)), "%s%s", i ? ", " : "", choices[i]);
 		used = RTE_MIN(used, sizeof(allowed));
 	}
-	return fail(ld, s, "'%s': \"%s\" is not one of: %s", path, v, allowed);
+	return conf_fail(err, path, "'%s': \"%s\" is not one of: %s", path, v, allowed);
+}
+
+int
+conf_set_string(const char *v, const char *path, char *out, size_t size,
+		const char *const *choices, struct sl_conf_error *err)
+{
+	size_t len = strlen(v);
+
+	if (len >= size)
+		return conf_fail(err, path, "'%s' is too long (at most %zu characters)", path,
+				size - 1);
+	if (choices != NULL && conf_check_choice(choices, v, path, err) < 0)
+		return -EINVAL;
+	memcpy(out, v, len);
+	memset(out + len, 0, size - len);
+	return 0;
+}
+
+int
+conf_set_addr(const struct sl_conf_key *k, const char *v, const char *path, void *field,
+		struct sl_conf_error *err)
+{
+	char text[64];
+
+	if (conf_set_string(v, path, text, sizeof(text), NULL, err) < 0)
+		return -EINVAL;
+	if (k->type == SL_CONF_IPV4 && sl_conf_parse_ipv4(text, field) < 0)
+		return conf_fail(err, path, "'%s' must be an IPv4 address a.b.c.d (got \"%s\")",
+				path, text);
+	if (k->type == SL_CONF_PREFIX && sl_conf_parse_prefix(text, field) < 0)
+		return conf_fail(err, path,
+				"'%s' must be an IPv4 prefix a.b.c.d/len (got \"%s\")", path,
+				text);
+	return 0;
+}
+
+int
+conf_check_count(const struct sl_conf_key *k, long long n, const char *path,
+		struct sl_conf_error *err)
+{
+	if (n > k->max)
+		return conf_fail(err, path, "'%s' has %lld entries, at most %" PRId64 " allowed",
+				path, n, k->max);
+	return 0;
 }
 
 static int
 load_string(struct loader *ld, const config_setting_t *s, const char *path, char *out,
 		size_t size, const char *const *choices)
 {
-	const char *v;
 	int type = config_setting_type(s);
 
 	if (type != CONFIG_TYPE_STRING)
-		return fail(ld, s, "'%s' must be a string, not %s", path, type_name(type));
-	v = config_setting_get_string(s);
-	if (strlen(v) >= size)
-		return fail(ld, s, "'%s' is too long (at most %zu characters)", path, size - 1);
-	if (choices != NULL && check_choice(ld, s, path, choices, v) < 0)
-		return -EINVAL;
-	memcpy(out, v, strlen(v) + 1);
+		return fail(ld, s, path, "'%s' must be a string, not %s", path, type_name(type));
+	if (conf_set_string(config_setting_get_string(s), path, out, size, choices,
+			ld->err) < 0)
+		return locate(ld, s);
 	return 0;
 }
 
@@ -224,21 +337,20 @@ static int
 load_array(struct loader *ld, const struct sl_conf_key *k, const config_setting_t *s,
 		const char *path, void *field)
 {
-	unsigned int *count = (unsigned int *)((char *)field - k->offset + k->count_offset);
 	int type = config_setting_type(s);
 	int n = config_setting_length(s);
 	char sub_path[256];
 	int i, rc;
 
 	if (k->type == SL_CONF_LIST && type != CONFIG_TYPE_LIST)
-		return fail(ld, s, "'%s' must be a list ( {...}, ... ), not %s", path,
+		return fail(ld, s, path, "'%s' must be a list ( {...}, ... ), not %s", path,
 				type_name(type));
 	if (k->type == SL_CONF_STRINGS && type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-		return fail(ld, s, "'%s' must be an array [ \"...\", ... ], not %s", path,
-				type_name(type));
-	if (n > k->max)
-		return fail(ld, s, "'%s' has %d entries, at most %" PRId64 " allowed", path, n,
-				k->max);
+		return fail(ld, s, path, "'%s' must be an array [ \"...\", ... ], not %s",
+				path, type_name(type));
+	if (conf_check_count(k, n, path, ld->err) < 0)
+		return locate(ld, s);
+	conf_clear_array(k, field);
 	for (i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
 		char *elem = (char *)field + (size_t)i * k->size;
@@ -246,7 +358,8 @@ load_array(struct loader *ld, const struct sl_conf_key *k, const config_setting_
 		snprintf(sub_path, sizeof(sub_path), "%s[%d]", path, i);
 		if (k->type == SL_CONF_LIST) {
 			if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-				return fail(ld, e, "'%s' must be a group { }, not %s", sub_path,
+				return fail(ld, e, sub_path, "'%s' must be a group { }, not %s",
+						sub_path,
 						type_name(config_setting_type(e)));
 			rc = load_group(ld, e, sub_path, k->sub, elem);
 		} else {
@@ -255,7 +368,7 @@ load_array(struct loader *ld, const struct sl_conf_key *k, const config_setting_
 		if (rc < 0)
 			return rc;
 	}
-	*count = (unsigned int)n;
+	*conf_count(k, field) = (unsigned int)n;
 	return 0;
 }
 
@@ -263,35 +376,28 @@ static int
 load_key(struct loader *ld, const struct sl_conf_key *k, const config_setting_t *s,
 		const char *path, void *field)
 {
-	char text[64];
-	int rc;
-
 	switch (k->type) {
 	case SL_CONF_INT:
 		return load_int(ld, k, s, path, field);
 	case SL_CONF_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return fail(ld, s, "'%s' must be true or false, not %s", path,
+			return fail(ld, s, path, "'%s' must be true or false, not %s", path,
 					type_name(config_setting_type(s)));
 		*(bool *)field = config_setting_get_bool(s) != 0;
 		return 0;
 	case SL_CONF_STRING:
 		return load_string(ld, s, path, field, k->size, k->choices);
 	case SL_CONF_IPV4:
-		rc = load_string(ld, s, path, text, sizeof(text), NULL);
-		if (rc == 0 && sl_conf_parse_ipv4(text, field) < 0)
-			return fail(ld, s, "'%s' must be an IPv4 address a.b.c.d (got \"%s\")",
-					path, text);
-		return rc;
 	case SL_CONF_PREFIX:
-		rc = load_string(ld, s, path, text, sizeof(text), NULL);
-		if (rc == 0 && sl_conf_parse_prefix(text, field) < 0)
-			return fail(ld, s, "'%s' must be an IPv4 prefix a.b.c.d/len (got \"%s\")",
-					path, text);
-		return rc;
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return fail(ld, s, path, "'%s' must be a string, not %s", path,
+					type_name(config_setting_type(s)));
+		if (conf_set_addr(k, config_setting_get_string(s), path, field, ld->err) < 0)
+			return locate(ld, s);
+		return 0;
 	case SL_CONF_GROUP:
 		if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-			return fail(ld, s, "'%s' must be a group { }, not %s", path,
+			return fail(ld, s, path, "'%s' must be a group { }, not %s", path,
 					type_name(config_setting_type(s)));
 		return load_group(ld, s, path, k->sub, field);
 	case SL_CONF_LIST:
@@ -300,7 +406,7 @@ load_key(struct loader *ld, const struct sl_conf_key *k, const config_setting_t 
 	case SL_CONF_END:
 		break;
 	}
-	return fail(ld, s, "'%s': internal schema error", path);
+	return fail(ld, s, path, "'%s': internal schema error", path);
 }
 
 /* Remember where `path` was read; failure to remember only loses a line number. */
@@ -348,6 +454,7 @@ sl_conf_error_at(struct sl_conf_error *err, const char *path, const char *fmt, .
 	for (i = 0; i < n_origins; i++)
 		if (strcmp(origins[i].path, path) == 0)
 			err->line = origins[i].line;
+	snprintf(err->path, sizeof(err->path), "%s", path);
 	n = snprintf(err->msg, sizeof(err->msg), "'%s': ", path);
 	va_start(ap, fmt);
 	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
@@ -355,8 +462,8 @@ sl_conf_error_at(struct sl_conf_error *err, const char *path, const char *fmt, .
 	return -EINVAL;
 }
 
-static const struct sl_conf_key *
-find_key(const struct sl_conf_key *keys, const char *name)
+const struct sl_conf_key *
+sl_conf_key_find(const struct sl_conf_key *keys, const char *name)
 {
 	for (; keys->type != SL_CONF_END; keys++)
 		if (strcmp(keys->name, name) == 0)
@@ -364,8 +471,8 @@ find_key(const struct sl_conf_key *keys, const char *name)
 	return NULL;
 }
 
-static void
-join_path(char *out, size_t size, const char *parent, const char *name)
+void
+conf_join_path(char *out, size_t size, const char *parent, const char *name)
 {
 	if (parent[0] == '\0')
 		snprintf(out, size, "%s", name);
@@ -385,25 +492,30 @@ load_group(struct loader *ld, const config_setting_t *s, const char *path,
 	for (i = 0; s != NULL && i < config_setting_length(s); i++) {
 		const config_setting_t *c = config_setting_get_elem(s, (unsigned int)i);
 
-		if (find_key(keys, config_setting_name(c)) == NULL) {
-			join_path(sub_path, sizeof(sub_path), path, config_setting_name(c));
-			return fail(ld, c, "unknown key '%s'", sub_path);
+		if (sl_conf_key_find(keys, config_setting_name(c)) == NULL) {
+			conf_join_path(sub_path, sizeof(sub_path), path, config_setting_name(c));
+			return fail(ld, c, sub_path, "unknown key '%s'", sub_path);
 		}
 	}
 	for (k = keys; k->type != SL_CONF_END; k++) {
 		const config_setting_t *c = s != NULL ? config_setting_get_member(s, k->name) : NULL;
 		void *field = (char *)dst + k->offset;
 
-		join_path(sub_path, sizeof(sub_path), path, k->name);
+		conf_join_path(sub_path, sizeof(sub_path), path, k->name);
 		if (c == NULL && (k->flags & SL_CONF_REQUIRED))
-			return fail(ld, s, "missing required key '%s'", sub_path);
-		rc = c != NULL ? load_key(ld, k, c, sub_path, field)
-			       : set_default(ld, k, sub_path, field);
-		if (rc == 0 && c != NULL)
-			remember(c, sub_path);
+			return fail(ld, s, sub_path, "missing required key '%s'", sub_path);
+		if (c != NULL)
+			rc = load_key(ld, k, c, sub_path, field);
+		else if (k->type == SL_CONF_GROUP)
+			rc = load_group(ld, NULL, sub_path, k->sub, field);
+		else if (conf_set_default(k, sub_path, field, ld->err) < 0)
+			rc = locate(ld, s);
+		else
+			rc = 0;
 		if (rc < 0)
-			return ld->err->msg[0] != '\0' ? rc :
-				fail(ld, s, "'%s': invalid default", sub_path);
+			return rc;
+		if (c != NULL)
+			remember(c, sub_path);
 	}
 	return 0;
 }
@@ -454,9 +566,10 @@ load_sections(struct loader *ld, const config_setting_t *root)
 			if (strcmp(sections[j].name, config_setting_name(c)) == 0)
 				break;
 		if (j == n_sections)
-			return fail(ld, c, "unknown section '%s'", config_setting_name(c));
+			return fail(ld, c, config_setting_name(c), "unknown section '%s'",
+					config_setting_name(c));
 		if (config_setting_type(c) != CONFIG_TYPE_GROUP)
-			return fail(ld, c, "section '%s' must be a group { }",
+			return fail(ld, c, config_setting_name(c), "section '%s' must be a group { }",
 					config_setting_name(c));
 	}
 	for (i = 0; i < n_sections; i++) {
@@ -464,7 +577,7 @@ load_sections(struct loader *ld, const config_setting_t *root)
 
 		sec->scratch = calloc(1, sec->size);
 		if (sec->scratch == NULL)
-			return fail(ld, NULL, "out of memory");
+			return fail(ld, NULL, "", "out of memory");
 		memcpy(sec->scratch, sec->dst, sec->size);
 		rc = load_group(ld, config_setting_get_member(root, sec->name), sec->name,
 				sec->keys, sec->scratch);
@@ -514,17 +627,18 @@ sl_conf_load_file(const char *path, const char *section, const struct sl_conf_ke
 	for (i = 0; i < config_setting_length(root); i++) {
 		s = config_setting_get_elem(root, (unsigned int)i);
 		if (strcmp(config_setting_name(s), section) != 0) {
-			rc = fail(&ld, s, "unknown section '%s'", config_setting_name(s));
+			rc = fail(&ld, s, config_setting_name(s), "unknown section '%s'",
+					config_setting_name(s));
 			goto out;
 		}
 	}
 	s = config_setting_get_member(root, section);
 	if (s == NULL) {
-		rc = fail(&ld, root, "missing section '%s'", section);
+		rc = fail(&ld, root, section, "missing section '%s'", section);
 		goto out;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-		rc = fail(&ld, s, "section '%s' must be a group { }", section);
+		rc = fail(&ld, s, section, "section '%s' must be a group { }", section);
 		goto out;
 	}
 	rc = load_group(&ld, s, section, keys, dst);

@@ -12,6 +12,7 @@
 #ifndef SL_CONF_H
 #define SL_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,11 +55,16 @@ struct sl_conf_key {
 	const char *help;
 };
 
-/* Where a conf error is reported: "FILE:LINE: message". */
+/*
+ * Where a conf error is reported: "FILE:LINE: message". `path` is the setting
+ * at fault ("proxy.routes[2].pool"; for JSON, the field path inside the
+ * object, "members[1].port"), "" when none.
+ */
 struct sl_conf_error {
 	char file[256];
 	int line;
 	char msg[256];
+	char path[128];
 };
 
 /*
@@ -136,5 +142,15 @@ int sl_conf_parse_prefix(const char *s, struct sl_conf_prefix *p);
 	  .size = sizeof(((st *)0)->fld[0]), .max = RTE_DIM(((st *)0)->fld), \
 	  .count_offset = offsetof(st, cnt), .choices = (ch), .help = (h) }
 #define SL_KEY_END { .name = NULL, .type = SL_CONF_END }
+
+/*
+ * ---- key tables and sections, for the JSON codec and the writer ----
+ */
+
+/* The key named `name` in a key table, NULL if absent (e.g. to reach ->sub of a list). */
+const struct sl_conf_key *sl_conf_key_find(const struct sl_conf_key *keys, const char *name);
+
+/* The keys, bound struct and its size of a registered section; NULL if none. */
+const struct sl_conf_key *sl_conf_section_keys(const char *section, void **dst, size_t *size);
 
 #endif /* SL_CONF_H */
