@@ -4,7 +4,8 @@
  * (struct sl_conf_key tables) bound to their own C structs; conf reads a
  * libconfig file, checks it against every registered schema — unknown keys,
  * wrong types, out-of-range values, missing required keys — and fills the
- * structs. Every error names FILE:LINE.
+ * structs. Every error names FILE:LINE. The same schemas drive a JSON codec
+ * (for the REST API) and a writer that saves the applied configuration.
  *
  * Callers: management lcore only (before workers start, and later when a
  * change is applied). Owns: the registry of top-level sections.
@@ -15,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 enum sl_conf_type {
 	SL_CONF_END = 0,  /* terminates a key table */
@@ -144,7 +147,11 @@ int sl_conf_parse_prefix(const char *s, struct sl_conf_prefix *p);
 #define SL_KEY_END { .name = NULL, .type = SL_CONF_END }
 
 /*
- * ---- key tables and sections, for the JSON codec and the writer ----
+ * ---- JSON codec and libconfig writer ----
+ *
+ * Both are driven by the same key tables as the loader and apply the same
+ * checks with the same messages. The management plane reads and writes
+ * configuration objects as JSON and persists the applied configuration.
  */
 
 /* The key named `name` in a key table, NULL if absent (e.g. to reach ->sub of a list). */
@@ -152,5 +159,31 @@ const struct sl_conf_key *sl_conf_key_find(const struct sl_conf_key *keys, const
 
 /* The keys, bound struct and its size of a registered section; NULL if none. */
 const struct sl_conf_key *sl_conf_section_keys(const char *section, void **dst, size_t *size);
+
+/*
+ * A new JSON object holding every key of the struct at `src` (defaults
+ * included): INT integer, BOOL true/false, STRING string, IPV4 "a.b.c.d",
+ * PREFIX "a.b.c.d/len", GROUP object, LIST array of objects, STRINGS array of
+ * strings. Bytes that are not UTF-8 are encoded as U+FFFD. NULL on ENOMEM.
+ */
+json_t *sl_conf_json_encode(const struct sl_conf_key *keys, const void *src);
+
+/*
+ * Decode the JSON object `obj` into `dst`, a struct of `size` bytes described
+ * by `keys`.
+ * patch false (create/replace): dst is reset to the defaults first, as by
+ *   the load of an empty group, then the fields of obj apply; a missing
+ *   SL_CONF_REQUIRED field is an error.
+ * patch true (RFC 7396 merge patch): absent fields keep their value, null
+ *   resets a field to its default (an error if required), objects of GROUP
+ *   keys merge recursively, LIST and STRINGS values replace the whole array.
+ * In both modes null means "the default" and elements of lists are whole.
+ * Checks are those of the loader (unknown field, type, range, length,
+ * address, choices, list capacity). Returns 0, or -EINVAL with err->msg
+ * naming the field, err->path its path inside obj ("members[1].port"),
+ * err->file "" and err->line 0; dst is then unchanged. -ENOMEM likewise.
+ */
+int sl_conf_json_decode(const struct sl_conf_key *keys, const json_t *obj, void *dst,
+		size_t size, bool patch, struct sl_conf_error *err);
 
 #endif /* SL_CONF_H */
