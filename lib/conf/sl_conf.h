@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -185,5 +186,25 @@ json_t *sl_conf_json_encode(const struct sl_conf_key *keys, const void *src);
  */
 int sl_conf_json_decode(const struct sl_conf_key *keys, const json_t *obj, void *dst,
 		size_t size, bool patch, struct sl_conf_error *err);
+
+/*
+ * Write every registered section in registration order as libconfig text to
+ * f, after a one-line comment `header` (NULL: none). A section is written
+ * from `override(section)` when override is not NULL and returns non-NULL,
+ * else from its bound struct. Every key is written, defaults included, so
+ * the file is complete and loads back to the same structs. 0 or -errno.
+ */
+int sl_conf_write(FILE *f, const char *header, const void *(*override)(const char *section));
+
+/*
+ * Atomically replace `path` with the output of sl_conf_write: write
+ * path.tmp.<pid> in the same directory, flush, fsync, rename over path and
+ * fsync the directory. 0, or -errno with err->msg naming the failed step
+ * (err->file = path); the old file is then untouched and no temporary file
+ * remains — except when only the final fsync of the directory failed: the
+ * new file is in place but may not be durable yet.
+ */
+int sl_conf_save(const char *path, const char *header,
+		const void *(*override)(const char *section), struct sl_conf_error *err);
 
 #endif /* SL_CONF_H */
