@@ -51,9 +51,15 @@ static struct {
 const char *
 mgmt_request_arg(const struct mgmt_request *rq, const char *name)
 {
+	const char *v = NULL;
+
 	if (rq == NULL || rq->transport == NULL || name == NULL)
 		return NULL;
-	return MHD_lookup_connection_value(rq->transport, MHD_GET_ARGUMENT_KIND, name);
+	/* "?force" is there, with no value: "" rather than NULL */
+	if (MHD_lookup_connection_value_n(
+		    rq->transport, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v, NULL) != MHD_YES)
+		return NULL;
+	return v != NULL ? v : "";
 }
 
 static void
@@ -360,10 +366,11 @@ mgmt_http_start(uint32_t addr, uint16_t port, size_t max_body, unsigned int max_
 		MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
 		connection_notify, NULL, MHD_OPTION_END);
 	if (http.daemon == NULL) {
-		/* MHD closes a listen socket it was given only once it runs */
+		/* MHD may or may not have closed the socket it was given; it
+		 * gives no reason either */
 		if (fcntl(fd, F_GETFD) >= 0)
 			close(fd);
-		return -ENOMEM;
+		return -EIO;
 	}
 	info = MHD_get_daemon_info(http.daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL) {

@@ -6,6 +6,7 @@
  * thread, as on the management lcore). No EAL, no hugepages, no root.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -152,11 +153,28 @@ cli_recv_str(int fd, struct cli_buf *b, const char *needle)
 
 /* ---- HTTP ---- */
 
+/* Threads of this process (MHD must start none). */
+static unsigned int
+threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 static struct {
 	unsigned int calls;
 	char method[16];
 	char path[128];
 	char x[64];
+	char y[64];
 	char body[MAX_BODY + 1];
 	size_t body_len;
 	bool body_null;
@@ -178,6 +196,7 @@ handler(const struct mgmt_request *rq, struct mgmt_response *rs)
 	copy(seen.method, sizeof(seen.method), rq->method);
 	copy(seen.path, sizeof(seen.path), rq->path);
 	copy(seen.x, sizeof(seen.x), mgmt_request_arg(rq, "x"));
+	copy(seen.y, sizeof(seen.y), mgmt_request_arg(rq, "y"));
 	copy(seen.if_match, sizeof(seen.if_match), rq->if_match);
 	copy(seen.auth, sizeof(seen.auth), rq->authorization);
 	copy(seen.ct, sizeof(seen.ct), rq->content_type);
@@ -293,6 +312,7 @@ test_http_get(void)
 			    &r),
 		0);
 	SL_CHECK_EQ(r.status, 200);
+	SL_CHECK_EQ(threads(), 1);
 	SL_CHECK_STR(r.body, "GET /echo/a b x=h\xc3\xa9");
 	SL_CHECK(resp_header(&r, "Content-Type", v, sizeof(v)));
 	SL_CHECK_STR(v, "text/plain");
@@ -302,6 +322,7 @@ test_http_get(void)
 	SL_CHECK_STR(v, "\"v1\"");
 	SL_CHECK(!resp_header(&r, "Location", v, sizeof(v)));
 	SL_CHECK(seen.body_null);
+	SL_CHECK_STR(seen.y, "");
 	SL_CHECK_EQ(seen.body_len, 0);
 	SL_CHECK_STR(seen.if_match, "(null)");
 	/* an absent argument, the status the handler forgot, an Allow */
@@ -310,6 +331,7 @@ test_http_get(void)
 		0);
 	SL_CHECK_EQ(r.status, 500);
 	SL_CHECK_STR(seen.x, "(null)");
+	SL_CHECK_STR(seen.y, "(null)");
 	SL_CHECK(strstr(r.body, "\"status\":500") != NULL);
 	SL_CHECK(resp_header(&r, "Content-Type", v, sizeof(v)));
 	SL_CHECK_STR(v, "application/json");
@@ -459,6 +481,24 @@ test_http_refusals(void)
 	SL_CHECK(strstr(r.body, "\"code\":\"body_too_large\"") != NULL);
 	SL_CHECK_EQ(seen.calls, 0);
 	SL_CHECK_EQ(st->refused_too_large, 4);
+	/* far over the limit: not read to its end, the connection is cut */
+	{
+		static char big[256 * 1024];
+		struct cli_buf b = {.len = 0};
+		int fd = cli_connect(mgmt_http_port());
+
+		SL_CHECK(fd >= 0);
+		SL_CHECK_EQ(cli_sends(fd, "PUT /big HTTP/1.1\r\nHost: t\r\n"
+					  "Transfer-Encoding: chunked\r\n\r\n40000\r\n"),
+			0);
+		memset(big, 'c', sizeof(big));
+		(void)cli_send(fd, big, sizeof(big)); /* may fail: reset */
+		SL_CHECK(cli_recv(fd, &b, NULL, 0, WAIT_MS));
+		SL_CHECK_EQ(b.len, 0);
+		close(fd);
+		SL_CHECK_EQ(st->refused_too_large, 5);
+		SL_CHECK_EQ(seen.calls, 0);
+	}
 
 	/* a NUL byte in the body */
 	n = (size_t)snprintf(req, sizeof(req),
@@ -568,8 +608,6 @@ test_http_start_errors(void)
 	/* the port is ours again at once (SO_REUSEADDR) */
 	SL_CHECK_EQ(mgmt_http_start(LOOPBACK, port, MAX_BODY, 4, 1, handler), 0);
 	SL_CHECK_EQ(mgmt_http_port(), port);
-	/* the console can't have it */
-	SL_CHECK_EQ(mgmt_console_start(LOOPBACK, port, 2, 0, BANNER, PROMPT, NULL), -EINVAL);
 	mgmt_http_stop();
 	return 0;
 }
@@ -828,6 +866,10 @@ test_console_max_sessions(void)
 	unsigned int i;
 
 	SL_CHECK_EQ(con_start(3, 0), 0);
+	SL_CHECK_EQ(mgmt_console_start(LOOPBACK, 0, 3, 0, BANNER, PROMPT, exec), -EALREADY);
+	/* a port taken is an exact error */
+	SL_CHECK_EQ(mgmt_http_start(LOOPBACK, mgmt_console_port(), MAX_BODY, 4, 1, handler),
+		-EADDRINUSE);
 	for (i = 0; i < 3; i++) {
 		fd[i] = con_open();
 		SL_CHECK(fd[i] >= 0);
