@@ -27,6 +27,7 @@
 #include "sl_core.h"
 #include "sl_idle.h"
 #include "sl_lcore.h"
+#include "sl_mgmt.h"
 #include "sl_net.h"
 #include "sl_port.h"
 #include "sl_proxy.h"
@@ -46,6 +47,7 @@ static const struct sl_module modules[] = {
 	{ "net", sl_net_conf_register, sl_net_init, sl_net_term },
 	{ "tcp", sl_tcp_conf_register, sl_tcp_init, sl_tcp_term },
 	{ "proxy", sl_proxy_conf_register, sl_proxy_init, sl_proxy_term },
+	{ "mgmt", sl_mgmt_conf_register, sl_mgmt_init, sl_mgmt_term },
 };
 
 struct options {
@@ -132,7 +134,8 @@ load_config(const struct options *o)
 		return EXIT_FAILURE;
 	if (sl_conf_load(o->conf_file, sl_default_conf, &err) < 0 ||
 			sl_port_validate(&err) < 0 || sl_net_validate(&err) < 0 ||
-			sl_tcp_validate(&err) < 0 || sl_proxy_validate(&err) < 0) {
+			sl_tcp_validate(&err) < 0 || sl_proxy_validate(&err) < 0 ||
+			sl_mgmt_validate(&err) < 0) {
 		print_conf_error(&err);
 		return EXIT_CONFIG;
 	}
@@ -174,7 +177,7 @@ management_loop(void)
 	struct rte_mempool_cache *cache = rte_mempool_default_cache(pool, rte_lcore_id());
 
 	while (sl_running()) {
-		if (sl_net_mgmt_poll() == 0) {
+		if (sl_net_mgmt_poll() + sl_mgmt_poll() == 0) {
 			/* What management frees must not sit in its cache while
 			 * workers run short of mbufs. */
 			if (cache != NULL)
@@ -194,6 +197,7 @@ final_report(void)
 	sl_net_report(stdout);
 	sl_tcp_report(stdout);
 	sl_proxy_report(stdout);
+	sl_mgmt_report(stdout);
 	SL_WORKER_FOREACH(lc)
 		printf("lcore %u idle_sleeps %" PRIu64 "\n", lc->lcore_id, lc->idle.sleeps);
 	fflush(stdout);
@@ -255,6 +259,7 @@ main(int argc, char **argv)
 	rc = load_config(&o);
 	if (rc >= 0)
 		return rc;
+	sl_mgmt_set_config_file(o.conf_file);
 	if (o.check_only) {
 		printf("%s: configuration is valid\n", o.conf_file ? o.conf_file : "<embedded>");
 		return EXIT_SUCCESS;

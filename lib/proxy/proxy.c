@@ -102,6 +102,13 @@ sl_proxy_apply(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 	return rc;
 }
 
+int
+sl_proxy_check(const struct sl_proxy_conf *c, struct sl_conf_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	return proxy_conf_validate(c, err);
+}
+
 uint64_t
 sl_proxy_generation(void)
 {

@@ -145,6 +145,8 @@ void sl_proxy_report(FILE *f);
  * they started with. 0, or -EINVAL with *err (nothing changed), -ENOMEM.
  */
 int sl_proxy_apply(const struct sl_proxy_conf *c, struct sl_conf_error *err);
+/* Management: the checks sl_proxy_apply makes, without applying. */
+int sl_proxy_check(const struct sl_proxy_conf *c, struct sl_conf_error *err);
 /* Management: the number of the published generation (1 at start). */
 uint64_t sl_proxy_generation(void);
 /* Management loop: free generations and state no worker uses any more. */

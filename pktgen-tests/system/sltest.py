@@ -7,6 +7,8 @@ Traffic goes only to 198.18.0.0/15 inside those namespaces.
 """
 import ctypes
 import json
+import urllib.error
+import urllib.request
 import os
 import pickle
 import signal
@@ -102,9 +104,17 @@ DEFAULT_TCP = """
 """
 
 
+def free_tcp_port():
+    """A loopback port nobody listens on now (for a gateway's REST API and
+    console, so that gateways of parallel tests do not collide)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
                    tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                   proxy=None):
+                   proxy=None, mgmt=""):
     return f"""
 eal = {{ lcores = "{lcores}"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
@@ -118,6 +128,7 @@ ports = {{
 }};
 net = {{ ip_forward = true; {net_extra} }};
 tcp = {{ {tcp} }};
+mgmt = {{ {mgmt} }};
 """ + ("" if proxy is None else f"proxy = {{ {proxy} }};\n")
 
 
@@ -126,13 +137,18 @@ class Gateway:
 
     def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
                  front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                 proxy=None):
+                 proxy=None, mgmt_extra=""):
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
+        self.api_port = free_tcp_port()
+        self.console_port = free_tcp_port()
+        mgmt = (f"http_port = {self.api_port}; console_port = {self.console_port}; "
+                + mgmt_extra)
         fd, self.conf_path = tempfile.mkstemp(prefix="sluice-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
             f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
                                    back_mtu=back_mtu, tcp=tcp, front_extra=front_extra,
-                                   lcores=lcores, ports_extra=ports_extra, proxy=proxy))
+                                   lcores=lcores, ports_extra=ports_extra, proxy=proxy,
+                                   mgmt=mgmt))
         self.proc = None
         self.output = ""
 
@@ -191,6 +207,27 @@ class Gateway:
             self.proc.communicate()
         if os.path.exists(self.conf_path):
             os.unlink(self.conf_path)
+
+    def api(self, method, path, body=None, token=None, headers=None, raw=None, timeout=10):
+        """One REST call: (status, headers, parsed JSON or text)."""
+        url = f"http://127.0.0.1:{self.api_port}{path}"
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, hdrs, text = r.status, dict(r.headers), r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, hdrs, text = e.code, dict(e.headers), e.read().decode()
+        try:
+            return status, hdrs, json.loads(text)
+        except ValueError:
+            return status, hdrs, text
 
     def telemetry(self, cmd):
         path = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgmt/rest: the REST API (docs/rest-api.md). URLs map onto the object
+ * paths of mgmt_config.c under /api/v1; GET reads the applied
+ * configuration, POST/PUT/PATCH/DELETE run a one-operation transaction,
+ * POST /api/v1/transactions runs several. Every change needs the token
+ * (when one is set) and honours If-Match against the configuration's ETag.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgmt_priv.h"
+#include "mgmt_views.h"
+#include "sl_proxy.h"
+
+#define API "/api/v1"
+#define API_LEN (sizeof(API) - 1)
+
+static void
+reply_json(struct mgmt_response *rs, unsigned int status, json_t *body)
+{
+	char *text;
+
+	rs->status = status;
+	if (body == NULL) {
+		rs->status = 500;
+		mgmt_out_printf(&rs->body, "{\"error\":{\"status\":500,\"code\":\"no_memory\","
+				"\"message\":\"out of memory\"}}\n");
+		return;
+	}
+	text = json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (text == NULL) {
+		rs->status = 500;
+		return;
+	}
+	mgmt_out_printf(&rs->body, "%s\n", text);
+	free(text);
+}
+
+static void
+reply_error(struct mgmt_response *rs, const struct mgmt_error *e)
+{
+	reply_json(rs, e->status, mgmt_error_json(e));
+}
+
+static void
+refuse(struct mgmt_response *rs, unsigned int status, const char *code, const char *msg)
+{
+	struct mgmt_error e;
+
+	mgmt_fail(&e, status, code, "%s", msg);
+	reply_error(rs, &e);
+}
+
+static bool
+is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* 401 without a credential, 403 with a wrong one. */
+static bool
+authorized(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	if (!is_write(rq->method) && !sl_mgmt_conf.read_needs_token)
+		return true;
+	if (mgmt_token_ok(rq->authorization, true))
+		return true;
+	if (rq->authorization == NULL)
+		refuse(rs, 401, "unauthorized", "this needs the API token: "
+				"Authorization: Bearer TOKEN");
+	else
+		refuse(rs, 403, "forbidden", "the API token does not match");
+	return false;
+}
+
+/* If-Match: the client's view must be the current generation. */
+static bool
+precondition_ok(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	char quoted[64];
+	struct mgmt_error e;
+
+	if (rq->if_match == NULL || strcmp(rq->if_match, "*") == 0)
+		return true;
+	snprintf(quoted, sizeof(quoted), "\"%s\"", mgmt_config_etag());
+	if (strstr(rq->if_match, quoted) != NULL)
+		return true;
+	mgmt_fail(&e, 412, "stale", "the configuration changed: it is now %s, the request "
+			"expected %s; read it again", quoted, rq->if_match);
+	reply_error(rs, &e);
+	return false;
+}
+
+static json_t *
+parse_body(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	json_error_t jerr;
+	json_t *v;
+	struct mgmt_error e;
+
+	if (rq->body == NULL || rq->body_len == 0) {
+		refuse(rs, 400, "no_body", "a JSON body is required");
+		return NULL;
+	}
+	v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL) {
+		mgmt_fail(&e, 400, "malformed_json", "line %d, column %d: %s", jerr.line,
+				jerr.column, jerr.text);
+		reply_error(rs, &e);
+	}
+	return v;
+}
+
+static enum mgmt_op
+op_of(const char *method)
+{
+	return strcmp(method, "POST") == 0 ? MGMT_OP_CREATE :
+		strcmp(method, "PUT") == 0 ? MGMT_OP_REPLACE :
+		strcmp(method, "PATCH") == 0 ? MGMT_OP_PATCH : MGMT_OP_DELETE;
+}
+
+static void
+set_allow(struct mgmt_response *rs, const char *path)
+{
+	const char *last = strrchr(path, '/');
+	bool collection = strcmp(path, "/listeners") == 0 || strcmp(path, "/pools") == 0 ||
+		strcmp(path, "/routes") == 0 || (last != NULL && strcmp(last, "/members") == 0);
+
+	snprintf(rs->allow, sizeof(rs->allow), "%s", collection ? "GET, POST" :
+			strcmp(path, "/config") == 0 || strcmp(path, "/settings") == 0 ?
+			"GET, PUT, PATCH" : "GET, PUT, PATCH, DELETE");
+}
+
+/* One change: run it as a transaction of one operation. */
+static void
+change_object(const struct mgmt_request *rq, const char *path, struct mgmt_response *rs)
+{
+	enum mgmt_op op = op_of(rq->method);
+	json_t *value = NULL, *obj;
+	struct mgmt_txn *t;
+	struct mgmt_error e;
+	char id[160], source[256], where[256];
+
+	if (op != MGMT_OP_DELETE && (value = parse_body(rq, rs)) == NULL)
+		return;
+	t = mgmt_txn_begin(&e);
+	if (t == NULL)
+		goto fail;
+	snprintf(source, sizeof(source), "%s %s%s", rq->method, API, path);
+	if (mgmt_txn_op(t, op, path, value, id, sizeof(id), &e) < 0 ||
+			mgmt_txn_commit(t, source, &e) < 0)
+		goto fail;
+	mgmt_txn_free(t);
+	json_decref(value);
+	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
+	if (op == MGMT_OP_DELETE) {
+		reply_json(rs, 200, json_pack("{s:s,s:I}", "deleted", path, "generation",
+				(json_int_t)mgmt_config_generation()));
+		return;
+	}
+	if (op == MGMT_OP_CREATE) {
+		snprintf(where, sizeof(where), "%s/%s", path, id);
+		snprintf(rs->location, sizeof(rs->location), "%s%s", API, where);
+	} else if (id[0] != '\0') {
+		/* A PATCH may have renamed it. */
+		snprintf(where, sizeof(where), "%.*s/%s", (int)(strrchr(path, '/') - path), path, id);
+	} else {
+		snprintf(where, sizeof(where), "%s", path);
+	}
+	obj = mgmt_config_get(where, &e);
+	if (obj == NULL) {
+		reply_error(rs, &e);
+		return;
+	}
+	reply_json(rs, op == MGMT_OP_CREATE ? 201 : 200, obj);
+	return;
+fail:
+	if (e.status == 405)
+		set_allow(rs, path);
+	mgmt_txn_free(t);
+	json_decref(value);
+	reply_error(rs, &e);
+}
+
+/* {"operations": [{"op": "create|replace|patch|delete", "path": P, "value": V}]} */
+static void
+transaction(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	static const char *const ops[] = { "create", "replace", "patch", "delete" };
+	json_t *body = parse_body(rq, rs), *list, *item, *results = NULL;
+	struct mgmt_txn *t = NULL;
+	struct mgmt_error e;
+	size_t i;
+	char id[160];
+
+	if (body == NULL)
+		return;
+	list = json_object_get(body, "operations");
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_object_size(body) != 1) {
+		mgmt_fail(&e, 400, "invalid_field", "the body must be {\"operations\": [...]} with "
+				"at least one operation");
+		goto fail;
+	}
+	t = mgmt_txn_begin(&e);
+	results = json_array();
+	if (t == NULL || results == NULL)
+		goto fail;
+	json_array_foreach(list, i, item) {
+		const char *op = json_string_value(json_object_get(item, "op"));
+		const char *path = json_string_value(json_object_get(item, "path"));
+		unsigned int k;
+
+		for (k = 0; op != NULL && k < RTE_DIM(ops) && strcmp(op, ops[k]) != 0; k++)
+			;
+		if (op == NULL || k == RTE_DIM(ops) || path == NULL) {
+			mgmt_fail(&e, 400, "invalid_field", "operation %zu: needs \"op\" (create, "
+					"replace, patch or delete) and \"path\"", i);
+			goto fail;
+		}
+		if (mgmt_txn_op(t, (enum mgmt_op)k, path, json_object_get(item, "value"), id,
+				sizeof(id), &e) < 0) {
+			char msg[sizeof(e.message)];
+
+			snprintf(msg, sizeof(msg), "%s", e.message);
+			snprintf(e.message, sizeof(e.message), "operation %zu (%s %s): %s", i, op,
+					path, msg);
+			goto fail;
+		}
+		json_array_append_new(results, json_pack("{s:s,s:s}", "op", op, "path", path));
+	}
+	if (mgmt_txn_commit(t, "POST " API "/transactions", &e) < 0)
+		goto fail;
+	mgmt_txn_free(t);
+	json_decref(body);
+	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
+	reply_json(rs, 200, json_pack("{s:I,s:o}", "generation",
+			(json_int_t)mgmt_config_generation(), "applied", results));
+	return;
+fail:
+	json_decref(results);
+	mgmt_txn_free(t);
+	json_decref(body);
+	reply_error(rs, &e);
+}
+
+static bool
+parse_generation(const char *s, uint64_t *g)
+{
+	char *end;
+
+	errno = 0;
+	*g = strtoull(s, &end, 10);
+	return s[0] >= '0' && s[0] <= '9' && *end == '\0' && errno == 0;
+}
+
+static void
+rollback(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	json_t *body = parse_body(rq, rs);
+	json_t *g;
+	struct mgmt_error e;
+	char source[64];
+
+	if (body == NULL)
+		return;
+	g = json_object_get(body, "generation");
+	if (!json_is_integer(g) || json_integer_value(g) < 1 || json_object_size(body) != 1) {
+		json_decref(body);
+		refuse(rs, 400, "invalid_field", "the body must be {\"generation\": N}");
+		return;
+	}
+	snprintf(source, sizeof(source), "rollback to %" JSON_INTEGER_FORMAT,
+			json_integer_value(g));
+	if (mgmt_rollback((uint64_t)json_integer_value(g), source, &e) < 0) {
+		json_decref(body);
+		reply_error(rs, &e);
+		return;
+	}
+	json_decref(body);
+	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
+	reply_json(rs, 200, json_pack("{s:I}", "generation", (json_int_t)mgmt_config_generation()));
+}
+
+static json_t *
+index_json(void)
+{
+	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s]}", "api", "sluice/v1",
+			"generation", (json_int_t)mgmt_config_generation(), "etag",
+			mgmt_config_etag(), "resources", API "/status", API "/config",
+			API "/settings", API "/listeners", API "/pools",
+			API "/pools/{pool}/members", API "/routes", API "/transactions",
+			API "/generations", API "/rollback", API "/ports", API "/lcores");
+}
+
+static json_t *
+status_json(void)
+{
+	const char *file = mgmt_config_file();
+
+	return json_pack("{s:s,s:I,s:s,s:s?,s:b,s:b}", "version", SL_VERSION, "generation",
+			(json_int_t)mgmt_config_generation(), "etag", mgmt_config_etag(),
+			"config_file", file, "persisted", file != NULL, "token_required",
+			mgmt_token_set());
+}
+
+/* Reads that are not configuration objects; false if path is not one. */
+static bool
+read_special(const char *path, struct mgmt_response *rs)
+{
+	struct mgmt_error e;
+	uint64_t g;
+	json_t *v;
+
+	if (path[0] == '\0' || strcmp(path, "/") == 0)
+		reply_json(rs, 200, index_json());
+	else if (strcmp(path, "/status") == 0)
+		reply_json(rs, 200, status_json());
+	else if (strcmp(path, "/generations") == 0)
+		reply_json(rs, 200, mgmt_history_list());
+	else if (strncmp(path, "/generations/", 13) == 0) {
+		if (!parse_generation(path + 13, &g)) {
+			refuse(rs, 404, "not_found", "generations are numbers");
+			return true;
+		}
+		v = mgmt_history_get(g, &e);
+		if (v == NULL)
+			reply_error(rs, &e);
+		else
+			reply_json(rs, 200, v);
+	} else if (strcmp(path, "/ports") == 0)
+		reply_json(rs, 200, mgmt_view_ports());
+	else if (strcmp(path, "/lcores") == 0)
+		reply_json(rs, 200, mgmt_view_lcores());
+	else
+		return false;
+	return true;
+}
+
+static void
+serve_metrics(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		snprintf(rs->allow, sizeof(rs->allow), "GET");
+		refuse(rs, 405, "method_not_allowed", "/metrics is read-only");
+		return;
+	}
+	if (sl_mgmt_conf.read_needs_token && !mgmt_token_ok(rq->authorization, true)) {
+		refuse(rs, 401, "unauthorized", "this needs the API token");
+		return;
+	}
+	rs->status = 200;
+	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	mgmt_metrics_render(&rs->body);
+}
+
+void
+mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	const char *path;
+	struct mgmt_error e;
+	json_t *v;
+
+	if (strcmp(rq->path, "/metrics") == 0) {
+		serve_metrics(rq, rs);
+		return;
+	}
+	if (strncmp(rq->path, API, API_LEN) != 0 || (rq->path[API_LEN] != '\0' &&
+			rq->path[API_LEN] != '/')) {
+		refuse(rs, 404, "not_found", "the API is under " API " and metrics at /metrics");
+		return;
+	}
+	path = rq->path + API_LEN;
+	if (!authorized(rq, rs))
+		return;
+	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
+	if (!is_write(rq->method)) {
+		if (read_special(path, rs))
+			return;
+		v = mgmt_config_get(path, &e);
+		if (v == NULL)
+			reply_error(rs, &e);
+		else
+			reply_json(rs, 200, v);
+		return;
+	}
+	if (strcmp(rq->method, "POST") != 0 && strcmp(rq->method, "PUT") != 0 &&
+			strcmp(rq->method, "PATCH") != 0 && strcmp(rq->method, "DELETE") != 0) {
+		snprintf(rs->allow, sizeof(rs->allow), "GET, POST, PUT, PATCH, DELETE");
+		refuse(rs, 405, "method_not_allowed", "unsupported method");
+		return;
+	}
+	if (!precondition_ok(rq, rs))
+		return;
+	if (strcmp(path, "/transactions") == 0 && strcmp(rq->method, "POST") == 0)
+		transaction(rq, rs);
+	else if (strcmp(path, "/rollback") == 0 && strcmp(rq->method, "POST") == 0)
+		rollback(rq, rs);
+	else
+		change_object(rq, path, rs);
+}
