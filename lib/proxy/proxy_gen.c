@@ -70,6 +70,12 @@ proxy_gen_route_slots(void)
 	return route_slots;
 }
 
+struct proxy_gen *
+proxy_gen_retired(void)
+{
+	return retired;
+}
+
 /* Cache-line aligned and zeroed: slot rows are written by different workers. */
 static void *
 zalloc_aligned(size_t size)
@@ -627,4 +633,5 @@ proxy_gen_sync(struct proxy_worker *w)
 				proxy_upstream_close_idle(w, m);
 		}
 	proxy_gen_unpin(w, old);
+	proxy_session_adopt(w);
 }

@@ -283,6 +283,8 @@ void proxy_gen_lock(void);
 void proxy_gen_unlock(void);
 struct proxy_member_slot *proxy_gen_member_slots(void);
 struct proxy_route_slot *proxy_gen_route_slots(void);
+/* The retired generations, newest first (by next_retired): white-box tests. */
+struct proxy_gen *proxy_gen_retired(void);
 /* Worker: adopt the published generation if it is newer. */
 void proxy_gen_sync(struct proxy_worker *w);
 void proxy_gen_pin(struct proxy_worker *w, struct proxy_gen *g);
@@ -296,6 +298,8 @@ proxy_pool_lcore(const struct proxy_worker *w, const struct proxy_gen *g, uint32
 /* proxy_session.c */
 extern const struct sl_tcp_ops proxy_client_ops;
 void proxy_session_free_all(struct proxy_worker *w);
+/* Move sessions between exchanges to the worker's new generation. */
+void proxy_session_adopt(struct proxy_worker *w);
 /* Upstream events, forwarded to the session owning the exchange. */
 void proxy_session_up_connected(struct session *s);
 void proxy_session_up_readable(struct session *s);

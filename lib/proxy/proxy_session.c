@@ -98,6 +98,32 @@ leave(struct session *s)
 		session_free(s);
 }
 
+static void repin(struct session *s);
+static void begin_close(struct session *s);
+
+/*
+ * The worker adopted a new generation: sessions waiting for their next
+ * request move to it now, so that an idle keep-alive connection never
+ * holds an old generation; a session whose listener is gone is closed.
+ */
+void
+proxy_session_adopt(struct proxy_worker *w)
+{
+	struct session *s, *next;
+
+	for (s = w->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->gen == w->gen || s->dead || s->closing || s->req_phase != RQ_HEAD ||
+				s->resp_phase != RS_IDLE || s->head_partial || s->up != NULL)
+			continue;
+		enter(s);
+		repin(s);
+		if (s->close_after)
+			begin_close(s);
+		leave(s);
+	}
+}
+
 void
 proxy_session_free_all(struct proxy_worker *w)
 {
