@@ -196,6 +196,18 @@ class Gateway:
         os.unlink(self.conf_path)
         return code, self.output
 
+    def restart(self, sig=signal.SIGTERM, timeout=30):
+        """Signal the daemon, then start a new one on the same configuration
+        file (the management plane persists its changes there); return the
+        old process's exit code."""
+        self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=timeout)
+        self.output += out or ""
+        code = self.proc.returncode
+        self.proc = None
+        self.start()
+        return code
+
     def kill(self):
         if self.proc is not None and not self.alive():
             # It died on its own: show why (sanitizer reports, panics).
