@@ -327,7 +327,8 @@ cmd_get(struct mgmt_console_session *s, char **w, unsigned int n, const char *re
 		return 0;
 	}
 	object_path(w[1], path, sizeof(path));
-	v = mgmt_config_get(path, &e);
+	v = strncmp(path, "/ports/", 7) == 0 ? mgmt_port_get(path + 7, &e) :
+		mgmt_config_get(path, &e);
 	if (v == NULL)
 		print_error(out, &e);
 	else
@@ -343,6 +344,18 @@ change(struct mgmt_console_session *s, enum mgmt_op op, const char *path, const 
 	struct mgmt_error e;
 	char id[160], source[192];
 
+	if (strncmp(path, "/ports/", 7) == 0) {
+		if (op != MGMT_OP_PATCH) {
+			mgmt_out_printf(out, "error 405 method_not_allowed: ports are set up at start; "
+					"patch or set changes their live settings\r\n");
+			return;
+		}
+		if (mgmt_port_patch(path + 7, value, &e) < 0)
+			print_error(out, &e);
+		else
+			mgmt_out_printf(out, "ok\r\n");
+		return;
+	}
 	t = mgmt_txn_begin(&e);
 	snprintf(source, sizeof(source), "console %u: %.160s", mgmt_console_session_id(s), line);
 	if (t == NULL || mgmt_txn_op(t, op, path, value, id, sizeof(id), &e) < 0 ||

@@ -512,6 +512,19 @@ persist(const struct sl_proxy_conf *c, uint64_t generation, struct sl_conf_error
 	return sl_conf_save(config_file, header, save_override, err);
 }
 
+int
+mgmt_config_persist(struct mgmt_error *e)
+{
+	struct sl_conf_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (persist(&sl_proxy_conf, sl_proxy_generation(), &err) < 0) {
+		MGMT_LOG(ERR, "persisting to %s: %s", config_file, err.msg);
+		return mgmt_fail(e, 500, "persist_failed", "%s", err.msg);
+	}
+	return 0;
+}
+
 static void
 set_etag(void)
 {

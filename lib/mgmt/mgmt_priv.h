@@ -75,11 +75,19 @@ json_t *mgmt_history_list(void);
 json_t *mgmt_history_get(uint64_t generation, struct mgmt_error *e);
 /* Apply the configuration of an earlier generation as a new one. */
 int mgmt_rollback(uint64_t generation, const char *source, struct mgmt_error *e);
+/* Write the applied state (every section) to the file, if there is one. */
+int mgmt_config_persist(struct mgmt_error *e);
 /* The persisted file, NULL if none. */
 const char *mgmt_config_file(void);
 
 int mgmt_config_init(void);
 void mgmt_config_term(void);
+
+/* ---- mgmt_ports.c: ports are read-only but for what they take live ---- */
+
+json_t *mgmt_port_get(const char *name, struct mgmt_error *e);
+/* Patch a port's live settings (reorder_pct, rx_drop_pct) and persist. */
+int mgmt_port_patch(const char *name, const json_t *value, struct mgmt_error *e);
 
 /* ---- mgmt.c ---- */
 

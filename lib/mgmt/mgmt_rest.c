@@ -288,12 +288,13 @@ rollback(const struct mgmt_request *rq, struct mgmt_response *rs)
 static json_t *
 index_json(void)
 {
-	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s]}", "api", "sluice/v1",
-			"generation", (json_int_t)mgmt_config_generation(), "etag",
+	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]}", "api",
+			"sluice/v1", "generation", (json_int_t)mgmt_config_generation(), "etag",
 			mgmt_config_etag(), "resources", API "/status", API "/config",
 			API "/settings", API "/listeners", API "/pools",
 			API "/pools/{pool}/members", API "/routes", API "/transactions",
-			API "/generations", API "/rollback", API "/ports", API "/lcores");
+			API "/generations", API "/rollback", API "/ports", API "/ports/{port}",
+			API "/lcores", API "/stats/routes", API "/stats/members", "/metrics");
 }
 
 static json_t *
@@ -309,7 +310,7 @@ status_json(void)
 
 /* Reads that are not configuration objects; false if path is not one. */
 static bool
-read_special(const char *path, struct mgmt_response *rs)
+read_special(const struct mgmt_request *rq, const char *path, struct mgmt_response *rs)
 {
 	struct mgmt_error e;
 	uint64_t g;
@@ -335,9 +336,42 @@ read_special(const char *path, struct mgmt_response *rs)
 		reply_json(rs, 200, mgmt_view_ports());
 	else if (strcmp(path, "/lcores") == 0)
 		reply_json(rs, 200, mgmt_view_lcores());
+	else if (strcmp(path, "/stats/routes") == 0)
+		reply_json(rs, 200, mgmt_view_routes());
+	else if (strcmp(path, "/stats/members") == 0)
+		reply_json(rs, 200, mgmt_view_members(mgmt_request_arg(rq, "pool")));
 	else
 		return false;
 	return true;
+}
+
+/* /ports/NAME: read, or patch what a running port takes. */
+static void
+port_object(const struct mgmt_request *rq, const char *name, struct mgmt_response *rs)
+{
+	struct mgmt_error e;
+	json_t *v;
+
+	if (strcmp(rq->method, "PATCH") == 0) {
+		if (!precondition_ok(rq, rs) || (v = parse_body(rq, rs)) == NULL)
+			return;
+		if (mgmt_port_patch(name, v, &e) < 0) {
+			json_decref(v);
+			reply_error(rs, &e);
+			return;
+		}
+		json_decref(v);
+	} else if (is_write(rq->method)) {
+		snprintf(rs->allow, sizeof(rs->allow), "GET, PATCH");
+		refuse(rs, 405, "method_not_allowed", "ports are set up at start; PATCH changes "
+				"their live settings");
+		return;
+	}
+	v = mgmt_port_get(name, &e);
+	if (v == NULL)
+		reply_error(rs, &e);
+	else
+		reply_json(rs, 200, v);
 }
 
 static void
@@ -377,8 +411,12 @@ mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs)
 	if (!authorized(rq, rs))
 		return;
 	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
+	if (strncmp(path, "/ports/", 7) == 0) {
+		port_object(rq, path + 7, rs);
+		return;
+	}
 	if (!is_write(rq->method)) {
-		if (read_special(path, rs))
+		if (read_special(rq, path, rs))
 			return;
 		v = mgmt_config_get(path, &e);
 		if (v == NULL)

@@ -12,8 +12,8 @@
 #include "sl_proxy.h"
 #include "sl_tcp.h"
 
-static json_t *
-port_json(const struct sl_port *p)
+json_t *
+mgmt_view_port(const struct sl_port *p)
 {
 	struct sl_port_queue_stats q;
 	struct rte_eth_stats eth;
@@ -43,7 +43,7 @@ mgmt_view_ports(void)
 	unsigned int i;
 
 	for (i = 0; a != NULL && i < sl_port_count(); i++)
-		json_array_append_new(a, port_json(sl_port_get((uint16_t)i)));
+		json_array_append_new(a, mgmt_view_port(sl_port_get((uint16_t)i)));
 	return a;
 }
 

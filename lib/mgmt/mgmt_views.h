@@ -5,8 +5,11 @@
 
 #include <jansson.h>
 
+struct sl_port;
+
 /* [{name, address, mac, mtu, queues, rx/tx counters, impairments}] */
 json_t *mgmt_view_ports(void);
+json_t *mgmt_view_port(const struct sl_port *p);
 /* [{lcore, role, worker, idle_sleeps, tcp_open, time_wait, requests}] */
 json_t *mgmt_view_lcores(void);
 /* [{route, requests, status_2xx.., latency}] of the applied generation */

@@ -530,6 +530,22 @@ sl_port_get(uint16_t index)
 	return index < sl_n_ports ? &sl_ports[index] : NULL;
 }
 
+int
+sl_port_set_impairment(uint16_t index, uint32_t reorder_pct, uint32_t rx_drop_pct)
+{
+	struct sl_port *p;
+
+	if (index >= sl_n_ports || reorder_pct > 50 || rx_drop_pct > 50)
+		return -EINVAL;
+	p = &sl_ports[index];
+	/* Workers read these on every burst; aligned 32-bit stores are whole. */
+	__atomic_store_n(&p->reorder_pct, reorder_pct, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx_drop_pct, rx_drop_pct, __ATOMIC_RELAXED);
+	sl_ports_conf.list[index].reorder_pct = reorder_pct;
+	sl_ports_conf.list[index].rx_drop_pct = rx_drop_pct;
+	return 0;
+}
+
 const struct sl_port *
 sl_port_by_name(const char *name)
 {
