@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_telemetry.h>
 
+#include "mgmt_log.h"
 #include "mgmt_priv.h"
 #include "sl_proxy.h"
 
@@ -15,6 +17,8 @@ RTE_LOG_REGISTER(sl_mgmt_logtype, sluice.mgmt, INFO);
 struct sl_mgmt_conf sl_mgmt_conf;
 
 static char token[128];
+
+static const char *const log_formats[] = { "combined", "json", NULL };
 
 static const struct sl_conf_key mgmt_keys[] = {
 	SL_KEY_IPV4(struct sl_mgmt_conf, address, 0, "127.0.0.1",
@@ -34,6 +38,11 @@ static const struct sl_conf_key mgmt_keys[] = {
 	SL_KEY_INT(struct sl_mgmt_conf, console_sessions, 1, 256, 16, "console sessions at once"),
 	SL_KEY_INT(struct sl_mgmt_conf, console_idle_timeout_s, 1, 86400, 900,
 		"an idle console session is closed after this"),
+	SL_KEY_STR(struct sl_mgmt_conf, access_log, 0, "",
+		"access log file, one line per exchange; \"\": off (read at start; "
+		"SIGHUP or 'log reopen' reopens it)"),
+	SL_KEY_CHOICE(struct sl_mgmt_conf, access_log_format, 0, "combined", log_formats,
+		"access log lines: combined or json"),
 	SL_KEY_END,
 };
 
@@ -124,6 +133,28 @@ mgmt_token_ok(const char *credential, bool bearer)
 	return same_secret(credential, token);
 }
 
+/* Telemetry thread: plain counter reads, as for every module. */
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct mgmt_http_stats *h = mgmt_http_stats();
+	const struct mgmt_console_stats *c = mgmt_console_stats();
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "generation", sl_proxy_generation());
+	rte_tel_data_add_dict_u64(d, "http_requests", h->requests);
+	rte_tel_data_add_dict_u64(d, "http_2xx", h->responses_2xx);
+	rte_tel_data_add_dict_u64(d, "http_4xx", h->responses_4xx);
+	rte_tel_data_add_dict_u64(d, "http_5xx", h->responses_5xx);
+	rte_tel_data_add_dict_u64(d, "http_refused_too_large", h->refused_too_large);
+	rte_tel_data_add_dict_u64(d, "http_refused_busy", h->refused_busy);
+	rte_tel_data_add_dict_u64(d, "console_sessions_opened", c->sessions_opened);
+	rte_tel_data_add_dict_u64(d, "console_sessions_active", c->sessions_active);
+	rte_tel_data_add_dict_u64(d, "console_lines", c->lines);
+	rte_tel_data_add_dict_u64(d, "console_idle_timeouts", c->idle_timeouts);
+	return 0;
+}
+
 int
 sl_mgmt_init(void)
 {
@@ -132,6 +163,8 @@ sl_mgmt_init(void)
 
 	if (rc == 0)
 		rc = mgmt_config_init();
+	if (rc == 0)
+		rc = mgmt_log_init();
 	if (rc < 0)
 		return rc;
 	if (mgmt_config_file() == NULL)
@@ -168,6 +201,7 @@ sl_mgmt_term(void)
 {
 	mgmt_console_stop();
 	mgmt_http_stop();
+	mgmt_log_term();
 	mgmt_config_term();
 }
 
@@ -177,6 +211,7 @@ sl_mgmt_poll(void)
 	int work = mgmt_http_poll();
 
 	work += mgmt_console_poll();
+	work += mgmt_log_poll();
 	sl_proxy_mgmt_poll();
 	return work;
 }
