@@ -165,6 +165,9 @@ sl_mgmt_init(void)
 		rc = mgmt_config_init();
 	if (rc == 0)
 		rc = mgmt_log_init();
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sluice/mgmt/stats", tel_stats,
+				"Management plane: generation, REST and console counters");
 	if (rc < 0)
 		return rc;
 	if (mgmt_config_file() == NULL)
