@@ -19,6 +19,8 @@
  * short (ms): header 1000, client keep-alive 2000, connect 300, response
  * 500, idle 1000, upstream keep-alive 1500; a failing member is ejected for
  * 1000 (max_fails 1). Balancers and member health start over every input.
+ * OP_APPLY publishes one of a few variants of that configuration (below,
+ * "configuration variants") as a new generation while exchanges run.
  *
  * Input (make_seeds.py writes seeds in this form): records, up to RECORDS_MAX,
  *   op     bits 0-3: the operation (mod OP_COUNT, below)
@@ -46,6 +48,10 @@
  *   OP_U_WINDOW    the same for upstream connection k (with none: the
  *                  next upstream connections)
  *   OP_C_SEND_FIN  client k sends the bytes, then FIN
+ *   OP_APPLY       the management lcore applies configuration variant
+ *                  len % V_COUNT (sl_proxy_apply); the worker adopts it at
+ *                  once, or (k odd) at the top of its next loop turn, i.e.
+ *                  before the next record; then the management poll runs
  *
  * Peers send within the window the proxy advertises (the rest waits) in
  * segments of at most its MSS, ACK every segment they receive, answer
@@ -56,19 +62,28 @@
  * nothing moves. Then it checks the proxy's bookkeeping (sessions, pooled
  * connections, per-member counts against the balancer's active counts) and
  * the peers check the HTTP they received (see "HTTP seen by the peers").
+ * Generations: every session pins a live one (the current or a retired one
+ * not freed yet), pin counts match, a busy upstream connection counts as
+ * active in the balancer of its session's generation, and the management
+ * poll (sl_proxy_mgmt_poll(), after every settle) frees a retired
+ * generation as soon as nothing pins it. The fuzzer's worker is never
+ * registered with sl_lcore_rcu() (it is offline, like a worker not
+ * launched): grace periods end at once, only pins hold generations.
  * Each input ends with every peer reading and closing: 10 s later the proxy
  * must have let go of every session and upstream connection by itself
  * (close_all()). Then every connection is aborted, one at a time, and no
  * session, upstream connection or armed timer may be left, and every mbuf,
  * clone and connection object must be back: abort() with a message
- * otherwise.
+ * otherwise. Then the management poll must have freed every retired
+ * generation and every slot no generation names; an input that applied a
+ * variant puts the base configuration back (and checks that again).
  *
  * SL_FUZZ_TRACE=1 prints every segment (payload as text); SL_FUZZ_STATS=1
  * prints the proxy's counters at exit (to see which paths the seeds reach);
  * SL_FUZZ_SLOW_MS=n names the inputs that took longer than n ms;
- * SL_FUZZ_IGNORE="text|text" tolerates the oracle findings whose messages
- * contain one of the texts (known, not fixed yet), so that a long run finds
- * the others.
+ * SL_FUZZ_IGNORE="text|text" tolerates the oracle and bookkeeping findings
+ * whose messages contain one of the texts (known, not fixed yet), so that a
+ * long run finds the others.
  *
  * White-box: includes the private headers of tcp and proxy.
  */
@@ -109,6 +124,7 @@ enum op {
 	OP_C_WINDOW,
 	OP_U_WINDOW,
 	OP_C_SEND_FIN,
+	OP_APPLY,
 	OP_COUNT
 };
 
@@ -232,6 +248,8 @@ static const char proxy_config[] =
 	"};\n";
 /* clang-format on */
 
+static struct sl_proxy_conf base_conf; /* proxy_config[] as loaded */
+
 static void
 configure_proxy(void)
 {
@@ -249,6 +267,149 @@ configure_proxy(void)
 			err.msg, rc);
 		abort();
 	}
+	memcpy(&base_conf, &sl_proxy_conf, sizeof(base_conf));
+}
+
+/* ---- configuration variants ----
+ *
+ * What OP_APPLY publishes: the configuration above with one kind of change
+ * (the listener stays). Pool and route indices move in some of them, and
+ * members change places, so that anything still keyed by an index of an
+ * older generation shows.
+ */
+enum variant {
+	V_SAME,		   /* the same configuration again: a new generation */
+	V_MEMBER_REMOVED,  /* app loses 198.19.0.3, sticky loses 198.19.0.2 */
+	V_MEMBER_ADDED,	   /* solo gains 198.19.0.3 */
+	V_ALGO,		   /* app leastconn with keepalive 1, solo p2c, sticky swrr */
+	V_REPOINT,	   /* default -> sticky, "/solo" fixed 200, "/fixed" -> solo */
+	V_ROUTES_REMOVED,  /* no default and no "/sticky" route: they get 404 */
+	V_POOL_REMOVED,	   /* pool solo and its route gone: sticky moves to index 1 */
+	V_MEMBERS_SWAPPED, /* app and sticky list their members the other way, weights */
+	V_COUNT
+};
+
+static struct sl_proxy_conf variant_conf;
+static bool gen_switched; /* this input has published a generation */
+
+static struct sl_proxy_pool_conf *
+conf_pool(struct sl_proxy_conf *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_pools; i++)
+		if (strcmp(c->pools[i].name, name) == 0)
+			return &c->pools[i];
+	abort(); /* the variants name pools of proxy_config[] */
+}
+
+static struct sl_proxy_route_conf *
+conf_route(struct sl_proxy_conf *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_routes; i++)
+		if (strcmp(c->routes[i].name, name) == 0)
+			return &c->routes[i];
+	abort();
+}
+
+static void
+conf_route_remove(struct sl_proxy_conf *c, const char *name)
+{
+	struct sl_proxy_route_conf *r = conf_route(c, name);
+	size_t i = (size_t)(r - c->routes);
+
+	memmove(r, r + 1, (c->n_routes - i - 1) * sizeof(*r));
+	c->n_routes--;
+}
+
+static void
+conf_pool_remove(struct sl_proxy_conf *c, const char *name)
+{
+	struct sl_proxy_pool_conf *p = conf_pool(c, name);
+	size_t i = (size_t)(p - c->pools);
+
+	memmove(p, p + 1, (c->n_pools - i - 1) * sizeof(*p));
+	c->n_pools--;
+}
+
+static void
+conf_member_remove(struct sl_proxy_pool_conf *p, unsigned int i)
+{
+	memmove(&p->members[i], &p->members[i + 1], (p->n_members - i - 1) * sizeof(p->members[0]));
+	p->n_members--;
+}
+
+static void
+conf_members_swap(struct sl_proxy_pool_conf *p)
+{
+	struct sl_proxy_member_conf t = p->members[0];
+
+	p->members[0] = p->members[1];
+	p->members[1] = t;
+	p->members[0].weight = 3;
+}
+
+static void
+conf_fixed(struct sl_proxy_route_conf *r, const char *body)
+{
+	r->pool[0] = '\0';
+	r->return_status = 200;
+	snprintf(r->return_body, sizeof(r->return_body), "%s", body);
+}
+
+static const struct sl_proxy_conf *
+variant(enum variant v)
+{
+	struct sl_proxy_conf *c = &variant_conf;
+	struct sl_proxy_pool_conf *p;
+	struct sl_proxy_route_conf *r;
+
+	memcpy(c, &base_conf, sizeof(*c));
+	switch (v) {
+	case V_SAME:
+		break;
+	case V_MEMBER_REMOVED:
+		conf_member_remove(conf_pool(c, "app"), 1);
+		conf_member_remove(conf_pool(c, "sticky"), 0);
+		break;
+	case V_MEMBER_ADDED:
+		p = conf_pool(c, "solo");
+		p->members[p->n_members] = conf_pool(c, "app")->members[1];
+		p->n_members++;
+		break;
+	case V_ALGO:
+		p = conf_pool(c, "app");
+		snprintf(p->algorithm, sizeof(p->algorithm), "leastconn");
+		p->keepalive = 1;
+		snprintf(conf_pool(c, "solo")->algorithm, sizeof(p->algorithm), "p2c");
+		snprintf(conf_pool(c, "sticky")->algorithm, sizeof(p->algorithm), "swrr");
+		break;
+	case V_REPOINT:
+		snprintf(conf_route(c, "default")->pool, sizeof(r->pool), "sticky");
+		conf_fixed(conf_route(c, "solo"), "solo moved\n");
+		r = conf_route(c, "fixed");
+		r->return_status = 0;
+		r->return_body[0] = '\0';
+		snprintf(r->pool, sizeof(r->pool), "solo");
+		break;
+	case V_ROUTES_REMOVED:
+		conf_route_remove(c, "default");
+		conf_route_remove(c, "sticky");
+		break;
+	case V_POOL_REMOVED:
+		conf_route_remove(c, "solo");
+		conf_pool_remove(c, "solo");
+		break;
+	case V_MEMBERS_SWAPPED:
+		conf_members_swap(conf_pool(c, "app"));
+		conf_members_swap(conf_pool(c, "sticky"));
+		break;
+	default:
+		abort();
+	}
+	return c;
 }
 
 /* ---- helpers ---- */
@@ -329,6 +490,11 @@ trace_seg(const char *dir, const struct peer *p, uint8_t flags, uint32_t seq, ui
 
 static void fail(const char *what);
 
+/* The proxy's request limits (every variant keeps them), for the clients'
+ * parsers of their own bytes. */
+static struct sl_http_limits client_limits;
+static uint32_t client_hdr_buf;
+
 /* SL_FUZZ_IGNORE: oracle findings to tolerate while they are being fixed,
  * substrings of their messages separated by '|'. */
 static const char *ignore;
@@ -387,8 +553,8 @@ oracle_init(struct peer *p, unsigned int i)
 	p->in = &cl_in[i];
 	p->own = &cl_own[i];
 	if (sl_http_parser_init(p->in, SL_HTTP_RESPONSE, NULL, cl_in_buf[i], ORACLE_BUF) < 0 ||
-		sl_http_parser_init(p->own, SL_HTTP_REQUEST, &proxy_cfg.req_limits, cl_own_buf[i],
-			proxy_cfg.hdr_buf) < 0)
+		sl_http_parser_init(
+			p->own, SL_HTTP_REQUEST, &client_limits, cl_own_buf[i], client_hdr_buf) < 0)
 		abort();
 }
 
@@ -586,8 +752,8 @@ emit_raw(const struct sl_port *via, const struct rte_ether_addr *smac, uint32_t 
 	uint32_t splits[2], n_splits = 0, hdr_end = (uint32_t)ETH_IP_LEN + TCP_HDR_LEN + olen;
 	struct rte_mbuf *m;
 
-	fz_eth_ipv4_tcp(frame, via == fz_front ? &fz_front_mac : &fz_back_mac, smac, saddr,
-		daddr, tlen);
+	fz_eth_ipv4_tcp(
+		frame, via == fz_front ? &fz_front_mac : &fz_back_mac, smac, saddr, daddr, tlen);
 	put16(th, sport);
 	put16(th + 2, dport);
 	put32(th + 4, seq);
@@ -960,7 +1126,10 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 		p->state = P_CLOSED; /* our last ACK goes out below */
 }
 
-/* Play turns and let the peers answer until nothing moves. */
+static void mgmt_turn(void);
+
+/* Play turns and let the peers answer until nothing moves; then the
+ * management lcore polls (frees what the worker let go of). */
 static void
 settle(void)
 {
@@ -997,8 +1166,10 @@ settle(void)
 			moved = peer_poke(&clients[i]);
 		for (i = 0; i < n_upstreams && !moved; i++)
 			moved = peer_poke(&upstreams[i]);
-		if (!moved)
+		if (!moved) {
+			mgmt_turn();
 			return;
+		}
 	}
 	fprintf(stderr, "fuzz_proxy: no quiescence after %u rounds (a livelock)\n", SETTLE_MAX);
 	abort();
@@ -1051,8 +1222,8 @@ shift_clock(uint64_t d)
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
+	struct proxy_member_slot *ms;
 	struct session *s;
-	uint32_t p, m;
 	size_t i;
 
 	for (i = 0; i < n_armed; i++)
@@ -1066,13 +1237,12 @@ shift_clock(uint64_t d)
 	}
 	for (s = fz_lc->proxy.w->sessions; s != NULL; s = s->next)
 		s->t_head -= d;
-	for (p = 0; p < proxy_cfg.n_pools; p++)
-		for (m = 0; m < proxy_cfg.pools[p].n_members; m++) {
-			struct proxy_member_lcore *ml = &fz_lc->proxy.w->pools[p].members[m];
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
+		struct proxy_member_lcore *ml = &ms->lc[fz_lc->proxy.w->wid];
 
-			if (ml->down_until != 0)
-				ml->down_until = ml->down_until > d ? ml->down_until - d : 1;
-		}
+		if (ml->down_until != 0)
+			ml->down_until = ml->down_until > d ? ml->down_until - d : 1;
+	}
 }
 
 static bool
@@ -1200,13 +1370,154 @@ peer_set_window(struct peer *p, uint32_t cap)
 	settle();
 }
 
-/* ---- checks ---- */
-
+/* A finding of the harness's own checks (SL_FUZZ_IGNORE may tolerate it:
+ * then the checks go on). */
 static void
 fail(const char *what)
 {
+	if (ignored(what))
+		return;
 	fprintf(stderr, "fuzz_proxy: after input %" PRIu64 ": %s\n", inputs, what);
 	abort();
+}
+
+/* ---- generations ---- */
+
+#define GENS_MAX (2 * RECORDS_MAX + 8)
+
+/* The generations not freed: the published one, then the retired ones. */
+static unsigned int
+live_gens(struct proxy_gen **gens)
+{
+	struct proxy_gen *g;
+	unsigned int n = 0;
+
+	gens[n++] = proxy_gen_current();
+	for (g = proxy_gen_retired(); g != NULL; g = g->next_retired) {
+		if (n == GENS_MAX) {
+			fail("more retired generations than the inputs can make (a loop, or "
+			     "never freed)");
+			break;
+		}
+		gens[n++] = g;
+	}
+	return n;
+}
+
+static int
+gen_index(struct proxy_gen *const *gens, unsigned int n, const struct proxy_gen *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (gens[i] == g)
+			return (int)i;
+	return -1;
+}
+
+static bool
+slot_known(const struct proxy_member_slot *m)
+{
+	const struct proxy_member_slot *ms;
+
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next)
+		if (ms == m)
+			return true;
+	return false;
+}
+
+/* Management: the poll of its loop. The worker is offline for RCU (never
+ * registered with sl_lcore_rcu()), so every grace period has passed: only
+ * the pins hold a generation, and it is freed as early as it may be. */
+static void
+mgmt_turn(void)
+{
+	sl_proxy_mgmt_poll();
+}
+
+/* A worker that adopts a generation keeps its ejected members out. */
+static void
+check_carried(const struct proxy_worker *w)
+{
+	const struct proxy_gen *g = w->gen;
+	uint64_t now = w->lc->tcp.now;
+	uint32_t p, m;
+
+	for (p = 0; p < g->n_pools; p++) {
+		const struct proxy_pool_lcore *pl = proxy_pool_lcore(w, g, p);
+		uint32_t down = 0;
+
+		for (m = 0; m < g->pools[p].n_members; m++) {
+			const struct proxy_member_lcore *ml =
+				&g->pools[p].members[m].slot->lc[w->wid];
+
+			if (pl->bal.members[m].up != !(now < ml->down_until))
+				fail("a new generation's balancer does not carry the worker's "
+				     "ejections");
+			down += !pl->bal.members[m].up;
+		}
+		if (down != pl->n_down)
+			fail("a new generation's n_down does not count its ejected members");
+	}
+}
+
+/* The top of the worker's loop: adopt the published generation. */
+static void
+worker_sync(void)
+{
+	struct proxy_worker *w = fz_lc->proxy.w;
+	const struct proxy_gen *old = w->gen;
+
+	sl_proxy_worker_sync(fz_lc);
+	if (w->gen != old)
+		check_carried(w);
+}
+
+static void
+apply_conf(const struct sl_proxy_conf *c, bool defer_sync)
+{
+	struct sl_conf_error err;
+	int rc = sl_proxy_apply(c, &err);
+
+	if (rc < 0) {
+		fprintf(stderr, "fuzz_proxy: applying a configuration variant: %s (%d)\n", err.msg,
+			rc);
+		abort();
+	}
+	gen_switched = true;
+	if (!defer_sync)
+		worker_sync();
+	settle();
+}
+
+/* ---- checks ---- */
+
+/* What a busy upstream connection u must agree with: its session's
+ * generation (live) names its member, and u counts as active in that
+ * generation's balancer. */
+static void
+check_busy(const struct proxy_worker *w, const struct upconn *u, struct proxy_gen *const *gens,
+	unsigned int n_gens)
+{
+	const struct session *s = u->s;
+	const struct proxy_gen *g = s->gen;
+
+	if (s->up != u)
+		fail("an upstream connection's session does not point back to it");
+	if (u->pprev_idle != NULL)
+		fail("an upstream connection is both busy and idle");
+	if (gen_index(gens, n_gens, g) < 0)
+		return; /* reported with the sessions */
+	if (s->act == NULL || s->act->kind != PROXY_ACT_POOL || s->act->pool >= g->n_pools ||
+		s->member < 0 || (uint32_t)s->member >= g->pools[s->act->pool].n_members) {
+		fail("a busy upstream connection's session has no member of a pool");
+		return;
+	}
+	if (u->slot != g->pools[s->act->pool].members[s->member].slot)
+		fail("a busy upstream connection is not to its session's member");
+	if (u->bal != &proxy_pool_lcore(w, g, s->act->pool)->bal.members[s->member])
+		fail("a busy upstream connection does not count in the balancer of its "
+		     "session's generation");
 }
 
 /* The proxy's own bookkeeping, between records (no event is running). */
@@ -1214,64 +1525,181 @@ static void
 check_books(void)
 {
 	const struct proxy_worker *w = fz_lc->proxy.w;
-	uint32_t conns[SL_PROXY_POOLS_MAX][4], busy[SL_PROXY_POOLS_MAX][4];
+	struct proxy_gen *gens[GENS_MAX];
+	uint64_t sess_pins[GENS_MAX];
+	unsigned int n_gens = live_gens(gens), i;
+	const struct proxy_member_slot *ms;
 	const struct session *s;
 	const struct upconn *u;
 	uint32_t p, m;
 
-	memset(conns, 0, sizeof(conns));
-	memset(busy, 0, sizeof(busy));
+	memset(sess_pins, 0, sizeof(sess_pins));
 	oracle_assigned_all();
+	if (gen_index(gens, n_gens, w->gen) < 0)
+		fail("the worker's generation is neither the published one nor a retired one");
 	for (s = w->sessions; s != NULL; s = s->next) {
+		int gi;
+
 		if (s->client == NULL || s->dead)
 			fail("a session outlived its client connection");
 		if (s->depth != 0)
 			fail("a session's event depth is not 0 between events");
 		if (s->up != NULL && s->up->s != s)
 			fail("a session's upstream connection belongs to another session");
+		gi = gen_index(gens, n_gens, s->gen);
+		if (gi < 0)
+			fail("a session uses a generation that was freed");
+		else
+			sess_pins[gi]++;
+	}
+	for (i = 0; i < n_gens; i++) {
+		uint64_t pins = atomic_load(&gens[i]->lcore[w->wid].pins);
+
+		if (pins != sess_pins[i] + (gens[i] == w->gen))
+			fail("a generation's pin count is not its sessions' and the worker's");
 	}
 	for (u = w->upconns; u != NULL; u = u->next) {
 		if (u->conn == NULL)
 			fail("an upstream connection outlived its TCP connection");
-		if (u->pool >= proxy_cfg.n_pools || u->member >= proxy_cfg.pools[u->pool].n_members)
-			fail("an upstream connection of an unknown member");
-		conns[u->pool][u->member]++;
-		if (u->s != NULL) {
-			busy[u->pool][u->member]++;
-			if (u->s->up != u)
-				fail("an upstream connection's session does not point back to it");
-			if (u->pprev_idle != NULL)
-				fail("an upstream connection is both busy and idle");
+		if (!slot_known(u->slot)) {
+			fail("an upstream connection of an unknown (freed) member");
+			continue;
 		}
+		if (u->s != NULL)
+			check_busy(w, u, gens, n_gens);
+		else if (u->bal != NULL)
+			fail("an upstream connection with no exchange counts in a balancer");
 	}
-	for (p = 0; p < proxy_cfg.n_pools; p++) {
-		uint32_t down = 0;
+	/* Each member (slot): its idle list and connection counts. */
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
+		const struct proxy_member_lcore *ml = &ms->lc[w->wid];
+		uint32_t idle = 0, conns = 0;
 
-		for (m = 0; m < proxy_cfg.pools[p].n_members; m++) {
-			const struct proxy_member_lcore *ml = &w->pools[p].members[m];
-			uint32_t idle = 0;
-
-			for (u = ml->idle; u != NULL; u = u->next_idle) {
-				if (u->s != NULL || u->pool != p || u->member != m)
-					fail("a busy or foreign connection in a member's idle "
-					     "list");
-				if (++idle > 1000)
-					fail("a loop in a member's idle list");
+		for (u = w->upconns; u != NULL; u = u->next)
+			conns += u->slot == ms;
+		for (u = ml->idle; u != NULL; u = u->next_idle) {
+			if (u->s != NULL || u->slot != ms)
+				fail("a busy or foreign connection in a member's idle list");
+			if (++idle > 1000) {
+				fail("a loop in a member's idle list");
+				break;
 			}
-			if (idle != ml->n_idle)
-				fail("a member's n_idle does not count its idle list");
-			if (conns[p][m] != ml->n_conns)
-				fail("a member's n_conns does not count its connections");
-			if (busy[p][m] != w->pools[p].bal.members[m].active)
-				fail("a balancer's active count does not count the exchanges");
-			if (w->pools[p].bal.members[m].up != (ml->down_until == 0))
-				fail("a member's up flag and its ejection disagree");
-			down += ml->down_until != 0;
 		}
-		if (down != w->pools[p].n_down)
-			fail("a pool's n_down does not count its ejected members");
+		if (idle != ml->n_idle)
+			fail("a member's n_idle does not count its idle list");
+		if (conns != ml->n_conns)
+			fail("a member's n_conns does not count its connections");
+		if (ml->idle != NULL && atomic_load(&ms->last_gen) < w->gen->number)
+			fail("a pooled connection to a member the worker's configuration no "
+			     "longer names");
+	}
+	/* Each balancer of each live generation: exchanges and ejections. */
+	for (i = 0; i < n_gens; i++) {
+		const struct proxy_gen *g = gens[i];
+
+		for (p = 0; p < g->n_pools; p++) {
+			const struct proxy_pool_lcore *pl = proxy_pool_lcore(w, g, p);
+			uint32_t down = 0;
+
+			for (m = 0; m < g->pools[p].n_members; m++) {
+				const struct sl_upstream_member *bm = &pl->bal.members[m];
+				const struct proxy_member_lcore *ml =
+					&g->pools[p].members[m].slot->lc[w->wid];
+				uint32_t busy = 0;
+
+				for (u = w->upconns; u != NULL; u = u->next)
+					busy += u->s != NULL && u->bal == bm;
+				if (busy != bm->active)
+					fail("a balancer's active count does not count the "
+					     "exchanges");
+				down += !bm->up;
+				if (g != w->gen)
+					continue;
+				/* Within one generation, a member is up exactly when it
+				 * is not ejected. Across a change, the balancer of an
+				 * older generation may eject or readmit it; but once the
+				 * worker's is the only one left, a member it has up must
+				 * not keep an ejection time that has passed: its next
+				 * failures could not eject it. */
+				if (!gen_switched && bm->up != (ml->down_until == 0))
+					fail("a member's up flag and its ejection disagree");
+				if (gen_switched && n_gens == 1 && bm->up && ml->down_until != 0 &&
+					w->lc->tcp.now >= ml->down_until)
+					fail("a member up in the only generation keeps an expired "
+					     "ejection time (failures can no longer eject it)");
+			}
+			if (down != pl->n_down)
+				fail("a pool's n_down does not count its ejected members");
+		}
 	}
 	oracle_check_sessions();
+}
+
+/*
+ * Once no session is left: after the management polls, the published
+ * generation is the only one, the worker's, pinned by the worker alone, and
+ * every slot is one it names, as many times as it names it.
+ */
+static void
+check_reclaimed(const char *when)
+{
+	const struct proxy_worker *w = fz_lc->proxy.w;
+	const struct proxy_gen *g;
+	const struct proxy_member_slot *ms;
+	const struct proxy_route_slot *rs;
+	char msg[200];
+	unsigned int i;
+	uint32_t p, m;
+
+	for (i = 0; i < 4; i++)
+		mgmt_turn();
+	g = proxy_gen_current();
+	if (proxy_gen_retired() != NULL) {
+		snprintf(msg, sizeof(msg), "a retired generation is not freed once %s", when);
+		fail(msg);
+	}
+	if (w->gen != g)
+		fail("the worker has not adopted the published generation");
+	else if (atomic_load(&g->lcore[w->wid].pins) != 1)
+		fail("the worker's generation is pinned by something else than the worker");
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
+		uint32_t refs = 0;
+
+		for (p = 0; p < g->n_pools; p++)
+			for (m = 0; m < g->pools[p].n_members; m++)
+				refs += g->pools[p].members[m].slot == ms;
+		if (refs == 0)
+			snprintf(msg, sizeof(msg),
+				"member slot %s %s: no generation names it, and "
+				"it is not freed once %s",
+				ms->pool, ms->label, when);
+		else if (refs != ms->gen_refs)
+			snprintf(msg, sizeof(msg), "member slot %s %s: gen_refs %u, named %u times",
+				ms->pool, ms->label, ms->gen_refs, refs);
+		if (refs == 0 || refs != ms->gen_refs)
+			fail(msg);
+	}
+	for (rs = proxy_gen_route_slots(); rs != NULL; rs = rs->next) {
+		uint32_t refs = 0;
+
+		for (i = 0; i < g->n_routes; i++)
+			refs += g->actions[i].stats == rs;
+		if (refs == 0)
+			snprintf(msg, sizeof(msg),
+				"route slot %s: no generation names it, and it "
+				"is not freed once %s",
+				rs->name, when);
+		else if (refs != rs->gen_refs)
+			snprintf(msg, sizeof(msg), "route slot %s: gen_refs %u, named %u times",
+				rs->name, rs->gen_refs, refs);
+		if (refs == 0 || refs != rs->gen_refs)
+			fail(msg);
+	}
+	for (p = 0; p < g->n_pools; p++)
+		for (m = 0; m < g->pools[p].n_members; m++)
+			if (!slot_known(g->pools[p].members[m].slot))
+				fail("the published generation names a member slot that is not in "
+				     "the list (freed)");
 }
 
 /* Abort every TCP connection, one at a time (an abort may close another). */
@@ -1334,8 +1762,10 @@ static void
 end_input(void)
 {
 	const struct proxy_worker *w = fz_lc->proxy.w;
+	const struct proxy_member_slot *ms;
+	struct proxy_gen *gens[GENS_MAX];
+	unsigned int n_gens, i;
 	uint32_t p, m;
-	unsigned int i;
 
 	close_all();
 	abort_all();
@@ -1343,16 +1773,29 @@ end_input(void)
 		fail("a session is left once every connection is gone");
 	if (w->upconns != NULL)
 		fail("an upstream connection is left once every connection is gone");
-	for (p = 0; p < proxy_cfg.n_pools; p++)
-		for (m = 0; m < proxy_cfg.pools[p].n_members; m++) {
-			const struct proxy_member_lcore *ml = &w->pools[p].members[m];
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
+		const struct proxy_member_lcore *ml = &ms->lc[w->wid];
 
-			if (ml->idle != NULL || ml->n_idle != 0 || ml->n_conns != 0 ||
-				w->pools[p].bal.members[m].active != 0)
-				fail("a member's connection counts are not 0 once every "
-				     "connection is gone");
-		}
+		if (ml->idle != NULL || ml->n_idle != 0 || ml->n_conns != 0)
+			fail("a member's connection counts are not 0 once every connection is "
+			     "gone");
+	}
+	n_gens = live_gens(gens);
+	for (i = 0; i < n_gens; i++)
+		for (p = 0; p < gens[i]->n_pools; p++)
+			for (m = 0; m < gens[i]->pools[p].n_members; m++)
+				if (proxy_pool_lcore(w, gens[i], p)->bal.members[m].active != 0)
+					fail("a balancer's active count is not 0 once every "
+					     "connection is gone");
 	fz_check_pools("an input");
+	/* Every generation but the published one can go, and every slot that
+	 * only they named; then the next input starts from the base again. */
+	worker_sync();
+	check_reclaimed("every session ended");
+	if (gen_switched) {
+		apply_conf(&base_conf, false);
+		check_reclaimed("the base configuration is back");
+	}
 	for (i = 0; i < PEERS_MAX; i++) {
 		free(clients[i].out);
 		free(upstreams[i].out);
@@ -1369,22 +1812,27 @@ static void
 reset_balancers(void)
 {
 	struct proxy_worker *w = fz_lc->proxy.w;
+	struct proxy_member_slot *ms;
 	uint32_t p, m;
 
-	for (p = 0; p < proxy_cfg.n_pools; p++) {
-		struct sl_upstream_balancer *b = &w->pools[p].bal;
+	for (p = 0; p < w->gen->n_pools; p++) {
+		struct proxy_pool_lcore *pl = proxy_pool_lcore(w, w->gen, p);
+		struct sl_upstream_balancer *b = &pl->bal;
 
 		b->rr_next = 0;
-		w->pools[p].n_down = 0;
+		pl->n_down = 0;
 		for (m = 0; m < b->n_members; m++) {
 			b->members[m].lat_ewma_us = 0;
 			b->members[m].lat_last_us = 0;
 			b->members[m].swrr_current = 0;
 			sl_upstream_member_set_up(b, m, true);
-			w->pools[p].members[m].fails = 0;
-			w->pools[p].members[m].down_until = 0;
 		}
 	}
+	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
+		ms->lc[w->wid].fails = 0;
+		ms->lc[w->wid].down_until = 0;
+	}
+	gen_switched = false;
 }
 
 #define PRINT_COUNTER(name, desc) fprintf(stderr, "  %-28s %" PRIu64 "\n", #name, st->name);
@@ -1431,6 +1879,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_proxy: no proxy state on the worker\n");
 		abort();
 	}
+	client_limits = fz_lc->proxy.w->gen->req_limits;
+	client_hdr_buf = fz_lc->proxy.w->gen->hdr_buf;
 	fz_pump(NULL, 0);
 	fz_check_pools("set-up");
 	/* The worker's state is in rte_malloc memory, which LeakSanitizer does
@@ -1462,6 +1912,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		p += 3, rem -= 3;
 		bytes = p;
+		worker_sync(); /* the top of the worker's loop */
 		if (op == OP_C_SEND || op == OP_U_SEND || op == OP_C_SEND_FIN) {
 			len = (uint32_t)RTE_MIN((size_t)len, rem);
 			p += len, rem -= len;
@@ -1517,6 +1968,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (c == NULL)
 				upstream_cap = len;
 			peer_set_window(c, len);
+			break;
+		case OP_APPLY:
+			apply_conf(variant((enum variant)(len % V_COUNT)), (k & 1) != 0);
 			break;
 		default:
 			break;

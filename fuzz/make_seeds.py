@@ -327,8 +327,12 @@ def tcp_seeds():
 
 # operations of fuzz_proxy.c: low nibble op, bits 4-6 k, bit 7 split
 (P_OPEN, P_C_SEND, P_C_FIN, P_C_RST, P_U_SEND, P_U_FIN, P_U_RST, P_U_REFUSE, P_JUMP,
- P_C_WINDOW, P_U_WINDOW, P_C_SEND_FIN) = range(12)
+ P_C_WINDOW, P_U_WINDOW, P_C_SEND_FIN, P_APPLY) = range(13)
 P_SPLIT = 0x80
+# configuration variants of P_APPLY (its length field; k odd: the worker adopts
+# it at the next record)
+(V_SAME, V_MEMBER_REMOVED, V_MEMBER_ADDED, V_ALGO, V_REPOINT, V_ROUTES_REMOVED,
+ V_POOL_REMOVED, V_MEMBERS_SWAPPED) = range(8)
 
 
 def prec(op, data=b"", k=0, arg=None, split=False):
@@ -413,6 +417,38 @@ def proxy_seeds():
     add("conn-limit", *[prec(P_OPEN) for _ in range(4)],
         *[prec(P_C_SEND, get("/solo"), k=i) for i in range(4)], prec(P_U_SEND, ok),
         prec(P_U_SEND, ok, k=1))
+    # configuration changes while exchanges run
+    add("apply-mid-exchange", prec(P_C_SEND, get("/a")), prec(P_APPLY, arg=V_MEMBER_REMOVED),
+        prec(P_U_SEND, ok), prec(P_C_SEND, get("/b")), prec(P_U_SEND, ok),
+        prec(P_C_SEND, get("/c")), prec(P_U_SEND, ok))
+    add("apply-pooled-removed", prec(P_C_SEND, get("/a")), prec(P_U_SEND, ok),
+        prec(P_C_SEND, get("/b")), prec(P_U_SEND, ok), prec(P_OPEN),
+        prec(P_C_SEND, get("/c")), prec(P_U_SEND, ok),
+        prec(P_APPLY, arg=V_MEMBER_REMOVED), prec(P_C_SEND, get("/d")), prec(P_U_SEND, ok))
+    add("apply-routes-removed", prec(P_C_SEND, get("/")), prec(P_U_SEND, ok),
+        prec(P_APPLY, arg=V_ROUTES_REMOVED), prec(P_C_SEND, get("/")), prec(P_U_SEND, ok),
+        prec(P_C_SEND, get("/sticky") + get("/fixed")), prec(P_U_SEND, ok))
+    add("apply-pool-removed", prec(P_C_SEND, get("/sticky", extra=b"Cookie: sid=7\r\n")),
+        prec(P_OPEN), prec(P_C_SEND, get("/solo")), prec(P_APPLY, arg=V_POOL_REMOVED),
+        prec(P_U_SEND, ok), prec(P_U_SEND, ok, k=1), prec(P_C_SEND, get("/sticky"), k=1),
+        prec(P_C_SEND, get("/solo")), prec(P_U_SEND, ok))
+    add("apply-repoint-deferred", prec(P_C_SEND, get("/solo")),
+        prec(P_APPLY, k=1, arg=V_REPOINT), prec(P_U_SEND, ok), prec(P_C_SEND, get("/solo")),
+        prec(P_C_SEND, get("/fixed")), prec(P_U_SEND, ok), prec(P_C_SEND, get("/")),
+        prec(P_U_SEND, ok))
+    add("apply-member-added", prec(P_APPLY, arg=V_MEMBER_ADDED), prec(P_OPEN),
+        prec(P_C_SEND, get("/solo")), prec(P_OPEN), prec(P_C_SEND, get("/solo")),
+        prec(P_U_SEND, ok), prec(P_U_SEND, ok, k=1), prec(P_APPLY, arg=V_SAME),
+        prec(P_C_SEND, get("/solo")), prec(P_U_SEND, ok))
+    add("apply-ejected", prec(P_U_REFUSE, arg=0),
+        prec(P_C_SEND, get("/", extra=b"Connection: close\r\n")), prec(P_U_SEND, ok),
+        prec(P_APPLY, arg=V_ALGO), prec(P_C_SEND, get("/")), prec(P_U_SEND, ok),
+        prec(P_APPLY, arg=V_MEMBERS_SWAPPED), prec(P_JUMP, arg=1100), prec(P_C_SEND, get("/")),
+        prec(P_U_SEND, ok))
+    add("apply-every-variant", *[r for v in range(8) for r in (
+        prec(P_C_SEND, get("/v%d" % v) + get("/sticky") + get("/solo")),
+        prec(P_APPLY, k=v & 1, arg=v), prec(P_U_SEND, ok), prec(P_U_SEND, ok),
+        prec(P_U_SEND, ok))])
     return s
 
 
