@@ -376,29 +376,53 @@ gen_build(const struct sl_proxy_conf *c, struct sl_conf_error *err, int *rc)
 
 /* ---- publishing and reclaiming (management) ---- */
 
-/* Open the new generation's listeners, close those it dropped. */
-static void
-update_listeners(const struct proxy_gen *g)
+/*
+ * Open the listeners a generation adds, before it is published: a
+ * connection that arrives in between is refused, as it was a moment
+ * before. If one cannot be opened, those opened here are closed again.
+ */
+static int
+open_listeners(const struct proxy_gen *g, struct sl_conf_error *err)
 {
-	unsigned int i;
+	unsigned int i, j;
+	int rc;
 
 	for (i = 0; i < n_listener_slots; i++) {
 		struct proxy_listener_slot *l = &listener_slots[i];
 		int li = g->listener_of_slot[i];
-		int rc = 0;
 
-		if (li >= 0 && !l->open) {
-			rc = sl_tcp_listen(l->addr, l->port, &proxy_client_ops, l,
-					(uint32_t)g->listeners[li].conf->backlog);
-			l->open = rc == 0;
-		} else if (li < 0 && l->open) {
-			rc = sl_tcp_unlisten(l->addr, l->port);
-			l->open = false;
+		if (li < 0 || l->open)
+			continue;
+		rc = sl_tcp_listen(l->addr, l->port, &proxy_client_ops, l,
+				(uint32_t)g->listeners[li].conf->backlog);
+		if (rc < 0) {
+			for (j = 0; j < i; j++)
+				if (listener_slots[j].open && listener_slots[j].opened_by == g) {
+					sl_tcp_unlisten(listener_slots[j].addr, listener_slots[j].port);
+					listener_slots[j].open = false;
+				}
+			snprintf(err->msg, sizeof(err->msg), "listener '%s': %s",
+					g->listeners[li].conf->name, rc == -ENOSPC ?
+					"no free TCP listener slot" : rte_strerror(-rc));
+			return rc;
 		}
-		if (rc < 0)
-			PROXY_LOG(ERR, "listener %s: %s", li >= 0 ? g->listeners[li].conf->name : "?",
-					rte_strerror(-rc));
+		l->open = true;
+		l->opened_by = g;
 	}
+	return 0;
+}
+
+/* Close the listeners the published generation dropped. */
+static void
+close_listeners(const struct proxy_gen *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_listener_slots; i++)
+		if (g->listener_of_slot[i] < 0 && listener_slots[i].open) {
+			sl_tcp_unlisten(listener_slots[i].addr, listener_slots[i].port);
+			listener_slots[i].open = false;
+		}
 }
 
 static void
@@ -428,6 +452,11 @@ proxy_gen_publish(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 	g = gen_build(c, err, &rc);
 	if (g == NULL)
 		return rc;
+	rc = open_listeners(g, err);
+	if (rc < 0) {
+		gen_free(g);
+		return rc;
+	}
 	g->number = old != NULL ? old->number + 1 : 1;
 	for (i = 0; i < g->n_pools; i++)
 		for (j = 0; j < g->pools[i].n_members; j++)
@@ -436,7 +465,7 @@ proxy_gen_publish(const struct sl_proxy_conf *c, struct sl_conf_error *err)
 	proxy_gen_lock();
 	atomic_store_explicit(&published, g, memory_order_release);
 	proxy_gen_unlock();
-	update_listeners(g);
+	close_listeners(g);
 	if (old != NULL)
 		retire(old);
 	return 0;

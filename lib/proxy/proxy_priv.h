@@ -80,6 +80,7 @@ struct proxy_listener_slot {
 	uint16_t port;                      /* network order */
 	uint16_t index;                     /* in the slot table */
 	bool open;
+	const struct proxy_gen *opened_by;  /* to undo a failed publish */
 };
 
 /* ---- one configuration generation: immutable once published ---- */
