@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 #include <rte_telemetry.h>
 
 #include "proxy_priv.h"
@@ -47,6 +48,7 @@ term_worker(struct sl_lcore *lc)
 		return;
 	proxy_upstream_free_all(w);
 	proxy_session_free_all(w);
+	rte_ring_free(w->log);
 	if (w->gen != NULL)
 		proxy_gen_unpin(w, w->gen);
 	rte_free(w);
@@ -231,6 +233,31 @@ sl_proxy_foreach_member(void (*fn)(void *arg, const char *pool, const char *memb
 			sum_member(g, p, m, &h, &st);
 			fn(arg, g->conf.pools[p].name, g->pools[p].members[m].slot->label, &h, &st);
 		}
+	proxy_gen_unlock();
+}
+
+void
+sl_proxy_foreach_listener(void (*fn)(void *arg, const char *listener, uint64_t accepted,
+		uint64_t requests), void *arg)
+{
+	const struct proxy_gen *g;
+	struct sl_lcore *lc;
+	uint32_t i;
+
+	proxy_gen_lock();
+	g = proxy_gen_current();
+	for (i = 0; g != NULL && i < g->n_listeners; i++) {
+		uint16_t slot = g->listeners[i].slot->index;
+		uint64_t accepted = 0, requests = 0;
+
+		SL_WORKER_FOREACH(lc) {
+			accepted += __atomic_load_n(&lc->proxy.listener_accepted[slot],
+					__ATOMIC_RELAXED);
+			requests += __atomic_load_n(&lc->proxy.listener_requests[slot],
+					__ATOMIC_RELAXED);
+		}
+		fn(arg, g->listeners[i].conf->name, accepted, requests);
+	}
 	proxy_gen_unlock();
 }
 

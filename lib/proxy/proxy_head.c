@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <rte_random.h>
 
 #include "proxy_priv.h"
 
@@ -267,12 +266,11 @@ write_listener_host(struct sl_http_wbuf *wb, const struct sl_proxy_listener_conf
 }
 
 static void
-write_request_id(struct sl_http_wbuf *wb)
+write_request_id(struct sl_http_wbuf *wb, const uint64_t r[2])
 {
 	static const char hex[] = "0123456789abcdef";
 	char line[sizeof("X-Request-Id: ") - 1 + 32 + 2] = "X-Request-Id: ";
 	char *id = line + sizeof("X-Request-Id: ") - 1;
-	uint64_t r[2] = { rte_rand(), rte_rand() };
 	unsigned int i;
 
 	for (i = 0; i < 32; i++)
@@ -330,7 +328,7 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 	if (sl_proxy_conf.via)
 		sl_http_w_raw(wb, m->minor == 0 ? "Via: 1.0 sluice\r\n" : "Via: 1.1 sluice\r\n", 17);
 	if (sl_proxy_conf.request_id && first_of(p, kinds, F_REQUEST_ID) == NULL)
-		write_request_id(wb);
+		write_request_id(wb, s->request_id);
 	if (pool->conf->keepalive == 0)
 		sl_http_w_raw(wb, LIT("Connection: close\r\n"));
 	return sl_http_w_end(wb);

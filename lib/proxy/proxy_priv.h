@@ -180,6 +180,7 @@ struct proxy_worker {
 	uint64_t rng;
 	uint64_t request_seq;
 	uint64_t tsc_hz;
+	struct rte_ring *log;                /* access log records; NULL: off */
 	uint8_t scratch[PROXY_SCRATCH];      /* heads being written */
 };
 
@@ -225,6 +226,7 @@ struct session {
 	uint32_t requests;              /* served on this connection */
 	uint64_t t_head;                /* TSC: request head parsed */
 	uint64_t body_in, body_out;     /* body bytes of this exchange, each way */
+	uint64_t request_id[2];         /* X-Request-Id to add (drawn if request_id is on) */
 	uint16_t status;                /* of the response being relayed */
 	uint8_t tries;
 	uint8_t req_phase, resp_phase;
@@ -366,5 +368,8 @@ proxy_ms_to_tsc(uint64_t ms)
 }
 
 void proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us);
+
+/* proxy_log.c: queue the access log record of s's exchange (log on). */
+void proxy_log_exchange(const struct session *s, uint64_t us);
 
 #endif /* PROXY_PRIV_H */

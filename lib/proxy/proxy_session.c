@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 
 #include "proxy_priv.h"
 
@@ -209,6 +210,7 @@ proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 	while (b < SL_PROXY_LAT_BUCKETS - 1 && us >= (UINT64_C(16) << b))
 		b++;
 	h->lat[b]++;
+	h->lat_sum_us += us;
 }
 
 /* The exchange's status and latency, once, when it ends. */
@@ -237,6 +239,8 @@ account(struct session *s)
 		ms->bytes_out += s->body_out;
 		proxy_lat_add(ms, us);
 	}
+	if (unlikely(s->w->log != NULL))
+		proxy_log_exchange(s, us);
 }
 
 /* ---- ending ---- */
@@ -339,6 +343,7 @@ reset_exchange(struct session *s)
 	proxy_outq_free(&s->replay);
 	s->replay_len = 0;
 	s->body_in = s->body_out = 0;
+	s->request_id[0] = s->request_id[1] = 0;
 	s->act = NULL;
 	s->rstats = NULL;
 	s->member = -1;
@@ -576,6 +581,11 @@ start_upstream(struct session *s)
 	int status;
 
 	s->replayable = idempotent(s->req.msg.method);
+	if (sl_proxy_conf.request_id) {
+		/* Drawn here so that the access log can name it. */
+		s->request_id[0] = rte_rand();
+		s->request_id[1] = rte_rand();
+	}
 	status = proxy_upstream_attach(s);
 	if (status != 0) {
 		fail_exchange(s, (uint16_t)status, status == 502 ? "upstream unreachable" :
@@ -607,6 +617,7 @@ on_request_head(struct session *s)
 	const struct sl_route *r;
 
 	stats(s)->requests++;
+	w->lc->proxy.listener_requests[s->lis->slot->index]++;
 	s->req_phase = RQ_BODY;
 	s->head_partial = false;
 	s->t_head = now(s);
@@ -1154,6 +1165,7 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	sl_tcp_set_ctx(c, s);
 	arm(s, &s->client_timer, s->gen->header_tsc);
 	lc->proxy.stats.accepted++;
+	lc->proxy.listener_accepted[slot->index]++;
 	return 0;
 }
 

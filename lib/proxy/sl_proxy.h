@@ -119,6 +119,7 @@ struct sl_proxy_hstats {
 	uint64_t connects, reuses, connect_failures; /* members only */
 	uint64_t ejections;                          /* members only */
 	uint64_t lat[SL_PROXY_LAT_BUCKETS];
+	uint64_t lat_sum_us; /* of the samples in lat: a histogram's _sum */
 };
 
 /* A member's state now, over workers. */
@@ -173,5 +174,53 @@ void sl_proxy_foreach_route(void (*fn)(void *arg, const char *route,
 void sl_proxy_foreach_member(void (*fn)(void *arg, const char *pool, const char *member,
 		const struct sl_proxy_hstats *h, const struct sl_proxy_member_state *st),
 		void *arg);
+
+/* The same for every listener of the published generation: client
+ * connections accepted and request heads parsed (by address and port, so
+ * they survive configuration changes). */
+void sl_proxy_foreach_listener(void (*fn)(void *arg, const char *listener, uint64_t accepted,
+		uint64_t requests), void *arg);
+
+/*
+ * ---- access log (proxy_log.c) ----
+ *
+ * With the access log on, every worker pushes one record per exchange it
+ * accounts (a response sent, whatever its status) into its own
+ * single-producer single-consumer ring; the management lcore drains them.
+ * A worker never waits: when its ring is full the record is dropped and
+ * counted (access_log_dropped).
+ */
+#define SL_PROXY_LOG_TARGET_MAX 256
+#define SL_PROXY_LOG_HOST_MAX 128
+
+struct sl_proxy_log_record {
+	uint64_t tsc;            /* rte_get_tsc_cycles() when the exchange ended */
+	uint64_t duration_us;    /* from the request head to the end */
+	uint64_t bytes_in;       /* request body bytes */
+	uint64_t bytes_out;      /* response body bytes */
+	uint64_t request_id[2];  /* the X-Request-Id the proxy added; 0, 0: none */
+	uint32_t client_addr;    /* network order */
+	uint32_t member_addr;    /* network order; 0: no member */
+	uint16_t client_port;    /* host order */
+	uint16_t member_port;    /* host order */
+	uint16_t status;
+	uint16_t worker;
+	uint16_t target_len, host_len;
+	uint8_t method_len;      /* 0: no request head was parsed */
+	uint8_t minor;           /* HTTP/1.minor */
+	char method[22];
+	char route[SL_PROXY_NAME_MAX]; /* "": none (refused before routing) */
+	char target[SL_PROXY_LOG_TARGET_MAX]; /* truncated; not NUL-terminated */
+	char host[SL_PROXY_LOG_HOST_MAX];     /* Host field, truncated */
+};
+
+/* Management, before the workers run: create every worker's ring of
+ * `records` (a power of 2). The rings are freed with the proxy. */
+int sl_proxy_log_enable(unsigned int records);
+bool sl_proxy_log_enabled(void);
+/* Management: hand up to max records to fn, oldest first per worker;
+ * returns how many. */
+unsigned int sl_proxy_log_drain(void (*fn)(void *arg, const struct sl_proxy_log_record *r),
+		void *arg, unsigned int max);
 
 #endif /* SL_PROXY_H */

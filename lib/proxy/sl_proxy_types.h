@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sl_core_types.h"
+#include "sl_tcp_types.h"
 
 /* Every request head parsed ends in `proxied`, `local` or an error counter
  * (parser refusals are counted apart, per reason, in req_err). */
@@ -50,7 +51,8 @@
 	X(bytes_in, "request bytes received from clients (heads and bodies)") \
 	X(bytes_out, "response bytes relayed to clients (bodies)") \
 	X(generations, "configuration generations adopted by this worker") \
-	X(upstream_dropped, "pooled upstream connections closed: member removed from the configuration")
+	X(upstream_dropped, "pooled upstream connections closed: member removed from the configuration") \
+	X(access_log_dropped, "access log records dropped: the worker's ring was full")
 
 struct sl_proxy_stats {
 	SL_PROXY_COUNTERS(SL_COUNTER_FIELD)
@@ -64,6 +66,9 @@ struct proxy_worker;
 struct sl_proxy_lcore {
 	struct sl_proxy_stats stats;
 	uint64_t req_err[SL_PROXY_REQ_ERRS];
+	/* By listener slot (proxy_listener_slot.index). */
+	uint64_t listener_accepted[SL_TCP_LISTENERS_MAX];
+	uint64_t listener_requests[SL_TCP_LISTENERS_MAX];
 	struct proxy_worker *w; /* pools, per-route/member counters, sessions */
 };
 
