@@ -148,14 +148,24 @@ on_signal(int sig)
 	sl_stop();
 }
 
+/* Log rotation: the management loop reopens the access log. */
+static void
+on_sighup(int sig)
+{
+	sl_mgmt_log_reopen_async();
+}
+
 static void
 install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction hup = { .sa_handler = on_sighup };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

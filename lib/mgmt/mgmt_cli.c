@@ -5,10 +5,12 @@
  * transactions; `show` renders the same views as tables.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgmt_log.h"
 #include "mgmt_priv.h"
 #include "mgmt_views.h"
 #include "sl_counters.h"
@@ -527,6 +529,26 @@ cmd_auth(struct mgmt_console_session *s, char **w, unsigned int n, const char *r
 }
 
 static int
+cmd_log(struct mgmt_console_session *s, char **w, unsigned int n, const char *rest,
+		struct mgmt_out *out)
+{
+	int rc;
+
+	if (n != 2 || strcmp(w[1], "reopen") != 0) {
+		mgmt_out_printf(out, "error: usage: log reopen\r\n");
+		return 0;
+	}
+	rc = mgmt_log_reopen();
+	if (rc == -ENOENT)
+		mgmt_out_printf(out, "error 409 access_log_off: no access log is configured\r\n");
+	else if (rc < 0)
+		mgmt_out_printf(out, "error 500 reopen_failed: %s\r\n", strerror(-rc));
+	else
+		mgmt_out_printf(out, "ok: %s reopened\r\n", sl_mgmt_conf.access_log);
+	return 0;
+}
+
+static int
 cmd_quit(struct mgmt_console_session *s, char **w, unsigned int n, const char *rest,
 		struct mgmt_out *out)
 {
@@ -560,6 +582,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_transaction },
 	{ "rollback", "rollback GENERATION", "apply an earlier generation again (as a new one)",
 	  true, cmd_rollback },
+	{ "log", "log reopen", "reopen the access log (after moving it away), as SIGHUP",
+	  true, cmd_log },
 	{ "auth", "auth TOKEN", "present the API token (needed for changes when one is set)",
 	  false, cmd_auth },
 	{ "quit", "quit", "close this session (also: exit, Ctrl-D)", false, cmd_quit },

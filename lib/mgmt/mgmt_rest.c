@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgmt_log.h"
 #include "mgmt_priv.h"
 #include "mgmt_views.h"
 #include "sl_proxy.h"
@@ -285,6 +286,21 @@ rollback(const struct mgmt_request *rq, struct mgmt_response *rs)
 	reply_json(rs, 200, json_pack("{s:I}", "generation", (json_int_t)mgmt_config_generation()));
 }
 
+/* POST /access-log/reopen: rotation, as SIGHUP. */
+static void
+reopen_access_log(struct mgmt_response *rs)
+{
+	int rc = mgmt_log_reopen();
+
+	if (rc == -ENOENT)
+		refuse(rs, 409, "access_log_off", "no access log is configured (mgmt.access_log)");
+	else if (rc < 0)
+		refuse(rs, 500, "reopen_failed", strerror(-rc));
+	else
+		reply_json(rs, 200, json_pack("{s:b,s:s}", "reopened", 1, "path",
+				sl_mgmt_conf.access_log));
+}
+
 static json_t *
 index_json(void)
 {
@@ -437,6 +453,8 @@ mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs)
 		transaction(rq, rs);
 	else if (strcmp(path, "/rollback") == 0 && strcmp(rq->method, "POST") == 0)
 		rollback(rq, rs);
+	else if (strcmp(path, "/access-log/reopen") == 0 && strcmp(rq->method, "POST") == 0)
+		reopen_access_log(rs);
 	else
 		change_object(rq, path, rs);
 }

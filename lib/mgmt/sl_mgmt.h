@@ -32,6 +32,8 @@ struct sl_mgmt_conf {
 	int64_t history;
 	int64_t console_sessions;
 	int64_t console_idle_timeout_s;
+	char access_log[256];        /* "": off; read at start */
+	char access_log_format[16];  /* combined | json */
 };
 
 extern struct sl_mgmt_conf sl_mgmt_conf;
@@ -48,5 +50,7 @@ void sl_mgmt_term(void);
  * was done. Never blocks. */
 int sl_mgmt_poll(void);
 void sl_mgmt_report(FILE *f);
+/* Async-signal-safe (SIGHUP): the loop reopens the access log soon. */
+void sl_mgmt_log_reopen_async(void);
 
 #endif /* SL_MGMT_H */
