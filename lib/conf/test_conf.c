@@ -18,6 +18,7 @@
 
 #include "sl_conf.h"
 #include "sl_idle.h"
+#include "sl_mgmt.h"
 #include "sl_net.h"
 #include "sl_tcp.h"
 #include "sl_port.h"
@@ -591,6 +592,7 @@ test_default_conf(void)
 	SL_CHECK_EQ(sl_net_conf_register(), 0);
 	SL_CHECK_EQ(sl_tcp_conf_register(), 0);
 	SL_CHECK_EQ(sl_proxy_conf_register(), 0);
+	SL_CHECK_EQ(sl_mgmt_conf_register(), 0);
 	rc = sl_conf_load(NULL, text, &err);
 	free(text);
 	if (rc != 0)
@@ -633,6 +635,11 @@ test_default_conf(void)
 	SL_CHECK_EQ(sl_proxy_conf.pools[0].members[2].address, ip("198.19.0.4"));
 	SL_CHECK_EQ(sl_proxy_conf.n_routes, 2);
 	SL_CHECK(sl_proxy_conf.routes[1].is_default);
+	/* the management plane on loopback, its documented ports */
+	SL_CHECK_EQ(sl_mgmt_conf.address, ip("127.0.0.1"));
+	SL_CHECK_EQ(sl_mgmt_conf.http_port, 9180);
+	SL_CHECK_EQ(sl_mgmt_conf.console_port, 9123);
+	SL_CHECK_STR(sl_mgmt_conf.token, "");
 
 	/* the modules' cross-checks accept it too (profiles from the source tree) */
 	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
