@@ -630,11 +630,16 @@ carry_ejections(struct proxy_worker *w, struct proxy_gen *g)
 	for (i = 0; i < g->n_pools; i++) {
 		struct proxy_pool_lcore *pl = proxy_pool_lcore(w, g, i);
 
-		for (j = 0; j < g->pools[i].n_members; j++)
-			if (now < g->pools[i].members[j].slot->lc[w->wid].down_until) {
+		for (j = 0; j < g->pools[i].n_members; j++) {
+			struct proxy_member_lcore *ml = &g->pools[i].members[j].slot->lc[w->wid];
+
+			if (now < ml->down_until) {
 				sl_upstream_member_set_up(&pl->bal, j, false);
 				pl->n_down++;
+			} else {
+				ml->down_until = 0; /* expired while no pick looked */
 			}
+		}
 	}
 }
 

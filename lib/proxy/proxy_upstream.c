@@ -175,22 +175,27 @@ proxy_upstream_failed(struct session *s)
 {
 	const struct proxy_pool *pool = &s->gen->pools[s->act->pool];
 	struct proxy_pool_lcore *pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
+	uint64_t now = s->w->lc->tcp.now;
 	struct proxy_member_lcore *ml;
 
 	if (s->member < 0)
 		return;
 	ml = session_member(s, (uint32_t)s->member);
 	ml->fails++;
+	/* Ejected means a skip time still to come: another generation's
+	 * balancer may have let an older one expire without clearing it. */
 	if (pool->conf->max_fails == 0 || ml->fails < (uint32_t)pool->conf->max_fails ||
-			ml->down_until != 0)
+			now < ml->down_until)
 		return;
 	/* Skip it for a while, unless it is the last one standing. */
-	if (pl->n_down + 1 >= pl->bal.n_members)
+	if (pl->bal.members[s->member].up && pl->n_down + 1 >= pl->bal.n_members)
 		return;
-	ml->down_until = s->w->lc->tcp.now + pool->fail_tsc;
+	ml->down_until = now + pool->fail_tsc;
+	ml->stats.ejections++;
+	if (!pl->bal.members[s->member].up)
+		return; /* still down here from before: readmit() counts it once */
 	pl->n_down++;
 	sl_upstream_member_set_up(&pl->bal, (uint32_t)s->member, false);
-	ml->stats.ejections++;
 }
 
 void
