@@ -212,7 +212,9 @@ sl_conf_save(const char *path, const char *header,
 
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", path);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+	/* One name, not one per process: a save cut short by a crash leaves
+	 * at most this file, which the next save truncates and reuses. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return save_fail(err, -ENAMETOOLONG, "cannot save: path too long");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {

@@ -198,7 +198,7 @@ int sl_conf_write(FILE *f, const char *header, const void *(*override)(const cha
 
 /*
  * Atomically replace `path` with the output of sl_conf_write: write
- * path.tmp.<pid> in the same directory, flush, fsync, rename over path and
+ * path.tmp in the same directory, flush, fsync, rename over path and
  * fsync the directory. 0, or -errno with err->msg naming the failed step
  * (err->file = path); the old file is then untouched and no temporary file
  * remains — except when only the final fsync of the directory failed: the

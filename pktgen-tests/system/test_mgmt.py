@@ -85,7 +85,7 @@ def stop_gateway(gw, thread, sig=signal.SIGKILL):
 
 def remove_gateway(gw, thread):
     stop_gateway(gw, thread)
-    for p in [gw.conf_path] + glob.glob(gw.conf_path + ".tmp.*"):
+    for p in [gw.conf_path] + glob.glob(gw.conf_path + ".tmp*"):
         if os.path.exists(p):
             os.unlink(p)
     subprocess.run(["rm", "-rf", f"/var/run/dpdk/{gw.prefix}"], check=False)
@@ -921,9 +921,10 @@ class Durability(MgmtCase):
             got = int(m[0])
             self.assertIn(got, (state["acked"], state["inflight"]), self.ctx(
                 f"cycle {cycle}: the file has v{got}", state))
-            # temporary files: at most the killed process's own
-            tmps = sorted(glob.glob(path + ".tmp.*"))
-            others = [p for p in tmps if p != f"{path}.tmp.{pid}"]
+            # temporary files: at most the one the killed save was writing,
+            # which the next save reuses
+            tmps = sorted(glob.glob(path + ".tmp*"))
+            others = [p for p in tmps if p != f"{path}.tmp"]
             if others:
                 stale.append((cycle, others))
             stop_gateway(self.gw, self.drainer)
