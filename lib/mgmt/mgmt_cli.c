@@ -201,10 +201,12 @@ show_lcores(struct mgmt_out *out)
 	mgmt_out_printf(out, "%-6s %-11s %7s %12s %14s %14s\r\n", "LCORE", "ROLE", "WORKER",
 			"IDLE_SLEEPS", "TCP_ACCEPTED", "HTTP_REQUESTS");
 	json_array_foreach(a, i, l) {
-		bool worker = strcmp(str(l, "role"), "worker") == 0;
+		char worker[16] = "-";
 
+		if (strcmp(str(l, "role"), "worker") == 0)
+			snprintf(worker, sizeof(worker), "%" PRId64, num(l, "worker"));
 		mgmt_out_printf(out, "%-6" PRId64 " %-11s %7s %12" PRId64 " %14" PRId64 " %14" PRId64
-				"\r\n", num(l, "lcore"), str(l, "role"), worker ? "" : "-",
+				"\r\n", num(l, "lcore"), str(l, "role"), worker,
 				num(l, "idle_sleeps"), num(l, "tcp_accepted"), num(l, "http_requests"));
 	}
 	json_decref(a);

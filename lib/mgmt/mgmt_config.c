@@ -453,6 +453,21 @@ mgmt_txn_free(struct mgmt_txn *t)
 	txn_open = false;
 }
 
+static bool
+op_applies(const struct target *t, enum mgmt_op op)
+{
+	switch (t->kind) {
+	case T_CONFIG:
+	case T_SETTINGS:
+		return op == MGMT_OP_REPLACE || op == MGMT_OP_PATCH;
+	case T_LIST:
+		return op == MGMT_OP_CREATE;
+	case T_ITEM:
+		return op != MGMT_OP_CREATE;
+	}
+	return false;
+}
+
 int
 mgmt_txn_op(struct mgmt_txn *t, enum mgmt_op op, const char *path, const json_t *value, char *id,
 	size_t id_size, struct mgmt_error *e)
@@ -462,31 +477,26 @@ mgmt_txn_op(struct mgmt_txn *t, enum mgmt_op op, const char *path, const json_t 
 	id[0] = '\0';
 	if (resolve(&t->conf, path, &tg, e) < 0)
 		return -1;
+	/* Whether the operation applies comes before what it carries. */
+	if (!op_applies(&tg, op))
+		return mgmt_fail(e, 405, "method_not_allowed", "this operation does not apply "
+				"to '%s'", path);
 	if (op != MGMT_OP_DELETE && value == NULL)
 		return mgmt_fail(e, 400, "no_body", "a JSON body is required");
 	switch (tg.kind) {
 	case T_CONFIG:
-		if (op == MGMT_OP_REPLACE || op == MGMT_OP_PATCH)
-			return decode(proxy_keys(), value, &t->conf, sizeof(t->conf),
+		return decode(proxy_keys(), value, &t->conf, sizeof(t->conf),
 				op == MGMT_OP_PATCH, e);
-		break;
 	case T_SETTINGS:
-		if (op == MGMT_OP_REPLACE || op == MGMT_OP_PATCH)
-			return settings_write(&t->conf, op, value, e);
-		break;
-	case T_LIST:
-		if (op == MGMT_OP_CREATE)
-			return item_write(&tg, op, value, id, id_size, e);
-		break;
+		return settings_write(&t->conf, op, value, e);
 	case T_ITEM:
 		if (op == MGMT_OP_DELETE)
 			return item_delete(&tg, e);
-		if (op != MGMT_OP_CREATE)
-			return item_write(&tg, op, value, id, id_size, e);
-		break;
+		/* fall through */
+	case T_LIST:
+		return item_write(&tg, op, value, id, id_size, e);
 	}
-	return mgmt_fail(
-		e, 405, "method_not_allowed", "this operation does not apply to '%s'", path);
+	return mgmt_fail(e, 500, "internal", "unknown object kind");
 }
 
 /* ---- committing ---- */

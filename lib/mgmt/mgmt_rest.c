@@ -146,7 +146,9 @@ change_object(const struct mgmt_request *rq, const char *path, struct mgmt_respo
 	struct mgmt_error e;
 	char id[160], source[256], where[256];
 
-	if (op != MGMT_OP_DELETE && (value = parse_body(rq, rs)) == NULL)
+	/* No body: the transaction says whether one was needed (400) or the
+	 * method does not apply here (405). */
+	if (op != MGMT_OP_DELETE && rq->body_len > 0 && (value = parse_body(rq, rs)) == NULL)
 		return;
 	t = mgmt_txn_begin(&e);
 	if (t == NULL)
