@@ -1630,6 +1630,10 @@ check_books(void)
 			}
 			if (down != pl->n_down)
 				fail("a pool's n_down does not count its ejected members");
+			/* The last member standing is never ejected. */
+			if (g->pools[p].n_members > 0 && down >= g->pools[p].n_members)
+				fail("every member of a pool is ejected in a balancer (the last "
+				     "one standing must stay in)");
 		}
 	}
 	oracle_check_sessions();
