@@ -186,8 +186,7 @@ sl_proxy_foreach_route(void (*fn)(void *arg, const char *route,
 	proxy_gen_unlock();
 }
 
-/* A member's counters and state; `bal` gives each worker's balancer entry
- * (for the latency average), NULL to skip it. */
+/* A member's counters and state, over workers. */
 static void
 sum_member(const struct proxy_gen *g, uint32_t pool, uint32_t member,
 		struct sl_proxy_hstats *h, struct sl_proxy_member_state *st)
@@ -200,14 +199,13 @@ sum_member(const struct proxy_gen *g, uint32_t pool, uint32_t member,
 	memset(st, 0, sizeof(*st));
 	for (w = 0; w < n; w++) {
 		const struct proxy_member_lcore *ml = &m->lc[w];
-		const struct sl_upstream_member *bm = &g->lcore[w].pools[pool].bal.members[member];
 
 		sl_counters_add((uint64_t *)h, &ml->stats, SL_COUNTERS_N(*h));
 		st->active += ml->n_conns - ml->n_idle;
 		st->idle += ml->n_idle;
 		st->ejected_on += now < ml->down_until;
-		if (bm->lat_ewma_us > 0) {
-			st->lat_ewma_us += bm->lat_ewma_us;
+		if (ml->lat_ewma_us > 0) {
+			st->lat_ewma_us += ml->lat_ewma_us;
 			sampled++;
 		}
 	}

@@ -377,7 +377,8 @@ gen_build(const struct sl_proxy_conf *c, struct sl_conf_error *err, int *rc)
 /* ---- publishing and reclaiming (management) ---- */
 
 /*
- * Open the listeners a generation adds, before it is published: a
+ * Open the listeners a generation adds (and give open ones their
+ * backlog), before it is published: a
  * connection that arrives in between is refused, as it was a moment
  * before. If one cannot be opened, those opened here are closed again.
  */
@@ -391,8 +392,13 @@ open_listeners(const struct proxy_gen *g, struct sl_conf_error *err)
 		struct proxy_listener_slot *l = &listener_slots[i];
 		int li = g->listener_of_slot[i];
 
-		if (li < 0 || l->open)
+		if (li < 0)
 			continue;
+		if (l->open) {
+			sl_tcp_listen_backlog(l->addr, l->port,
+					(uint32_t)g->listeners[li].conf->backlog);
+			continue;
+		}
 		rc = sl_tcp_listen(l->addr, l->port, &proxy_client_ops, l,
 				(uint32_t)g->listeners[li].conf->backlog);
 		if (rc < 0) {
@@ -620,9 +626,11 @@ proxy_gen_unpin(struct proxy_worker *w, struct proxy_gen *g)
 			memory_order_release);
 }
 
-/* Members ejected on this worker stay ejected in the new balancers. */
+/* What a worker learnt of its members carries into the new balancers:
+ * ejections and latency. (Active counts stay with the balancer that
+ * counted them, until those exchanges end.) */
 static void
-carry_ejections(struct proxy_worker *w, struct proxy_gen *g)
+carry_member_state(struct proxy_worker *w, struct proxy_gen *g)
 {
 	uint64_t now = w->lc->tcp.now;
 	uint32_t i, j;
@@ -633,6 +641,8 @@ carry_ejections(struct proxy_worker *w, struct proxy_gen *g)
 		for (j = 0; j < g->pools[i].n_members; j++) {
 			struct proxy_member_lcore *ml = &g->pools[i].members[j].slot->lc[w->wid];
 
+			pl->bal.members[j].lat_ewma_us = ml->lat_ewma_us;
+			pl->bal.members[j].lat_last_us = ml->lat_last_us;
 			if (now < ml->down_until) {
 				sl_upstream_member_set_up(&pl->bal, j, false);
 				pl->n_down++;
@@ -652,7 +662,7 @@ proxy_gen_sync(struct proxy_worker *w)
 	if (likely(g == old) || g == NULL)
 		return;
 	proxy_gen_pin(w, g);
-	carry_ejections(w, g);
+	carry_member_state(w, g);
 	w->gen = g;
 	w->lc->proxy.stats.generations++;
 	if (old == NULL)

@@ -39,6 +39,9 @@ struct proxy_member_lcore {
 	uint32_t n_conns;      /* open, idle or busy */
 	uint32_t fails;        /* failures in a row */
 	uint64_t down_until;   /* TSC; 0: not ejected */
+	/* Latency EWMA, as the balancer of the newest exchange left it. */
+	double lat_ewma_us;
+	uint64_t lat_last_us;
 	struct sl_proxy_hstats stats;
 } __rte_cache_aligned;
 

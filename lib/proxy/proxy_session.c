@@ -299,6 +299,7 @@ respond(struct session *s, uint16_t status, const char *body, const char *ctype,
 			sl_tcp_abort(s->client);
 	}
 	s->status = status;
+	s->body_out = body != NULL && s->req.msg.method != SL_HTTP_M_HEAD ? strlen(body) : 0;
 	s->local = true;
 	s->resp_phase = RS_DONE;
 	s->resp_head_sent = true;
@@ -830,6 +831,8 @@ on_response_head(struct session *s)
 	const struct sl_http_msg *m = &s->resp.msg;
 	struct sl_http_wbuf wb;
 	struct proxy_pool_lcore *pl;
+	struct sl_upstream_member *bm;
+	struct proxy_member_lcore *ml;
 	uint64_t us;
 
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
@@ -852,8 +855,13 @@ on_response_head(struct session *s)
 	proxy_upstream_answered(s);
 	us = (now(s) - s->t_head) * 1000000 / s->w->tsc_hz;
 	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
-	sl_upstream_latency_update(&pl->bal.members[s->member], (uint32_t)RTE_MIN(us, UINT32_MAX),
+	bm = &pl->bal.members[s->member];
+	sl_upstream_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
 			now(s) * 1000000 / s->w->tsc_hz, 1000000);
+	/* Kept with the member too, for the next generation's balancer. */
+	ml = &pool_of(s)->members[s->member].slot->lc[s->w->wid];
+	ml->lat_ewma_us = bm->lat_ewma_us;
+	ml->lat_last_us = bm->lat_last_us;
 	if (!(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || m->body == SL_HTTP_BODY_CLOSE ||
 			s->client_eof || last_request(s))
 		s->close_after = true;

@@ -107,6 +107,8 @@ void sl_tcp_term(void);
  * pairs were ever used (closed slots are reopened, never reassigned). */
 int sl_tcp_listen(uint32_t addr, uint16_t port, const struct sl_tcp_ops *ops, void *arg,
 		uint32_t backlog);
+/* Management: change the half-open limit of an open listener. 0 or -ENOENT. */
+int sl_tcp_listen_backlog(uint32_t addr, uint16_t port, uint32_t backlog);
 /* Management: refuse new connections on addr:port; open ones go on.
  * 0 or -ENOENT. */
 int sl_tcp_unlisten(uint32_t addr, uint16_t port);

@@ -174,6 +174,18 @@ sl_tcp_listen(uint32_t addr, uint16_t port, const struct sl_tcp_ops *ops, void *
 }
 
 int
+sl_tcp_listen_backlog(uint32_t addr, uint16_t port, uint32_t backlog)
+{
+	int l = tcp_find_listener(addr, port);
+
+	if (l < 0 || tcp_listeners[l].addr != addr)
+		return -ENOENT;
+	/* Read by workers at each SYN; an aligned 32-bit store is whole. */
+	__atomic_store_n(&tcp_listeners[l].backlog, backlog, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
 sl_tcp_unlisten(uint32_t addr, uint16_t port)
 {
 	unsigned int i;
