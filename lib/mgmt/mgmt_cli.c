@@ -244,8 +244,8 @@ show_counters(struct mgmt_out *out, bool all)
 			mgmt_out_printf(out, "proxy req_err_%-24s %" PRIu64 "\r\n",
 					sl_http_err_name(e), req_err[e]);
 	print_counters(out, "tcp", tcp_names, (const uint64_t *)&tcp, SL_COUNTERS_N(tcp), all);
-	mgmt_out_printf(out, "tcp %-32s %" PRIu64 "\r\ntcp %-32s %" PRIu64 "\r\n", "open", open,
-			"time_wait", tw);
+	mgmt_out_printf(out, "tcp %-32s %" PRIu64 "\r\ntcp %-32s %" PRIu64 "\r\n",
+			"connections_open_now", open, "connections_time_wait_now", tw);
 }
 
 static void
@@ -332,7 +332,7 @@ cmd_get(struct mgmt_console_session *s, char **w, unsigned int n, const char *re
 	}
 	object_path(w[1], path, sizeof(path));
 	v = strncmp(path, "/ports/", 7) == 0 ? mgmt_port_get(path + 7, &e) :
-		mgmt_config_get(path, &e);
+		strcmp(path, "/ports") == 0 ? mgmt_view_ports() : mgmt_config_get(path, &e);
 	if (v == NULL)
 		print_error(out, &e);
 	else

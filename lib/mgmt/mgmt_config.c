@@ -570,7 +570,11 @@ mgmt_txn_commit(struct mgmt_txn *t, const char *source, struct mgmt_error *e)
 
 	memset(&err, 0, sizeof(err));
 	if (sl_proxy_check(&t->conf, &err) < 0) {
-		mgmt_fail(e, 422, "invalid_config", "%s", err.msg);
+		/* Paths as the API names them: routes[3].pool, not proxy.routes[3].pool. */
+		if (strncmp(err.msg, "'proxy.", 7) == 0)
+			mgmt_fail(e, 422, "invalid_config", "'%s", err.msg + 7);
+		else
+			mgmt_fail(e, 422, "invalid_config", "%s", err.msg);
 		path = strncmp(err.path, "proxy.", 6) == 0 ? err.path + 6 : err.path;
 		snprintf(e->path, sizeof(e->path), "%s", path);
 		return -1;
@@ -631,8 +635,8 @@ history_find(uint64_t generation, struct mgmt_error *e)
 			return &history[i];
 	mgmt_fail(e, 404, "not_found",
 		"generation %" PRIu64 " is not in the history (the last "
-		"%u are kept)",
-		generation, n_history);
+		"%" PRId64 " are kept)",
+		generation, sl_mgmt_conf.history);
 	return NULL;
 }
 

@@ -173,7 +173,7 @@ line_end(struct mgmt_console_session *s)
 		s->too_long = false;
 		s->line_len = 0;
 		con.stats.lines_too_long++;
-		sess_puts(s, "error: line too long (max 4096 bytes)\n");
+		sess_puts(s, "error: line too long (max 4096 bytes)\r\n");
 		sess_puts(s, con.prompt);
 		return;
 	}
@@ -194,7 +194,7 @@ line_end(struct mgmt_console_session *s)
 	sess_write(s, con.out.buf, con.out.len);
 	if (con.out.oom) {
 		con.stats.oom++;
-		sess_puts(s, "\nerror: out of memory, output truncated\n");
+		sess_puts(s, "\r\nerror: out of memory, output truncated\r\n");
 	}
 	if (con.out.cap > SCRATCH_KEEP)
 		mgmt_out_free(&con.out);
@@ -340,7 +340,7 @@ sess_free(struct mgmt_console_session *s)
 static void
 refuse(int fd)
 {
-	static const char msg[] = "too many sessions\n";
+	static const char msg[] = "too many sessions\r\n";
 	char drain[512];
 
 	(void)!send(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -444,7 +444,7 @@ mgmt_console_poll(void)
 			now - s->last_ms >= con.idle_ms) {
 			if (!s->closing) {
 				con.stats.idle_timeouts++;
-				sess_puts(s, "idle timeout, bye\n");
+				sess_puts(s, "idle timeout, bye\r\n");
 				sess_flush(s);
 			}
 			s->dead = true;

@@ -161,7 +161,8 @@ change_object(const struct mgmt_request *rq, const char *path, struct mgmt_respo
 	json_decref(value);
 	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
 	if (op == MGMT_OP_DELETE) {
-		reply_json(rs, 200, json_pack("{s:s,s:I}", "deleted", path, "generation",
+		snprintf(where, sizeof(where), "%s%s", API, path);
+		reply_json(rs, 200, json_pack("{s:s,s:I}", "deleted", where, "generation",
 				(json_int_t)mgmt_config_generation()));
 		return;
 	}
@@ -306,13 +307,14 @@ reopen_access_log(struct mgmt_response *rs)
 static json_t *
 index_json(void)
 {
-	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]}", "api",
+	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]}", "api",
 			"sluice/v1", "generation", (json_int_t)mgmt_config_generation(), "etag",
 			mgmt_config_etag(), "resources", API "/status", API "/config",
 			API "/settings", API "/listeners", API "/pools",
 			API "/pools/{pool}/members", API "/routes", API "/transactions",
 			API "/generations", API "/rollback", API "/ports", API "/ports/{port}",
-			API "/lcores", API "/stats/routes", API "/stats/members", "/metrics");
+			API "/lcores", API "/stats/routes", API "/stats/members",
+			API "/access-log/reopen", "/metrics");
 }
 
 static json_t *
@@ -400,13 +402,32 @@ serve_metrics(const struct mgmt_request *rq, struct mgmt_response *rs)
 		refuse(rs, 405, "method_not_allowed", "/metrics is read-only");
 		return;
 	}
-	if (sl_mgmt_conf.read_needs_token && !mgmt_token_ok(rq->authorization, true)) {
-		refuse(rs, 401, "unauthorized", "this needs the API token");
+	if (!authorized(rq, rs))
 		return;
-	}
 	rs->status = 200;
 	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	mgmt_metrics_render(&rs->body);
+}
+
+static bool
+is_action(const char *path)
+{
+	return strcmp(path, "/transactions") == 0 || strcmp(path, "/rollback") == 0 ||
+		strcmp(path, "/access-log/reopen") == 0;
+}
+
+/* State, not configuration: GET only. */
+static bool
+is_read_only(const char *path)
+{
+	static const char *const exact[] = { "", "/", "/status", "/generations", "/ports",
+		"/lcores" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(exact); i++)
+		if (strcmp(path, exact[i]) == 0)
+			return true;
+	return strncmp(path, "/generations/", 13) == 0 || strncmp(path, "/stats/", 7) == 0;
 }
 
 void
@@ -451,12 +472,21 @@ mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs)
 	}
 	if (!precondition_ok(rq, rs))
 		return;
-	if (strcmp(path, "/transactions") == 0 && strcmp(rq->method, "POST") == 0)
-		transaction(rq, rs);
-	else if (strcmp(path, "/rollback") == 0 && strcmp(rq->method, "POST") == 0)
-		rollback(rq, rs);
-	else if (strcmp(path, "/access-log/reopen") == 0 && strcmp(rq->method, "POST") == 0)
-		reopen_access_log(rs);
-	else
+	if (is_action(path)) {
+		if (strcmp(rq->method, "POST") != 0) {
+			snprintf(rs->allow, sizeof(rs->allow), "POST");
+			refuse(rs, 405, "method_not_allowed", "this resource takes POST only");
+		} else if (strcmp(path, "/transactions") == 0) {
+			transaction(rq, rs);
+		} else if (strcmp(path, "/rollback") == 0) {
+			rollback(rq, rs);
+		} else {
+			reopen_access_log(rs);
+		}
+	} else if (is_read_only(path)) {
+		snprintf(rs->allow, sizeof(rs->allow), "GET");
+		refuse(rs, 405, "method_not_allowed", "this resource is read-only");
+	} else {
 		change_object(rq, path, rs);
+	}
 }

@@ -26,7 +26,7 @@ mgmt_view_port(const struct sl_port *p)
 	memset(&eth, 0, sizeof(eth));
 	if (p->attached)
 		rte_eth_stats_get(p->ethdev, &eth);
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}",
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}",
 			"name", p->name, "address", addr, "mac", mac, "mtu", p->mtu,
 			"rx_queues", p->nb_rxq, "tx_queues", p->nb_txq, "attached", p->attached,
 			"rx_packets", (json_int_t)eth.ipackets, "tx_packets", (json_int_t)eth.opackets,

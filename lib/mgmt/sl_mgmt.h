@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mgmt: the management plane (docs/management.md). A REST API over
+ * mgmt: the management plane (docs/rest-api.md, docs/console.md). A REST API over
  * HTTP/JSON and a telnet console on the management address, both served
  * from the management lcore's loop without threads; Prometheus metrics;
  * the configuration as objects (listeners, pools, members, routes,

@@ -780,7 +780,7 @@ test_console_long_line(void)
 	memcpy(in + n, "\necho ok\n", 9);
 	n += 9;
 	snprintf(
-		want, sizeof(want), "error: line too long (max 4096 bytes)\n" PROMPT "ok\n" PROMPT);
+		want, sizeof(want), "error: line too long (max 4096 bytes)\r\n" PROMPT "ok\n" PROMPT);
 	SL_CHECK_EQ(con_expect(fd, in, n, want, strlen(want)), 0);
 	SL_CHECK_EQ(st->lines_too_long, 1);
 	SL_CHECK_STR(exec_log, "echo ok|");
@@ -850,7 +850,7 @@ test_console_idle(void)
 	t0 = now_ms();
 	SL_CHECK(cli_recv(fd, &b, NULL, 0, WAIT_MS));
 	SL_CHECK(now_ms() - t0 >= 900);
-	SL_CHECK_STR(b.d, "idle timeout, bye\n");
+	SL_CHECK_STR(b.d, "idle timeout, bye\r\n");
 	SL_CHECK_EQ(mgmt_console_stats()->idle_timeouts, 1);
 	SL_CHECK_EQ(mgmt_console_stats()->sessions_active, 0);
 	close(fd);
@@ -877,7 +877,7 @@ test_console_max_sessions(void)
 	extra = cli_connect(mgmt_console_port());
 	SL_CHECK(extra >= 0);
 	SL_CHECK(cli_recv(extra, &b, NULL, 0, WAIT_MS));
-	SL_CHECK_STR(b.d, "too many sessions\n");
+	SL_CHECK_STR(b.d, "too many sessions\r\n");
 	close(extra);
 	SL_CHECK_EQ(mgmt_console_stats()->sessions_refused, 1);
 	SL_CHECK_EQ(mgmt_console_stats()->sessions_active, 3);

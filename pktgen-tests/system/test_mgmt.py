@@ -675,7 +675,7 @@ class ConsoleTest(MgmtCase):
         self.assertRegex(out, r"\n1\s+worker")
         out = self.c.cmd("show counters")
         self.assertRegex(out, r"proxy requests\s+[1-9]")
-        self.assertRegex(out, r"tcp open\s+\d+")
+        self.assertRegex(out, r"tcp connections_open_now\s+\d+")
         self.assertGreater(len(self.c.cmd("show counters all").splitlines()), len(out.splitlines()))
         st = self.ok("GET", "/status")[1]
         out = self.c.cmd("show generation")
