@@ -644,6 +644,9 @@ carry_member_state(struct proxy_worker *w, struct proxy_gen *g)
 			pl->bal.members[j].lat_ewma_us = ml->lat_ewma_us;
 			pl->bal.members[j].lat_last_us = ml->lat_last_us;
 			if (now < ml->down_until) {
+				/* As in proxy_upstream_failed: never the last one standing. */
+				if (pl->n_down + 1 >= g->pools[i].n_members)
+					continue;
 				sl_upstream_member_set_up(&pl->bal, j, false);
 				pl->n_down++;
 			} else {
