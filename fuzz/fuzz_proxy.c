@@ -1435,7 +1435,8 @@ mgmt_turn(void)
 	sl_proxy_mgmt_poll();
 }
 
-/* A worker that adopts a generation keeps its ejected members out. */
+/* A worker that adopts a generation keeps its ejected members out, except
+ * the last one standing of a pool, and forgets the ejections that expired. */
 static void
 check_carried(const struct proxy_worker *w)
 {
@@ -1445,19 +1446,27 @@ check_carried(const struct proxy_worker *w)
 
 	for (p = 0; p < g->n_pools; p++) {
 		const struct proxy_pool_lcore *pl = proxy_pool_lcore(w, g, p);
-		uint32_t down = 0;
+		uint32_t down = 0, n = g->pools[p].n_members;
 
-		for (m = 0; m < g->pools[p].n_members; m++) {
-			const struct proxy_member_lcore *ml =
-				&g->pools[p].members[m].slot->lc[w->wid];
-
-			if (pl->bal.members[m].up != !(now < ml->down_until))
-				fail("a new generation's balancer does not carry the worker's "
-				     "ejections");
+		for (m = 0; m < n; m++)
 			down += !pl->bal.members[m].up;
-		}
 		if (down != pl->n_down)
 			fail("a new generation's n_down does not count its ejected members");
+		for (m = 0; m < n; m++) {
+			const struct proxy_member_lcore *ml =
+				&g->pools[p].members[m].slot->lc[w->wid];
+			bool up = pl->bal.members[m].up, ejected = now < ml->down_until;
+
+			if (!up && !ejected)
+				fail("a new generation's balancer has a member down that is not "
+				     "ejected");
+			if (up && ejected && down + 1 < n)
+				fail("a new generation's balancer does not carry the worker's "
+				     "ejections");
+			if (!ejected && ml->down_until != 0)
+				fail("an expired ejection time is left when a generation is "
+				     "adopted");
+		}
 	}
 }
 
@@ -1835,6 +1844,8 @@ reset_balancers(void)
 	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {
 		ms->lc[w->wid].fails = 0;
 		ms->lc[w->wid].down_until = 0;
+		ms->lc[w->wid].lat_ewma_us = 0; /* carried into new balancers */
+		ms->lc[w->wid].lat_last_us = 0;
 	}
 	gen_switched = false;
 }
