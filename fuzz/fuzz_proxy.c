@@ -1629,10 +1629,12 @@ check_books(void)
 				 * older generation may eject or readmit it; but once the
 				 * worker's is the only one left, a member it has up must
 				 * not keep an ejection time that has passed: its next
-				 * failures could not eject it. */
+				 * failures could not eject it (in a pool of one, nothing
+				 * is ejected anyway). */
 				if (!gen_switched && bm->up != (ml->down_until == 0))
 					fail("a member's up flag and its ejection disagree");
-				if (gen_switched && n_gens == 1 && bm->up && ml->down_until != 0 &&
+				if (gen_switched && n_gens == 1 && g->pools[p].n_members > 1 &&
+					bm->up && ml->down_until != 0 &&
 					w->lc->tcp.now >= ml->down_until)
 					fail("a member up in the only generation keeps an expired "
 					     "ejection time (failures can no longer eject it)");
