@@ -101,7 +101,7 @@ locate(struct loader *ld, const config_setting_t *s)
 	return -EINVAL;
 }
 
-static int
+static int __rte_format_printf(3, 0)
 vdescribe(struct sl_conf_error *err, const char *path, const char *fmt, va_list ap)
 {
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
