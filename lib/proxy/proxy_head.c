@@ -298,7 +298,7 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 	classify_fields(p, kinds);
 	if (rc->host_rewrite[0] != '\0' || absolute)
 		drop |= 1u << F_HOST;
-	if (sl_proxy_conf.x_forwarded)
+	if (s->gen->conf.x_forwarded)
 		drop |= 1u << F_XFF | 1u << F_XF_OTHER;
 	hf = first_of(p, kinds, F_HOST);
 	if (absolute) {
@@ -323,11 +323,11 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 		sl_http_w_field(wb, LIT("Host"), host, host_len);
 	else if (hf == NULL)
 		write_listener_host(wb, s->lis->conf);
-	if (sl_proxy_conf.x_forwarded)
+	if (s->gen->conf.x_forwarded)
 		write_forwarded(wb, s, kinds, host, host_len);
-	if (sl_proxy_conf.via)
+	if (s->gen->conf.via)
 		sl_http_w_raw(wb, m->minor == 0 ? "Via: 1.0 sluice\r\n" : "Via: 1.1 sluice\r\n", 17);
-	if (sl_proxy_conf.request_id && first_of(p, kinds, F_REQUEST_ID) == NULL)
+	if (s->gen->conf.request_id && first_of(p, kinds, F_REQUEST_ID) == NULL)
 		write_request_id(wb, s->request_id);
 	if (pool->conf->keepalive == 0)
 		sl_http_w_raw(wb, LIT("Connection: close\r\n"));
@@ -349,7 +349,7 @@ proxy_head_response(struct sl_http_wbuf *wb, const struct session *s)
 			m->reason.len > 0 ? sl_http_str(p, m->reason) : NULL, m->reason.len, 1) < 0)
 		return -EINVAL;
 	copy_fields(wb, p, kinds, drop);
-	if (sl_proxy_conf.via)
+	if (s->gen->conf.via)
 		sl_http_w_raw(wb, LIT("Via: 1.1 sluice\r\n"));
 	if (s->close_after)
 		sl_http_w_raw(wb, LIT("Connection: close\r\n"));

@@ -276,8 +276,8 @@ drain_client(struct session *s)
 static bool
 last_request(const struct session *s)
 {
-	return sl_proxy_conf.client_max_requests > 0 &&
-		s->requests + 1 >= (uint64_t)sl_proxy_conf.client_max_requests;
+	return s->gen->conf.client_max_requests > 0 &&
+		s->requests + 1 >= (uint64_t)s->gen->conf.client_max_requests;
 }
 
 /* A response made here; the request body, if any, is read and dropped. */
@@ -582,7 +582,7 @@ start_upstream(struct session *s)
 	int status;
 
 	s->replayable = idempotent(s->req.msg.method);
-	if (sl_proxy_conf.request_id) {
+	if (s->gen->conf.request_id) {
 		/* Drawn here so that the access log can name it. */
 		s->request_id[0] = rte_rand();
 		s->request_id[1] = rte_rand();

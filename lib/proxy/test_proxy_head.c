@@ -24,6 +24,8 @@ static struct sl_proxy_route_conf route_conf = { .name = "r" };
 static struct sl_proxy_pool_conf pool_conf = { .name = "p", .keepalive = 32 };
 static struct proxy_pool pool = { .conf = &pool_conf };
 static struct proxy_action act = { .kind = PROXY_ACT_POOL, .conf = &route_conf };
+/* The generation a session reads its settings from. */
+static struct proxy_gen test_gen;
 
 static int
 parse_all(struct sl_http_parser *p, enum sl_http_kind kind, uint8_t *buf, const char *text,
@@ -42,6 +44,7 @@ static int
 session_with(struct session *s, const char *request)
 {
 	memset(s, 0, sizeof(*s));
+	s->gen = &test_gen;
 	s->lis = &lis;
 	s->act = &act;
 	s->client_addr = rte_cpu_to_be_32(0xc6120002);
@@ -141,7 +144,7 @@ test_forwarding_fields(void)
 	struct sl_http_parser up;
 	char v[256];
 
-	sl_proxy_conf.x_forwarded = sl_proxy_conf.via = sl_proxy_conf.request_id = true;
+	test_gen.conf.x_forwarded = test_gen.conf.via = test_gen.conf.request_id = true;
 	SL_CHECK(session_with(&s, "GET / HTTP/1.1\r\nHost: shop.example\r\n"
 			"X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"
 			"X-Forwarded-Host: evil\r\n\r\n") == 0);
@@ -160,12 +163,12 @@ test_forwarding_fields(void)
 	SL_CHECK_STR(field(&up, "x-request-id", v, sizeof(v)), "abc");
 
 	/* Switched off: nothing added, nothing replaced. */
-	sl_proxy_conf.x_forwarded = sl_proxy_conf.via = sl_proxy_conf.request_id = false;
+	test_gen.conf.x_forwarded = test_gen.conf.via = test_gen.conf.request_id = false;
 	SL_CHECK(session_with(&s, "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n") == 0);
 	SL_CHECK(rewrite(&s, &up) == 0);
 	SL_CHECK_STR(field(&up, "x-forwarded-for", v, sizeof(v)), "1.2.3.4");
 	SL_CHECK(absent(&up, "via") && absent(&up, "x-request-id"));
-	sl_proxy_conf.x_forwarded = sl_proxy_conf.via = sl_proxy_conf.request_id = true;
+	test_gen.conf.x_forwarded = test_gen.conf.via = test_gen.conf.request_id = true;
 	return 0;
 }
 
