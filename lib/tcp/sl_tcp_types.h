@@ -59,7 +59,7 @@
 	X(keepalives, "keepalive probes sent") \
 	X(timeouts, "connections dropped: retries, keepalive, idle or user timeout") \
 	X(time_wait, "connections entering TIME_WAIT") \
-	X(time_wait_recycled, "TIME_WAIT entries recycled: table full") \
+	X(time_wait_recycled, "TIME_WAIT entries recycled: table full, or no connection object left") \
 	X(time_wait_reused, "TIME_WAIT entries reused: by a new SYN (RFC 6191), or by an active open (timestamps, 1 s old)") \
 	X(closed, "connections closed") \
 	X(no_mbuf, "segments not built: no mbuf") \

@@ -21,6 +21,7 @@ struct sl_tcp_conf sl_tcp_conf;
 struct rte_mempool *tcp_conn_pool;
 struct tcp_listener tcp_listeners[SL_TCP_LISTENERS_MAX];
 _Atomic unsigned int tcp_n_listeners;
+uint64_t tcp_time_wait_cap;
 
 const char *const tcp_state_names[] = { "CLOSED", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
 	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT" };
@@ -231,6 +232,9 @@ init_worker(struct sl_lcore *lc)
 		.hash_func = key_hash,
 		.socket_id = (int)rte_socket_id(),
 		.name = name,
+		/* Cuckoo buckets alone can refuse a key well before `entries`;
+		 * with the extendable table, every connection object fits. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct sl_tcp_lcore *t = &lc->tcp;
 
@@ -260,11 +264,17 @@ int
 sl_tcp_init(void)
 {
 	struct sl_lcore *lc;
+	unsigned int workers;
 	int rc;
 
 	rc = tcp_isn_init();
 	if (rc < 0)
 		return rc;
+	/* TIME_WAIT may take at most half of the connection objects, so that
+	 * churn never leaves live connections without one. */
+	workers = RTE_MAX(sl_lcore_worker_count(), 1u);
+	tcp_time_wait_cap = RTE_MIN((uint64_t)sl_tcp_conf.time_wait_max,
+			(uint64_t)sl_tcp_conf.max_conns / (2 * workers));
 	/* DPDK wants the per-lcore cache at most n / 1.5. */
 	tcp_conn_pool = rte_mempool_create("sl_tcp_conns", (unsigned int)sl_tcp_conf.max_conns,
 			sizeof(struct tcp_conn), (unsigned int)RTE_MIN(64, sl_tcp_conf.max_conns / 2),
@@ -339,12 +349,28 @@ tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k)
 	return rte_hash_lookup_data(lc->tcp.conns, k, &data) < 0 ? NULL : data;
 }
 
+/* Out of connection objects: a live connection matters more than this
+ * worker's oldest TIME_WAIT (Linux also drops TIME_WAIT entries when its
+ * buckets overflow). False if there is none to give back now. */
+static bool
+recycle_time_wait(struct sl_lcore *lc)
+{
+	struct tcp_conn *oldest = lc->tcp.tw_oldest;
+
+	if (oldest == NULL || oldest->ops != NULL || (oldest->flags & TCP_F_IN_EVENT))
+		return false;
+	lc->tcp.stats.time_wait_recycled++;
+	tcp_conn_close(lc, oldest, SL_TCP_CLOSED);
+	return true;
+}
+
 struct tcp_conn *
 tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k)
 {
 	struct tcp_conn *c;
 
-	if (rte_mempool_get(tcp_conn_pool, (void **)&c) < 0) {
+	if (rte_mempool_get(tcp_conn_pool, (void **)&c) < 0 &&
+			(!recycle_time_wait(lc) || rte_mempool_get(tcp_conn_pool, (void **)&c) < 0)) {
 		lc->tcp.stats.conn_alloc_fail++;
 		return NULL;
 	}

@@ -136,6 +136,8 @@ struct tcp_listener {
 };
 extern struct tcp_listener tcp_listeners[SL_TCP_LISTENERS_MAX];
 extern _Atomic unsigned int tcp_n_listeners;
+/* TIME_WAIT entries per worker: time_wait_max, within half the objects. */
+extern uint64_t tcp_time_wait_cap;
 
 int tcp_find_listener(uint32_t laddr, uint16_t lport);
 struct tcp_conn *tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k);

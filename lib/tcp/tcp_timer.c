@@ -274,7 +274,7 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 		return;
 	}
 	/* Bounded table: recycle the oldest entry to make room. */
-	if (t->time_waits >= (uint64_t)sl_tcp_conf.time_wait_max && t->tw_oldest != NULL) {
+	if (t->time_waits >= tcp_time_wait_cap && t->tw_oldest != NULL) {
 		t->stats.time_wait_recycled++;
 		tcp_conn_close(lc, t->tw_oldest, SL_TCP_CLOSED);
 	}
