@@ -464,51 +464,22 @@ static int
 cmd_transaction(struct mgmt_console_session *s, char **w, unsigned int n, const char *rest,
 		struct mgmt_out *out)
 {
-	static const char *const ops[] = { "create", "replace", "patch", "delete" };
-	json_t *body, *list, *item;
-	struct mgmt_txn *t;
 	struct mgmt_error e;
-	char id[160], source[64];
-	size_t i;
+	json_t *body, *applied;
+	char source[64];
 
 	/* The whole line after the command is the body. */
 	if ((body = parse_json(rest, out)) == NULL)
 		return 0;
-	list = json_object_get(body, "operations");
-	if (!json_is_array(list) || json_array_size(list) == 0) {
-		mgmt_out_printf(out, "error: the body must be {\"operations\": [...]}\r\n");
-		json_decref(body);
+	snprintf(source, sizeof(source), "console %u: transaction", mgmt_console_session_id(s));
+	applied = mgmt_txn_run(body, source, &e);
+	json_decref(body);
+	if (applied == NULL) {
+		print_error(out, &e);
 		return 0;
 	}
-	t = mgmt_txn_begin(&e);
-	if (t == NULL)
-		goto fail;
-	json_array_foreach(list, i, item) {
-		const char *op = json_string_value(json_object_get(item, "op"));
-		const char *path = json_string_value(json_object_get(item, "path"));
-		unsigned int k;
-
-		for (k = 0; op != NULL && k < RTE_DIM(ops) && strcmp(op, ops[k]) != 0; k++)
-			;
-		if (op == NULL || k == RTE_DIM(ops) || path == NULL) {
-			mgmt_fail(&e, 400, "invalid_field", "operation %zu: needs \"op\" and \"path\"", i);
-			goto fail;
-		}
-		if (mgmt_txn_op(t, (enum mgmt_op)k, path, json_object_get(item, "value"), id,
-				sizeof(id), &e) < 0)
-			goto fail;
-	}
-	snprintf(source, sizeof(source), "console %u: transaction", mgmt_console_session_id(s));
-	if (mgmt_txn_commit(t, source, &e) < 0)
-		goto fail;
-	mgmt_txn_free(t);
-	json_decref(body);
+	json_decref(applied);
 	mgmt_out_printf(out, "ok: generation %" PRIu64 "\r\n", mgmt_config_generation());
-	return 0;
-fail:
-	print_error(out, &e);
-	mgmt_txn_free(t);
-	json_decref(body);
 	return 0;
 }
 

@@ -499,6 +499,63 @@ mgmt_txn_op(struct mgmt_txn *t, enum mgmt_op op, const char *path, const json_t 
 	return mgmt_fail(e, 500, "internal", "unknown object kind");
 }
 
+/*
+ * A transaction body, {"operations": [{"op", "path", "value"}]}: every
+ * operation on one candidate, then one commit. The list of what was
+ * applied, or NULL with e naming the operation that was refused.
+ */
+json_t *
+mgmt_txn_run(const json_t *body, const char *source, struct mgmt_error *e)
+{
+	static const char *const ops[] = { "create", "replace", "patch", "delete" };
+	const json_t *list = json_object_get(body, "operations"), *item;
+	json_t *results = NULL;
+	struct mgmt_txn *t = NULL;
+	char id[160], msg[sizeof(e->message)];
+	size_t i;
+
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_object_size(body) != 1) {
+		mgmt_fail(e, 400, "invalid_field", "the body must be {\"operations\": [...]} with "
+				"at least one operation");
+		return NULL;
+	}
+	t = mgmt_txn_begin(e);
+	results = json_array();
+	if (t == NULL || results == NULL)
+		goto fail;
+	json_array_foreach(list, i, item) {
+		const char *op = json_string_value(json_object_get(item, "op"));
+		const char *path = json_string_value(json_object_get(item, "path"));
+		unsigned int k;
+
+		for (k = 0; op != NULL && k < RTE_DIM(ops) && strcmp(op, ops[k]) != 0; k++)
+			;
+		if (op == NULL || k == RTE_DIM(ops) || path == NULL) {
+			mgmt_fail(e, 400, "invalid_field", "operation %zu: needs \"op\" (create, "
+					"replace, patch or delete) and \"path\"", i);
+			goto fail;
+		}
+		if (mgmt_txn_op(t, (enum mgmt_op)k, path, json_object_get(item, "value"), id,
+				sizeof(id), e) < 0) {
+			snprintf(msg, sizeof(msg), "%s", e->message);
+			snprintf(e->message, sizeof(e->message), "operation %zu (%s %s): %s", i, op,
+					path, msg);
+			goto fail;
+		}
+		json_array_append_new(results, json_pack("{s:s,s:s}", "op", op, "path", path));
+	}
+	if (mgmt_txn_commit(t, source, e) < 0)
+		goto fail;
+	mgmt_txn_free(t);
+	return results;
+fail:
+	if (results == NULL && t != NULL)
+		mgmt_fail(e, 500, "no_memory", "out of memory");
+	json_decref(results);
+	mgmt_txn_free(t);
+	return NULL;
+}
+
 /* ---- committing ---- */
 
 static const void *

@@ -62,6 +62,9 @@ int mgmt_txn_op(struct mgmt_txn *t, enum mgmt_op op, const char *path, const jso
  * says who changed what (history). 0, or -1 with e (nothing changed). */
 int mgmt_txn_commit(struct mgmt_txn *t, const char *source, struct mgmt_error *e);
 void mgmt_txn_free(struct mgmt_txn *t);
+/* A transaction body {"operations": [{"op", "path", "value"}, ...]} run as
+ * one transaction: the operations applied, or NULL with e. */
+json_t *mgmt_txn_run(const json_t *body, const char *source, struct mgmt_error *e);
 
 /* The object at path in the applied configuration (new reference), or
  * NULL with e (404). */

@@ -194,61 +194,20 @@ fail:
 static void
 transaction(const struct mgmt_request *rq, struct mgmt_response *rs)
 {
-	static const char *const ops[] = { "create", "replace", "patch", "delete" };
-	json_t *body = parse_body(rq, rs), *list, *item, *results = NULL;
-	struct mgmt_txn *t = NULL;
+	json_t *body = parse_body(rq, rs), *applied;
 	struct mgmt_error e;
-	size_t i;
-	char id[160];
 
 	if (body == NULL)
 		return;
-	list = json_object_get(body, "operations");
-	if (!json_is_array(list) || json_array_size(list) == 0 || json_object_size(body) != 1) {
-		mgmt_fail(&e, 400, "invalid_field", "the body must be {\"operations\": [...]} with "
-				"at least one operation");
-		goto fail;
-	}
-	t = mgmt_txn_begin(&e);
-	results = json_array();
-	if (t == NULL || results == NULL)
-		goto fail;
-	json_array_foreach(list, i, item) {
-		const char *op = json_string_value(json_object_get(item, "op"));
-		const char *path = json_string_value(json_object_get(item, "path"));
-		unsigned int k;
-
-		for (k = 0; op != NULL && k < RTE_DIM(ops) && strcmp(op, ops[k]) != 0; k++)
-			;
-		if (op == NULL || k == RTE_DIM(ops) || path == NULL) {
-			mgmt_fail(&e, 400, "invalid_field", "operation %zu: needs \"op\" (create, "
-					"replace, patch or delete) and \"path\"", i);
-			goto fail;
-		}
-		if (mgmt_txn_op(t, (enum mgmt_op)k, path, json_object_get(item, "value"), id,
-				sizeof(id), &e) < 0) {
-			char msg[sizeof(e.message)];
-
-			snprintf(msg, sizeof(msg), "%s", e.message);
-			snprintf(e.message, sizeof(e.message), "operation %zu (%s %s): %s", i, op,
-					path, msg);
-			goto fail;
-		}
-		json_array_append_new(results, json_pack("{s:s,s:s}", "op", op, "path", path));
-	}
-	if (mgmt_txn_commit(t, "POST " API "/transactions", &e) < 0)
-		goto fail;
-	mgmt_txn_free(t);
+	applied = mgmt_txn_run(body, "POST " API "/transactions", &e);
 	json_decref(body);
+	if (applied == NULL) {
+		reply_error(rs, &e);
+		return;
+	}
 	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
 	reply_json(rs, 200, json_pack("{s:I,s:o}", "generation",
-			(json_int_t)mgmt_config_generation(), "applied", results));
-	return;
-fail:
-	json_decref(results);
-	mgmt_txn_free(t);
-	json_decref(body);
-	reply_error(rs, &e);
+			(json_int_t)mgmt_config_generation(), "applied", applied));
 }
 
 static bool

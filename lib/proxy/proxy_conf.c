@@ -162,8 +162,8 @@ find_listener(const struct sl_proxy_conf *c, const char *name)
 	return -1;
 }
 
-static int
-find_pool(const struct sl_proxy_conf *c, const char *name)
+int
+proxy_conf_find_pool(const struct sl_proxy_conf *c, const char *name)
 {
 	unsigned int i;
 
@@ -275,7 +275,7 @@ validate_action(const struct sl_proxy_conf *c, const struct sl_proxy_route_conf 
 		return sl_conf_error_at(err, path, "route '%s' needs exactly one action: pool, "
 				"return_status or redirect", r->name);
 	snprintf(path, sizeof(path), "proxy.routes[%u].pool", i);
-	if (r->pool[0] != '\0' && find_pool(c, r->pool) < 0)
+	if (r->pool[0] != '\0' && proxy_conf_find_pool(c, r->pool) < 0)
 		return sl_conf_error_at(err, path, "no pool named '%s'", r->pool);
 	snprintf(path, sizeof(path), "proxy.routes[%u].return_status", i);
 	if (r->return_status != 0 && r->return_status < 200 && r->redirect[0] == '\0')

@@ -190,17 +190,6 @@ gen_free(struct proxy_gen *g)
 	free(g);
 }
 
-static int
-find_pool(const struct sl_proxy_conf *c, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_pools; i++)
-		if (strcmp(c->pools[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* The pool, its member slots, and the balancer every worker starts from. */
 static int
 build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
@@ -289,7 +278,7 @@ build_actions(struct proxy_gen *g)
 			return -ENOMEM;
 		if (r->pool[0] != '\0') {
 			a->kind = PROXY_ACT_POOL;
-			a->pool = (uint32_t)find_pool(&g->conf, r->pool);
+			a->pool = (uint32_t)proxy_conf_find_pool(&g->conf, r->pool);
 		} else if (r->redirect[0] != '\0') {
 			a->kind = PROXY_ACT_REDIRECT;
 			a->status = r->return_status != 0 ? (uint16_t)r->return_status : 302;

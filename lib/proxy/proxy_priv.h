@@ -277,6 +277,8 @@ int proxy_conf_validate(const struct sl_proxy_conf *c, struct sl_conf_error *err
 struct sl_route_table *proxy_conf_routes(const struct sl_proxy_conf *c,
 		const struct sl_proxy_listener_conf *l, struct sl_route_error *err);
 int proxy_conf_algo(const char *name, enum sl_upstream_algo *algo);
+/* The index of the pool named `name` in c, or -1. */
+int proxy_conf_find_pool(const struct sl_proxy_conf *c, const char *name);
 
 /* proxy_gen.c: generations (management) and a worker's switch to the newest. */
 int proxy_gen_publish(const struct sl_proxy_conf *c, struct sl_conf_error *err);
