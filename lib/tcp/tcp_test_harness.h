@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tcp/test harness: what the white-box state-machine tests share (test_tcp.c,
- * test_tcp_close.c) — a stack driven from the main lcore with injected segments.
+ * test_tcp_close.c, test_tcp_time_wait.c) — a stack driven from the main
+ * lcore with injected segments.
  *
  * Real mbufs, two ring PMD ports, no hugepages; workers are not launched:
  * the test plays worker 0 (sl_net_input on its context) and the peer
@@ -67,6 +68,11 @@
 #define DELACK_MS 40
 #define TIME_WAIT_MS 1000
 #define BACKLOG 4
+/* tcp.time_wait_max for sl_tcp_init: a test file may define it before the
+ * include (test_tcp_time_wait.c makes it exceed max_conns / 2). */
+#ifndef TCP_TEST_TIME_WAIT_MAX
+#define TCP_TEST_TIME_WAIT_MAX 16
+#endif
 
 static const struct rte_ether_addr peer_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0x18, 0x02 } };
 
@@ -832,7 +838,7 @@ setup(void)
 	sl_tcp_conf.idle_timeout_s = 0;
 	sl_tcp_conf.user_timeout_ms = 0;
 	sl_tcp_conf.time_wait_ms = TIME_WAIT_MS;
-	sl_tcp_conf.time_wait_max = 16;
+	sl_tcp_conf.time_wait_max = TCP_TEST_TIME_WAIT_MAX;
 	sl_tcp_conf.syncookies = true;
 	sl_tcp_conf.timestamps = true;
 	sl_tcp_conf.sack = true;
