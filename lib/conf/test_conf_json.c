@@ -76,7 +76,7 @@ static const struct sl_conf_key port_keys[] = {
 
 static const struct sl_conf_key member_keys[] = {
 	SL_KEY_STR(struct j_member, host, SL_CONF_REQUIRED, NULL, "member host"),
-	SL_KEY_IPV4(struct j_member, ip, 0, "10.0.0.1", "member address"),
+	SL_KEY_IPV4(struct j_member, ip, 0, "198.18.0.9", "member address"),
 	SL_KEY_INT(struct j_member, port, 1, 65535, 80, "member port"),
 	SL_KEY_BOOL(struct j_member, backup, false, "a backup"),
 	SL_KEY_LIST(struct j_member, ports, n_ports, port_keys, 0, "nested list"),
@@ -122,13 +122,13 @@ static const char full_text[] =
 	"  on = false;\n"
 	"  text = \"q\\\"uote \\\\ back\\nnl\\ttab \\x01 \xc3\xa9\xe6\x97\xa5\";\n"
 	"  addr = \"192.0.2.1\";\n"
-	"  net = \"10.1.2.3/8\";\n"
+	"  net = \"198.18.2.3/15\";\n"
 	"  limits = { rate = 999; };\n"
 	"  members = (\n"
 	"    { host = \"a\"; port = 8080; backup = true;\n"
 	"      ports = ( { name = \"p1\"; port = 1; }, { name = \"p2\"; } );\n"
 	"      labels = [ \"x\", \"y\\\"z\" ]; },\n"
-	"    { host = \"b\"; ip = \"10.9.9.9\"; labels = [ \"only\" ]; }\n"
+	"    { host = \"b\"; ip = \"198.19.9.9\"; labels = [ \"only\" ]; }\n"
 	"  );\n"
 	"  mode = \"slow\";\n"
 	"  kinds = [ \"blue\", \"red\" ];\n"
@@ -251,7 +251,7 @@ test_json_roundtrip(void)
 	o = sl_conf_json_encode(j_keys, &jc);
 	SL_CHECK(o != NULL);
 	SL_CHECK_EQ(json_integer_value(json_object_get(o, "big")), 5000000000LL);
-	SL_CHECK_STR(json_string_value(json_object_get(o, "net")), "10.1.2.3/8");
+	SL_CHECK_STR(json_string_value(json_object_get(o, "net")), "198.18.2.3/15");
 	SL_CHECK_STR(json_string_value(json_object_get(o, "addr")), "192.0.2.1");
 	SL_CHECK(json_is_false(json_object_get(o, "on")));
 	SL_CHECK_EQ(json_array_size(json_object_get(o, "members")), 2);
@@ -434,7 +434,7 @@ test_patch(void)
 	memset(want.members, 0, sizeof(want.members));
 	want.n_members = 1;
 	snprintf(want.members[0].host, sizeof(want.members[0].host), "only");
-	want.members[0].ip = htonl(0x0a000001);
+	want.members[0].ip = htonl(0xc6120009);
 	want.members[0].port = 80;
 	memset(want.kinds, 0, sizeof(want.kinds));
 	want.n_kinds = 0;
