@@ -104,7 +104,9 @@ queue(struct MHD_Connection *c, unsigned int status, const char *ct, char *buf, 
 		(close && !add_header(r, MHD_HTTP_HEADER_CONNECTION, "close")) ||
 		(rs != NULL && (!add_header(r, MHD_HTTP_HEADER_ETAG, rs->etag) ||
 				       !add_header(r, MHD_HTTP_HEADER_LOCATION, rs->location) ||
-				       !add_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow)))) {
+				       !add_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow) ||
+				       !add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					       rs->www_authenticate)))) {
 		/* a header MHD refuses (CR/LF in it): the handler's bug, not the client's */
 		MHD_destroy_response(r);
 		return MHD_NO;
@@ -250,6 +252,7 @@ request_end(struct MHD_Connection *c, const char *url, const char *method, struc
 	rs.etag[sizeof(rs.etag) - 1] = '\0';
 	rs.location[sizeof(rs.location) - 1] = '\0';
 	rs.allow[sizeof(rs.allow) - 1] = '\0';
+	rs.www_authenticate[sizeof(rs.www_authenticate) - 1] = '\0';
 	if (rs.body.oom) {
 		http.stats.oom++;
 		mgmt_out_free(&rs.body);

@@ -42,6 +42,7 @@ struct mgmt_response {
 	char etag[64];	    /* sent as ETag when non-empty (handler quotes it) */
 	char location[256]; /* sent as Location when non-empty */
 	char allow[64];	    /* sent as Allow when non-empty (405) */
+	char www_authenticate[64]; /* sent as WWW-Authenticate when non-empty (401) */
 };
 
 typedef void (*mgmt_http_handler)(const struct mgmt_request *rq, struct mgmt_response *rs);

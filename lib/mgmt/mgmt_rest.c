@@ -70,9 +70,13 @@ authorized(const struct mgmt_request *rq, struct mgmt_response *rs)
 		return true;
 	if (mgmt_token_ok(rq->authorization, true))
 		return true;
-	if (rq->authorization == NULL)
+	if (rq->authorization == NULL) {
+		/* RFC 6750 3: say which scheme a 401 wants. */
+		snprintf(rs->www_authenticate, sizeof(rs->www_authenticate),
+				"Bearer realm=\"sluice\"");
 		refuse(rs, 401, "unauthorized", "this needs the API token: "
 				"Authorization: Bearer TOKEN");
+	}
 	else
 		refuse(rs, 403, "forbidden", "the API token does not match");
 	return false;

@@ -556,7 +556,10 @@ class Security(MgmtCase):
         self.assertEqual(self.gw.api("GET", API + "/routes")[0], 200)
         self.assertEqual(self.gw.api("GET", "/metrics")[0], 200)
         body = {"name": "t", "path": "/t", "return_status": 200, "return_body": "tok\n"}
-        self.refused("POST", "/routes", body, status=401, code="unauthorized", token=None)
+        hdr, _ = self.refused("POST", "/routes", body, status=401, code="unauthorized",
+                              token=None)
+        # RFC 6750 3: a 401 names the scheme it wants
+        self.assertEqual(hdr.get("WWW-Authenticate"), 'Bearer realm="sluice"', hdr)
         self.refused("POST", "/routes", body, status=403, code="forbidden", token="s3cre")
         self.refused("POST", "/routes", body, status=403, code="forbidden", token="s3cret2")
         # a credential of another scheme is a wrong one
