@@ -598,16 +598,13 @@ state_is(const struct peer *p, enum tcp_state s, int line)
 #define STATE(s) SL_CHECK(state_is(p, (s), __LINE__) == 0)
 #define GONE() SL_CHECK(conn_of(p) == NULL)
 
-/*
- * Three-way handshake with Linux's SYN options (MSS, SACK-permitted, TS, WS);
- * checks the SYN-ACK and the counters. The peer's stream starts at isn + 1.
- */
-static inline int
-handshake(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
+/* A new peer at lport:rport sends a SYN with Linux's options (MSS,
+ * SACK-permitted, TS, WS); nothing checked. */
+static inline void
+peer_syn(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 {
 	uint8_t o[20] = { 2, 4, MSS_SYN >> 8, MSS_SYN & 0xff, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0,
 		0, 1, 3, 3, PEER_WSCALE };
-	const struct tcp_conn *c;
 
 	memset(p, 0, sizeof(*p));
 	p->lport = lport;
@@ -616,11 +613,23 @@ handshake(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 	p->seq = isn;
 	p->tsval = 100000 + rport;
 	p->wnd = PEER_WND;
-	advance_ms(10);
-	snap_take();
 	put_be32(o + 8, p->tsval);
 	inject_raw(p, SYN, p->seq, 0, PEER_WND, o, sizeof(o), NULL, 0, false, 0);
 	p->seq++;
+}
+
+/*
+ * Three-way handshake from peer_syn; checks the SYN-ACK and the counters.
+ * The peer's stream starts at isn + 1.
+ */
+static inline int
+handshake(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
+{
+	const struct tcp_conn *c;
+
+	advance_ms(10);
+	snap_take();
+	peer_syn(p, lport, rport, isn);
 	OUT(1);
 	p->iss = out[0].seq;
 	p->ack = p->iss + 1;

@@ -103,25 +103,6 @@ fifo_is(unsigned int first, unsigned int n, int line)
 
 #define FIFO(first, n) SL_CHECK(fifo_is((first), (n), __LINE__) == 0)
 
-/* A SYN from the peer (Linux's options) at lport:rport; nothing checked. */
-static void
-syn_from(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
-{
-	uint8_t o[20] = { 2, 4, MSS_SYN >> 8, MSS_SYN & 0xff, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0,
-		0, 1, 3, 3, PEER_WSCALE };
-
-	memset(p, 0, sizeof(*p));
-	p->lport = lport;
-	p->rport = rport;
-	p->isn = isn;
-	p->seq = isn;
-	p->tsval = 100000 + rport;
-	p->wnd = PEER_WND;
-	put_be32(o + 8, p->tsval);
-	inject_raw(p, SYN, p->seq, 0, PEER_WND, o, sizeof(o), NULL, 0, false, 0);
-	p->seq++;
-}
-
 /* Close every live connection (exact RSTs) and let the TIME_WAIT entries
  * tw[first .. first + n_tw) expire; nothing is left. */
 static int
@@ -211,7 +192,7 @@ test_exhausted_passive(void)
 	FILL_POOL();
 	advance_ms(10);
 	snap_take();
-	syn_from(p, P_ECHO, 40000, 7000000);
+	peer_syn(p, P_ECHO, 40000, 7000000);
 	OUT(1);
 	p->iss = out[0].seq;
 	p->ack = p->iss + 1;
@@ -228,7 +209,7 @@ test_exhausted_passive(void)
 	EXPECT(.rx_segments = 1, .rx_conn = 1, .accepted = 1);
 	STATE(TCP_ESTABLISHED);
 	/* again: the next oldest */
-	syn_from(q, P_DISCARD, 40001, 7100000);
+	peer_syn(q, P_DISCARD, 40001, 7100000);
 	OUT(1);
 	SL_CHECK(seg_ok(&out[0], q, SYN | ACK, 0, out[0].seq, q->seq, 0, __LINE__) == 0);
 	EXPECT(.rx_segments = 1, .rx_listen = 1, .syn_rcvd = 1, .segs_out = 1,
@@ -301,7 +282,7 @@ test_exhausted_no_time_wait(void)
 	SL_CHECK_EQ(objects_in_use(), N_LIVE_MAX);
 	FIFO(0, 0);
 	snap_take();
-	syn_from(p, P_ECHO, 40010, 7200000);
+	peer_syn(p, P_ECHO, 40010, 7200000);
 	OUT(0);
 	EXPECT(.rx_segments = 1, .rx_listen = 1, .syn_rcvd = 1, .listen_drops = 1,
 			.conn_alloc_fail = 1);
@@ -316,13 +297,13 @@ test_exhausted_no_time_wait(void)
 	SL_CHECK_EQ(wlc->tcp.open, N_LIVE_MAX);
 	SL_CHECK_EQ(objects_in_use(), N_LIVE_MAX);
 	/* the peer retransmits its SYN: still dropped, still counted */
-	syn_from(p, P_ECHO, 40010, 7200000);
+	peer_syn(p, P_ECHO, 40010, 7200000);
 	OUT(0);
 	EXPECT(.rx_segments = 1, .rx_listen = 1, .syn_rcvd = 1, .listen_drops = 1,
 			.conn_alloc_fail = 1);
 	/* one object back: the SYN now gets its SYN-ACK, nothing recycled */
 	RESET(&live[N_LIVE_MAX - 1]);
-	syn_from(p, P_ECHO, 40010, 7200000);
+	peer_syn(p, P_ECHO, 40010, 7200000);
 	OUT(1);
 	p->iss = out[0].seq;
 	SEG(0, SYN | ACK, p->iss, p->seq, 0);
@@ -352,7 +333,7 @@ test_exhausted_guarded(void)
 	oldest->ops = &app_ops;
 	app_closes = 0;
 	snap_take();
-	syn_from(p, P_ECHO, 40020, 7300000);
+	peer_syn(p, P_ECHO, 40020, 7300000);
 	OUT(0);
 	EXPECT(.rx_segments = 1, .rx_listen = 1, .syn_rcvd = 1, .listen_drops = 1,
 			.conn_alloc_fail = 1);
@@ -366,7 +347,7 @@ test_exhausted_guarded(void)
 	FIFO(0, FULL_TW);
 	oldest->ops = NULL;
 	oldest->flags |= TCP_F_IN_EVENT;
-	syn_from(p, P_ECHO, 40020, 7300000);
+	peer_syn(p, P_ECHO, 40020, 7300000);
 	OUT(0);
 	EXPECT(.rx_segments = 1, .rx_listen = 1, .syn_rcvd = 1, .listen_drops = 1,
 			.conn_alloc_fail = 1);
@@ -374,7 +355,7 @@ test_exhausted_guarded(void)
 	FIFO(0, FULL_TW);
 	oldest->flags &= ~TCP_F_IN_EVENT;
 	/* released: the same SYN recycles it */
-	syn_from(p, P_ECHO, 40020, 7300000);
+	peer_syn(p, P_ECHO, 40020, 7300000);
 	OUT(1);
 	p->iss = out[0].seq;
 	SEG(0, SYN | ACK, p->iss, p->seq, 0);
