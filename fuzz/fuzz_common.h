@@ -92,4 +92,33 @@ uint8_t *fz_eth_ipv4_tcp(uint8_t *frame, const struct rte_ether_addr *dmac,
 /* TCP/UDP checksum over pseudo header + l4 (l4's checksum field must be 0). */
 uint16_t fz_l4_cksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *l4, uint32_t len);
 
+/* Network-order fields at any alignment, in fuzzed or built frames. */
+static inline uint16_t
+fz_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+fz_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+fz_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+fz_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 #endif /* FUZZ_COMMON_H */

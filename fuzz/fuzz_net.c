@@ -75,19 +75,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Store a checksum computed by fz_*_cksum (already in network order in memory). */
 static void
 put_cksum(uint8_t *p, uint16_t c)
@@ -104,18 +91,18 @@ fix_checksums(uint8_t *d, size_t n, unsigned int seed)
 	uint32_t src, dst, len;
 	uint16_t total;
 
-	if (n < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) || get16(d + 12) != 0x0800)
+	if (n < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) || fz_get16(d + 12) != 0x0800)
 		return;
 	avail = n - RTE_ETHER_HDR_LEN;
 	ihl = (ip[0] & 0xf) * 4u;
 	if (ihl < sizeof(struct rte_ipv4_hdr) || ihl > avail)
 		return;
 	if (seed & 8)
-		put16(ip + 2, (uint16_t)RTE_MIN(avail, (size_t)UINT16_MAX));
-	put16(ip + 10, 0);
+		fz_put16(ip + 2, (uint16_t)RTE_MIN(avail, (size_t)UINT16_MAX));
+	fz_put16(ip + 10, 0);
 	put_cksum(ip + 10, fz_ipv4_cksum(ip, ihl));
-	total = get16(ip + 2);
-	if (total > avail || total < ihl || (get16(ip + 6) & 0x3fff) != 0)
+	total = fz_get16(ip + 2);
+	if (total > avail || total < ihl || (fz_get16(ip + 6) & 0x3fff) != 0)
 		return; /* truncated, or a fragment: L4 sums cover the whole datagram */
 	l4 = ip + ihl;
 	len = total - ihl;
@@ -124,19 +111,19 @@ fix_checksums(uint8_t *d, size_t n, unsigned int seed)
 	switch (ip[9]) {
 	case IPPROTO_ICMP:
 		if (len >= 4) {
-			put16(l4 + 2, 0);
+			fz_put16(l4 + 2, 0);
 			put_cksum(l4 + 2, (uint16_t)~rte_raw_cksum(l4, len));
 		}
 		break;
 	case IPPROTO_TCP:
 		if (len >= 20) {
-			put16(l4 + 16, 0);
+			fz_put16(l4 + 16, 0);
 			put_cksum(l4 + 16, fz_l4_cksum(src, dst, IPPROTO_TCP, l4, len));
 		}
 		break;
 	case IPPROTO_UDP:
 		if (len >= 8) {
-			put16(l4 + 6, 0);
+			fz_put16(l4 + 6, 0);
 			put_cksum(l4 + 6, fz_l4_cksum(src, dst, IPPROTO_UDP, l4, len));
 		}
 		break;

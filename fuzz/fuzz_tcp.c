@@ -158,28 +158,6 @@ conn_of(uint16_t rport_be, uint16_t lport_be)
 	return tcp_conn_lookup(fz_lc, &k);
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Frame `len` bytes of TCP (already at frame + ETH_IP_LEN), fix them up as
  * ctl says, and deliver. */
 static void
@@ -195,17 +173,17 @@ deliver(size_t len, uint8_t ctl)
 		(uint32_t)len);
 
 	if ((ctl & CTL_PORTS) && len >= 4) {
-		put16(l4, CPORT);
-		put16(l4 + 2, sc_lport);
+		fz_put16(l4, CPORT);
+		fz_put16(l4 + 2, sc_lport);
 	}
 	if (len >= 4)
 		c = conn_of(*(const unaligned_uint16_t *)l4, *(const unaligned_uint16_t *)(l4 + 2));
 	if ((ctl & CTL_REBASE_SEQ) && len >= 8)
-		put32(l4 + 4, get32(l4 + 4) + (c != NULL ? c->rcv_nxt : out_ack));
+		fz_put32(l4 + 4, fz_get32(l4 + 4) + (c != NULL ? c->rcv_nxt : out_ack));
 	if ((ctl & CTL_REBASE_ACK) && len >= 12)
-		put32(l4 + 8, get32(l4 + 8) + (c != NULL ? c->snd_una : out_end));
+		fz_put32(l4 + 8, fz_get32(l4 + 8) + (c != NULL ? c->snd_una : out_end));
 	if (!(ctl & CTL_RAW_CKSUM) && len >= 18) {
-		put16(l4 + 16, 0);
+		fz_put16(l4 + 16, 0);
 		*(unaligned_uint16_t *)(l4 + 16) =
 			fz_l4_cksum(FZ_HOST_A, FZ_FRONT_ADDR, IPPROTO_TCP, l4, (uint32_t)len);
 	}
@@ -254,8 +232,8 @@ client_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t f
 		o[olen++] = 4, o[olen++] = 2;
 		if (client_ts) {
 			o[olen++] = 8, o[olen++] = 10;
-			put32(o + olen, cts++);
-			put32(o + olen + 4, 0);
+			fz_put32(o + olen, cts++);
+			fz_put32(o + olen + 4, 0);
 			olen += 8;
 		} else {
 			o[olen++] = 1, o[olen++] = 1;
@@ -263,19 +241,19 @@ client_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t f
 		o[olen++] = 1, o[olen++] = 3, o[olen++] = 3, o[olen++] = 7;
 	} else if (client_ts) {
 		o[olen++] = 1, o[olen++] = 1, o[olen++] = 8, o[olen++] = 10;
-		put32(o + olen, cts++);
-		put32(o + olen + 4, 0);
+		fz_put32(o + olen, cts++);
+		fz_put32(o + olen + 4, 0);
 		olen += 8;
 	}
-	put16(th, sport);
-	put16(th + 2, dport);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
+	fz_put16(th, sport);
+	fz_put16(th + 2, dport);
+	fz_put32(th + 4, seq);
+	fz_put32(th + 8, ack);
 	th[12] = (uint8_t)(((sizeof(struct rte_tcp_hdr) + olen) / 4) << 4);
 	th[13] = flags;
-	put16(th + 14, win);
-	put16(th + 16, 0);
-	put16(th + 18, 0);
+	fz_put16(th + 14, win);
+	fz_put16(th + 16, 0);
+	fz_put16(th + 18, 0);
 	if (dlen != 0)
 		memcpy(o + olen, data, dlen);
 	deliver(sizeof(struct rte_tcp_hdr) + olen + dlen, 0);

@@ -34,34 +34,6 @@ static uint8_t frame[ETH_IP_LEN + TCP_HDR_LEN + 8 + 2048] __rte_aligned(8);
 
 /* ---- helpers ---- */
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static void
 trace_seg(const char *dir, const struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack,
 	uint16_t win, const uint8_t *data, uint32_t len)
@@ -115,18 +87,18 @@ emit_raw(const struct sl_port *via, const struct rte_ether_addr *smac, uint32_t 
 
 	fz_eth_ipv4_tcp(
 		frame, via == fz_front ? &fz_front_mac : &fz_back_mac, smac, saddr, daddr, tlen);
-	put16(th, sport);
-	put16(th + 2, dport);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
+	fz_put16(th, sport);
+	fz_put16(th + 2, dport);
+	fz_put32(th + 4, seq);
+	fz_put32(th + 8, ack);
 	th[12] = (uint8_t)(((TCP_HDR_LEN + olen) / 4) << 4);
 	th[13] = flags;
-	put16(th + 14, win);
-	put16(th + 16, 0);
-	put16(th + 18, 0);
+	fz_put16(th + 14, win);
+	fz_put16(th + 16, 0);
+	fz_put16(th + 18, 0);
 	if (syn_opts) { /* MSS 1460 only: no window scaling, no timestamps, no SACK */
 		th[20] = 2, th[21] = 4;
-		put16(th + 22, 1460);
+		fz_put16(th + 22, 1460);
 	}
 	if (len != 0)
 		memcpy(th + TCP_HDR_LEN + olen, data, len);
@@ -284,7 +256,7 @@ syn_mss(const uint8_t *opt, uint32_t olen)
 		if (i + 1 >= olen || opt[i + 1] < 2)
 			break;
 		if (opt[i] == 2 && opt[i + 1] == 4 && i + 4 <= olen)
-			return get16(opt + i + 2);
+			return fz_get16(opt + i + 2);
 		i += opt[i + 1];
 	}
 	return 536;
@@ -350,7 +322,7 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 		return;
 	caplen = RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf));
 	pkt = rte_pktmbuf_read(m, 0, caplen, buf);
-	if (get16(pkt + 12) != RTE_ETHER_TYPE_IPV4)
+	if (fz_get16(pkt + 12) != RTE_ETHER_TYPE_IPV4)
 		return;
 	ip = (const struct rte_ipv4_hdr *)(pkt + RTE_ETHER_HDR_LEN);
 	if (ip->next_proto_id != IPPROTO_TCP)
@@ -365,12 +337,12 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 	data = th + doff;
 	if (RTE_ETHER_HDR_LEN + ihl + doff + len > caplen)
 		data = NULL; /* too long to show: only the trace uses it */
-	sport = get16(th);
-	dport = get16(th + 2);
-	seq = get32(th + 4);
-	ack = get32(th + 8);
+	sport = fz_get16(th);
+	dport = fz_get16(th + 2);
+	seq = fz_get32(th + 4);
+	ack = fz_get32(th + 8);
 	flags = th[13];
-	win = get16(th + 14);
+	win = fz_get16(th + 14);
 
 	if (port_index == 0)
 		p = find_peer(clients, n_clients, ip->dst_addr, dport, sport);
