@@ -310,12 +310,12 @@ fz_pump(fz_frame_cb cb, uint64_t warp_tsc)
 
 	for (turn = 0; turn < 16; turn++) {
 		if (warp_tsc != 0) {
-			/* sl_tcp_worker_poll() on a clock running ahead. */
-			fz_lc->tcp.now = rte_rdtsc() + warp_tsc;
-			work = sl_timer_run(fz_lc->tcp.wheel, fz_lc->tcp.now);
+			/* The worker's clock running ahead: timers fire early. */
+			fz_lc->now = rte_rdtsc() + warp_tsc;
 		} else {
-			work = sl_tcp_worker_poll(fz_lc);
+			sl_lcore_clock_update(fz_lc);
 		}
+		work = sl_lcore_timers_run(fz_lc) + sl_tcp_worker_poll(fz_lc);
 		work += sl_net_mgmt_poll();
 		work += sl_net_worker_poll(fz_lc);
 		work += drain(cb);
@@ -343,17 +343,17 @@ fz_tcp_reset(void)
 			sl_tcp_abort((struct sl_tcp_conn *)conns[i]);
 		fz_pump(NULL, 0);
 	} while (n != 0 && ++rounds < 100);
-	if (n != 0 || t->open != 0 || t->wheel->armed != 0) {
+	if (n != 0 || t->open != 0 || fz_lc->wheel->armed != 0) {
 		fprintf(stderr,
 			"fuzz: tcp reset: %u connections still hashed, open %" PRIu64 ", %" PRIu64
 			" timers armed\n",
-			n, t->open, t->wheel->armed);
+			n, t->open, fz_lc->wheel->armed);
 		abort();
 	}
 	/* Nothing is armed: restart the wheel (and the clocks) at the real time. */
-	t->now = rte_rdtsc();
-	sl_timer_wheel_init(t->wheel, t->now, t->wheel->tick);
-	t->rst_refill = t->now;
+	fz_lc->now = rte_rdtsc();
+	sl_timer_wheel_init(fz_lc->wheel, fz_lc->now, fz_lc->wheel->tick);
+	t->rst_refill = fz_lc->now;
 }
 
 void

@@ -69,7 +69,7 @@ static void
 check_carried(const struct proxy_worker *w)
 {
 	const struct proxy_gen *g = w->gen;
-	uint64_t now = w->lc->tcp.now;
+	uint64_t now = w->lc->now;
 	uint32_t p, m;
 
 	for (p = 0; p < g->n_pools; p++) {

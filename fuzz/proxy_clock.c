@@ -22,7 +22,7 @@ static size_t n_armed, armed_cap;
 __attribute__((no_sanitize("coverage"))) static uint64_t
 collect_timers(void)
 {
-	const struct sl_timer_wheel *wh = fz_lc->tcp.wheel;
+	const struct sl_timer_wheel *wh = fz_lc->wheel;
 	uint64_t first = UINT64_MAX;
 	unsigned int i;
 
@@ -49,7 +49,7 @@ collect_timers(void)
 static void
 shift_clock(uint64_t d)
 {
-	struct sl_timer_wheel *wh = fz_lc->tcp.wheel;
+	struct sl_timer_wheel *wh = fz_lc->wheel;
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
@@ -86,7 +86,7 @@ proxy_idle(void)
 void
 jump_until(uint64_t ms, bool (*done)(void))
 {
-	uint64_t left = ms * (rte_get_tsc_hz() / 1000), tick = fz_lc->tcp.wheel->tick;
+	uint64_t left = ms * (rte_get_tsc_hz() / 1000), tick = fz_lc->wheel->tick;
 	unsigned int steps;
 
 	for (steps = 0; left > 0 && (done == NULL || !done()); steps++) {

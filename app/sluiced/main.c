@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "sl_clock.h"
 #include "sl_conf.h"
 #include "sl_core.h"
 #include "sl_idle.h"
@@ -187,6 +188,7 @@ management_loop(void)
 	struct rte_mempool_cache *cache = rte_mempool_default_cache(pool, rte_lcore_id());
 
 	while (sl_running()) {
+		sl_clock_wall_poll();
 		if (sl_net_mgmt_poll() + sl_mgmt_poll() == 0) {
 			/* What management frees must not sit in its cache while
 			 * workers run short of mbufs. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sluiced: the worker loop. Poll every port's rx queue of this lcore, run
- * each burst to completion through the stack, send what the management
- * lcore queued, flush, report quiescence, back off when idle.
+ * sluiced: the worker loop. Read the clock once for every module, adopt
+ * the newest configuration, run the timers due, poll every port's rx queue
+ * of this lcore and run each burst to completion through the stack, send
+ * what the management lcore queued, flush, report quiescence, back off when
+ * idle.
  */
 #include <stdatomic.h>
 
@@ -52,8 +54,10 @@ worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(rcu, lc->lcore_id);
 	rte_rcu_qsbr_thread_online(rcu, lc->lcore_id);
 	while (!atomic_load_explicit(&stop_requested, memory_order_acquire)) {
+		sl_lcore_clock_update(lc);
 		sl_proxy_worker_sync(lc);
-		work = sl_tcp_worker_poll(lc);
+		work = sl_lcore_timers_run(lc);
+		work += sl_tcp_worker_poll(lc);
 		work += poll_ports(lc);
 		work += sl_net_worker_poll(lc);
 		sl_port_flush(lc);
@@ -61,6 +65,7 @@ worker_main(void *arg)
 		sl_idle_poll(&lc->idle, work);
 	}
 	/* Drain: no more rx; send what is already queued. */
+	sl_lcore_clock_update(lc);
 	while (sl_net_worker_poll(lc) != 0)
 		sl_port_flush(lc);
 	sl_port_flush(lc);

@@ -6,6 +6,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
+#include "sl_clock.h"
 #include "sl_core.h"
 #include "sl_lcore.h"
 
@@ -38,12 +39,29 @@ sl_lcore_rcu(void)
 	return rcu;
 }
 
+/* One slot per 100 us: RTOs and delayed ACKs are milliseconds. */
+#define TIMER_TICKS_PER_S 10000
+
+static int
+start_clock(struct sl_lcore *lc)
+{
+	lc->wheel = rte_zmalloc_socket("sl_timer_wheel", sizeof(*lc->wheel), RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(lc->lcore_id));
+	if (lc->wheel == NULL)
+		return -ENOMEM;
+	sl_lcore_clock_update(lc);
+	sl_timer_wheel_init(lc->wheel, lc->now, sl_clock_base.hz / TIMER_TICKS_PER_S);
+	return 0;
+}
+
 int
 sl_lcore_setup(void)
 {
 	unsigned int id;
 	size_t sz;
+	int rc;
 
+	sl_clock_init();
 	n_workers = 0;
 	RTE_LCORE_FOREACH(id) {
 		struct sl_lcore *lc = &lcores[id];
@@ -56,6 +74,9 @@ sl_lcore_setup(void)
 		lc->role = SL_LCORE_WORKER;
 		lc->worker_id = (uint16_t)n_workers;
 		worker_lcores[n_workers++] = id;
+		rc = start_clock(lc);
+		if (rc < 0)
+			goto fail;
 	}
 	if (n_workers == 0)
 		return -EINVAL; /* the lcore list in the configuration is too short */
@@ -63,7 +84,27 @@ sl_lcore_setup(void)
 	/* Workers register with their lcore id as QSBR thread id. */
 	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	rcu = rte_zmalloc("sl_rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (rcu == NULL)
-		return -ENOMEM;
-	return rte_rcu_qsbr_init(rcu, RTE_MAX_LCORE);
+	if (rcu == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (rte_rcu_qsbr_init(rcu, RTE_MAX_LCORE) == 0)
+		return 0;
+	rc = -rte_errno;
+fail:
+	sl_lcore_term();
+	return rc;
+}
+
+void
+sl_lcore_term(void)
+{
+	unsigned int id;
+
+	for (id = 0; id < RTE_MAX_LCORE; id++) {
+		rte_free(lcores[id].wheel);
+		lcores[id].wheel = NULL;
+	}
+	rte_free(rcu);
+	rcu = NULL;
 }

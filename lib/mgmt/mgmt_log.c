@@ -18,6 +18,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include "sl_clock.h"
 #include "mgmt_fmt.h"
 #include "mgmt_log.h"
 #include "mgmt_priv.h"
@@ -33,31 +34,6 @@ static bool log_dirty;                /* written, not flushed */
 static uint64_t last_flush_tsc;
 static uint64_t lines, write_errors;
 static volatile sig_atomic_t reopen_asked;
-
-/* Wall clock of a TSC value: a (TSC, realtime) pair taken now and then. */
-static uint64_t ref_tsc, ref_ns;
-
-static void
-clock_ref(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ref_tsc = rte_get_tsc_cycles();
-	ref_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-wall_ns(uint64_t tsc)
-{
-	uint64_t hz = rte_get_tsc_hz();
-
-	if (tsc >= ref_tsc)
-		return ref_ns + (tsc - ref_tsc) / hz * 1000000000u +
-				(tsc - ref_tsc) % hz * 1000000000u / hz;
-	return ref_ns - ((ref_tsc - tsc) / hz * 1000000000u +
-			(ref_tsc - tsc) % hz * 1000000000u / hz);
-}
 
 static int
 open_log(void)
@@ -94,8 +70,7 @@ mgmt_log_init(void)
 		log_file = NULL;
 		return rc;
 	}
-	clock_ref();
-	last_flush_tsc = ref_tsc;
+	last_flush_tsc = rte_get_tsc_cycles();
 	MGMT_LOG(INFO, "access log %s (%s)", sl_mgmt_conf.access_log,
 			sl_mgmt_conf.access_log_format);
 	return 0;
@@ -105,7 +80,7 @@ static void
 write_record(void *arg, const struct sl_proxy_log_record *r)
 {
 	char line[4096];
-	uint64_t ns = wall_ns(r->tsc);
+	uint64_t ns = sl_clock_wall_ns(r->tsc);
 	size_t n = mgmt_fmt_access(line, sizeof(line), r, log_format,
 			(time_t)(ns / 1000000000u), (uint32_t)(ns % 1000000000u / 1000u));
 
@@ -142,10 +117,8 @@ mgmt_log_poll(void)
 	n = sl_proxy_log_drain(write_record, NULL, LOG_ROUND_MAX);
 	now = rte_get_tsc_cycles();
 	if (log_dirty && (n < LOG_ROUND_MAX ||
-			now - last_flush_tsc >= rte_get_tsc_hz() / 1000 * LOG_FLUSH_MS))
+			now - last_flush_tsc >= sl_clock_from_ms(LOG_FLUSH_MS)))
 		flush_log(now);
-	if (now - ref_tsc >= rte_get_tsc_hz())
-		clock_ref();
 	return n > 0;
 }
 

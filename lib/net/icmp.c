@@ -71,7 +71,7 @@ error_allowed(struct sl_lcore *lc)
 	struct sl_net_lcore *nl = &lc->net;
 	uint64_t rate = (uint64_t)sl_net_conf.icmp_errors_per_s;
 	uint64_t burst = RTE_MAX(rate / 10, (uint64_t)1);
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t now = lc->now, hz = sl_clock_base.hz;
 
 	if (rate == 0)
 		return false;

@@ -256,7 +256,7 @@ reassemble(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, 
 	m->l2_len = 0;
 	m->l3_len = ihl;
 	whole = rte_ipv4_frag_reassemble_packet(lc->net.frag_tbl, &lc->net.death_row, m,
-			rte_rdtsc(), ip);
+			lc->now, ip);
 	if (whole == NULL)
 		return; /* kept for later, or on the death row (counted when freed) */
 	st->ip_reassembled++;

@@ -53,12 +53,6 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t next_scan;
 
 static uint64_t
-ms_to_tsc(int64_t ms)
-{
-	return rte_get_tsc_hz() / 1000 * (uint64_t)ms;
-}
-
-static uint64_t
 mac_pack(const struct rte_ether_addr *mac)
 {
 	uint64_t w = 0;
@@ -246,7 +240,7 @@ net_neigh_resolve(struct rte_mbuf *m)
 		net_arp_request(port, n->ip, NULL, port->addr);
 		net_mgmt_stats.arp_requests_sent++;
 		n->requests = 1;
-		n->next_tx = rte_rdtsc() + ms_to_tsc(sl_net_conf.arp.retrans_ms);
+		n->next_tx = rte_rdtsc() + sl_clock_from_ms((uint64_t)sl_net_conf.arp.retrans_ms);
 	}
 	hold(n, m);
 	/* Resolved after the worker looked: send at once. */
@@ -265,7 +259,7 @@ neigh_tick(struct neigh *n, uint64_t now)
 	struct rte_ether_addr mac;
 
 	if (n->state == NEIGH_REACHABLE) {
-		if (now - n->confirmed < ms_to_tsc(c->reachable_ms))
+		if (now - n->confirmed < sl_clock_from_ms((uint64_t)c->reachable_ms))
 			return false;
 		n->state = NEIGH_PROBE;
 		n->requests = 0;
@@ -295,7 +289,7 @@ neigh_tick(struct neigh *n, uint64_t now)
 		net_mgmt_stats.arp_probes_sent++;
 	}
 	n->requests++;
-	n->next_tx = now + ms_to_tsc(c->retrans_ms);
+	n->next_tx = now + sl_clock_from_ms((uint64_t)c->retrans_ms);
 	return false;
 }
 
@@ -310,7 +304,7 @@ net_neigh_timers(uint64_t now)
 
 	if (now < next_scan)
 		return;
-	next_scan = now + ms_to_tsc(10);
+	next_scan = now + sl_clock_from_ms(10);
 	pthread_mutex_lock(&table_lock);
 	while (rte_hash_iterate(table, &key, &data, &iter) >= 0 && n_doomed < RTE_DIM(doomed))
 		if (neigh_tick(data, now))

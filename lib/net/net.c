@@ -101,7 +101,7 @@ static int
 init_worker(struct sl_lcore *lc)
 {
 	char name[RTE_RING_NAMESIZE];
-	uint64_t cycles = rte_get_tsc_hz() / 1000 * (uint64_t)sl_net_conf.frag.timeout_ms;
+	uint64_t cycles = sl_clock_from_ms((uint64_t)sl_net_conf.frag.timeout_ms);
 	uint32_t flows = (uint32_t)sl_net_conf.frag.flows_max;
 
 	snprintf(name, sizeof(name), "sl_ctrl_tx_%u", lc->worker_id);
@@ -255,10 +255,10 @@ sl_net_worker_poll(struct sl_lcore *lc)
 		nl->stats.ip_frag_dropped += nl->death_row.cnt;
 		rte_ip_frag_free_death_row(&nl->death_row, 3);
 	}
-	now = rte_rdtsc();
+	now = lc->now;
 	if (now >= nl->frag_next_expire) {
 		rte_ip_frag_table_del_expired_entries(nl->frag_tbl, &nl->death_row, now);
-		nl->frag_next_expire = now + rte_get_tsc_hz() / 10;
+		nl->frag_next_expire = now + sl_clock_from_ms(100);
 	}
 	return work;
 }

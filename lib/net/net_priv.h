@@ -11,6 +11,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_telemetry.h>
 
+#include "sl_clock.h"
 #include "sl_net.h"
 
 extern int sl_net_logtype;

@@ -33,7 +33,6 @@ init_worker(struct sl_lcore *lc)
 	lc->proxy.w = w;
 	w->lc = lc;
 	w->wid = lc->worker_id;
-	w->tsc_hz = rte_get_tsc_hz();
 	/* Adopted here so that a worker never runs without one. */
 	proxy_gen_sync(w);
 	return 0;

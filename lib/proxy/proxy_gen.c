@@ -226,11 +226,11 @@ build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
 			return -rte_errno;
 		tmpl->maglev = p->maglev;
 	}
-	p->connect_tsc = proxy_ms_to_tsc((uint64_t)c->connect_timeout_ms);
-	p->response_tsc = proxy_ms_to_tsc((uint64_t)c->response_timeout_ms);
-	p->idle_tsc = proxy_ms_to_tsc((uint64_t)c->idle_timeout_ms);
-	p->keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->keepalive_timeout_ms);
-	p->fail_tsc = proxy_ms_to_tsc((uint64_t)c->fail_timeout_ms);
+	p->connect_tsc = sl_clock_from_ms((uint64_t)c->connect_timeout_ms);
+	p->response_tsc = sl_clock_from_ms((uint64_t)c->response_timeout_ms);
+	p->idle_tsc = sl_clock_from_ms((uint64_t)c->idle_timeout_ms);
+	p->keepalive_tsc = sl_clock_from_ms((uint64_t)c->keepalive_timeout_ms);
+	p->fail_tsc = sl_clock_from_ms((uint64_t)c->fail_timeout_ms);
 	return 0;
 }
 
@@ -324,9 +324,9 @@ build_limits(struct proxy_gen *g)
 {
 	const struct sl_proxy_conf *c = &g->conf;
 
-	g->header_tsc = proxy_ms_to_tsc((uint64_t)c->client_header_timeout_ms);
-	g->keepalive_tsc = proxy_ms_to_tsc((uint64_t)c->client_keepalive_timeout_ms);
-	g->body_tsc = proxy_ms_to_tsc((uint64_t)c->client_body_timeout_ms);
+	g->header_tsc = sl_clock_from_ms((uint64_t)c->client_header_timeout_ms);
+	g->keepalive_tsc = sl_clock_from_ms((uint64_t)c->client_keepalive_timeout_ms);
+	g->body_tsc = sl_clock_from_ms((uint64_t)c->client_body_timeout_ms);
 	sl_http_limits_default(&g->req_limits, SL_HTTP_REQUEST);
 	g->req_limits.max_line = (uint32_t)c->max_header_bytes;
 	g->req_limits.max_fields = (uint32_t)c->max_fields;
@@ -621,7 +621,7 @@ proxy_gen_unpin(struct proxy_worker *w, struct proxy_gen *g)
 static void
 carry_member_state(struct proxy_worker *w, struct proxy_gen *g)
 {
-	uint64_t now = w->lc->tcp.now;
+	uint64_t now = w->lc->now;
 	uint32_t i, j;
 
 	for (i = 0; i < g->n_pools; i++) {

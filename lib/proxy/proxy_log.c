@@ -90,7 +90,7 @@ proxy_log_exchange(const struct session *s, uint64_t us)
 	struct sl_proxy_log_record r;
 	int i;
 
-	r.tsc = w->lc->tcp.now;
+	r.tsc = w->lc->now;
 	r.duration_us = s->req_phase != RQ_HEAD ? us : 0; /* no head: no start time */
 	r.bytes_in = s->body_in;
 	r.bytes_out = s->body_out;

@@ -10,6 +10,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "sl_clock.h"
 #include "sl_core.h"
 #include "sl_http.h"
 #include "sl_lcore.h"
@@ -182,7 +183,6 @@ struct proxy_worker {
 	struct upconn *upconns;              /* every live upstream connection */
 	uint64_t rng;
 	uint64_t request_seq;
-	uint64_t tsc_hz;
 	struct rte_ring *log;                /* access log records; NULL: off */
 	uint8_t scratch[PROXY_SCRATCH];      /* heads being written */
 };
@@ -364,12 +364,6 @@ static inline bool
 proxy_inq_empty(const struct proxy_inq *q)
 {
 	return q->head == NULL;
-}
-
-static inline uint64_t
-proxy_ms_to_tsc(uint64_t ms)
-{
-	return ms * (rte_get_tsc_hz() / 1000);
 }
 
 void proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us);

@@ -39,19 +39,19 @@ stats(struct session *s)
 static uint64_t
 now(const struct session *s)
 {
-	return s->w->lc->tcp.now;
+	return s->w->lc->now;
 }
 
 static void
 arm(struct session *s, struct sl_timer *t, uint64_t after)
 {
-	sl_timer_arm(s->w->lc->tcp.wheel, t, now(s) + after);
+	sl_timer_arm(s->w->lc->wheel, t, now(s) + after);
 }
 
 static void
 disarm(struct session *s, struct sl_timer *t)
 {
-	sl_timer_cancel(s->w->lc->tcp.wheel, t);
+	sl_timer_cancel(s->w->lc->wheel, t);
 }
 
 static const struct proxy_pool *
@@ -217,7 +217,7 @@ proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 static void
 account(struct session *s)
 {
-	uint64_t us = (now(s) - s->t_head) * 1000000 / s->w->tsc_hz;
+	uint64_t us = sl_clock_to_us(now(s) - s->t_head);
 	unsigned int cls = s->status / 100;
 	uint64_t *global[] = { NULL, &stats(s)->status_1xx, &stats(s)->status_2xx,
 		&stats(s)->status_3xx, &stats(s)->status_4xx, &stats(s)->status_5xx };
@@ -853,11 +853,11 @@ on_response_head(struct session *s)
 	}
 	s->status = m->status;
 	proxy_upstream_answered(s);
-	us = (now(s) - s->t_head) * 1000000 / s->w->tsc_hz;
+	us = sl_clock_to_us(now(s) - s->t_head);
 	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
 	bm = &pl->bal.members[s->member];
 	sl_upstream_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
-			now(s) * 1000000 / s->w->tsc_hz, 1000000);
+			sl_clock_to_us(now(s)), 1000000);
 	/* Kept with the member too, for the next generation's balancer. */
 	ml = &pool_of(s)->members[s->member].slot->lc[s->w->wid];
 	ml->lat_ewma_us = bm->lat_ewma_us;

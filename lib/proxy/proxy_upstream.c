@@ -41,7 +41,7 @@ idle_unlink(struct upconn *u)
 	u->pprev_idle = NULL;
 	u->next_idle = NULL;
 	member_lcore(u)->n_idle--;
-	sl_timer_cancel(u->w->lc->tcp.wheel, &u->timer);
+	sl_timer_cancel(u->w->lc->wheel, &u->timer);
 }
 
 static void
@@ -61,7 +61,7 @@ static void
 upconn_free(struct upconn *u)
 {
 	idle_unlink(u);
-	sl_timer_cancel(u->w->lc->tcp.wheel, &u->timer);
+	sl_timer_cancel(u->w->lc->wheel, &u->timer);
 	*u->pprev = u->next;
 	if (u->next != NULL)
 		u->next->pprev = u->pprev;
@@ -156,7 +156,7 @@ hash_key(const struct session *s, const struct proxy_pool *pool)
 static void
 readmit(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *pl)
 {
-	uint64_t now = s->w->lc->tcp.now;
+	uint64_t now = s->w->lc->now;
 	uint32_t i;
 
 	for (i = 0; i < pl->bal.n_members && pl->n_down > 0; i++) {
@@ -175,7 +175,7 @@ proxy_upstream_failed(struct session *s)
 {
 	const struct proxy_pool *pool = &s->gen->pools[s->act->pool];
 	struct proxy_pool_lcore *pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
-	uint64_t now = s->w->lc->tcp.now;
+	uint64_t now = s->w->lc->now;
 	struct proxy_member_lcore *ml;
 
 	if (s->member < 0)
@@ -332,8 +332,8 @@ proxy_upstream_release(struct session *s, bool reusable)
 	if (reusable && u->conn != NULL && u->requests < (uint32_t)pool->conf->keepalive_requests &&
 			member_lcore(u)->n_idle < (uint32_t)pool->conf->keepalive) {
 		idle_push(u);
-		sl_timer_arm(u->w->lc->tcp.wheel, &u->timer,
-				u->w->lc->tcp.now + pool->keepalive_tsc);
+		sl_timer_arm(u->w->lc->wheel, &u->timer,
+				u->w->lc->now + pool->keepalive_tsc);
 		sl_tcp_pause_reading(u->conn, false);
 		return;
 	}

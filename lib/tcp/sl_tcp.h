@@ -113,7 +113,8 @@ int sl_tcp_listen_backlog(uint32_t addr, uint16_t port, uint32_t backlog);
  * 0 or -ENOENT. */
 int sl_tcp_unlisten(uint32_t addr, uint16_t port);
 
-/* Worker: timers and handed-off segments; returns work done. */
+/* Worker, after the lcore's timers: the mbuf-pool watch and segments handed
+ * off by other workers; returns work done. */
 unsigned int sl_tcp_worker_poll(struct sl_lcore *lc);
 
 /* Worker: open a connection to daddr:dport (network order) from saddr (0:

@@ -71,15 +71,12 @@ struct sl_tcp_stats {
 
 struct rte_hash;
 struct rte_ring;
-struct sl_timer_wheel;
 struct tcp_conn;
 
 struct sl_tcp_lcore {
 	struct sl_tcp_stats stats;
 	struct rte_hash *conns;       /* 4-tuple -> struct tcp_conn */
-	struct sl_timer_wheel *wheel;
 	struct rte_ring *handoff;     /* segments of our flows received by others */
-	uint64_t now;                 /* TSC at the start of this loop turn */
 	uint64_t open;                /* gauge: connections in the table */
 	uint64_t time_waits;          /* gauge: of which in TIME_WAIT */
 	struct tcp_conn *tw_oldest;   /* TIME_WAIT FIFO, for recycling */

@@ -242,11 +242,6 @@ init_worker(struct sl_lcore *lc)
 	t->conns = rte_hash_create(&hp);
 	if (t->conns == NULL)
 		return -rte_errno;
-	t->wheel = rte_zmalloc("sl_tcp_wheel", sizeof(*t->wheel), RTE_CACHE_LINE_SIZE);
-	if (t->wheel == NULL)
-		return -ENOMEM;
-	/* One slot per 100 us: RTOs and delayed ACKs are milliseconds. */
-	sl_timer_wheel_init(t->wheel, rte_rdtsc(), rte_get_tsc_hz() / 10000);
 	snprintf(name, sizeof(name), "sl_tcp_ho_%u", lc->worker_id);
 	t->handoff = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (t->handoff == NULL)
@@ -254,8 +249,7 @@ init_worker(struct sl_lcore *lc)
 	t->next_port = (uint16_t)(sl_tcp_conf.ephemeral_min +
 			rte_rand_max((uint64_t)(sl_tcp_conf.ephemeral_max -
 					sl_tcp_conf.ephemeral_min + 1)));
-	t->now = rte_rdtsc();
-	t->rst_refill = t->now;
+	t->rst_refill = lc->now;
 	t->win_cap = UINT32_MAX;
 	return 0;
 }
@@ -332,8 +326,6 @@ sl_tcp_term(void)
 			rte_pktmbuf_free(m);
 		rte_ring_free(t->handoff);
 		t->handoff = NULL;
-		rte_free(t->wheel);
-		t->wheel = NULL;
 	}
 	rte_mempool_free(tcp_conn_pool);
 	tcp_conn_pool = NULL;
@@ -378,8 +370,8 @@ tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k)
 	c->key = *k;
 	c->owner = (uint16_t)lc->lcore_id;
 	c->listener = -1;
-	c->opened = lc->tcp.now;
-	c->last_rx = lc->tcp.now;
+	c->opened = lc->now;
+	c->last_rx = lc->now;
 	c->rto_us = (uint32_t)sl_tcp_conf.rto_initial_ms * 1000;
 	tcp_reass_init(&c->reass);
 	tcp_sack_board_init(&c->sacked);
@@ -466,14 +458,14 @@ bool
 tcp_rst_allowed(struct sl_lcore *lc)
 {
 	struct sl_tcp_lcore *t = &lc->tcp;
-	uint64_t rate = (uint64_t)sl_tcp_conf.rst_per_s, hz = rte_get_tsc_hz();
+	uint64_t rate = (uint64_t)sl_tcp_conf.rst_per_s, hz = sl_clock_base.hz;
 	uint64_t burst = RTE_MAX(rate / 10, (uint64_t)1);
 
 	if (rate == 0)
 		return false;
-	if (t->now - t->rst_refill >= hz / rate) {
-		t->rst_tokens = RTE_MIN(t->rst_tokens + (t->now - t->rst_refill) * rate / hz, burst);
-		t->rst_refill = t->now;
+	if (lc->now - t->rst_refill >= hz / rate) {
+		t->rst_tokens = RTE_MIN(t->rst_tokens + (lc->now - t->rst_refill) * rate / hz, burst);
+		t->rst_refill = lc->now;
 	}
 	if (t->rst_tokens == 0) {
 		t->stats.rst_limited++;
@@ -640,7 +632,7 @@ sl_tcp_recv(struct sl_tcp_conn *sc, uint32_t *len)
 	c->rcvq_len = 0;
 	/* Closed while data waited for the application: tell it on the next turn. */
 	if (c->flags & TCP_F_CLOSE_PENDING)
-		sl_timer_arm(lc->tcp.wheel, &c->ack_timer, lc->tcp.now);
+		sl_timer_arm(lc->wheel, &c->ack_timer, lc->now);
 	/* Tell the peer the window opened if it grew by two segments or from
 	 * (nearly) closed, not for every read (RFC 9293 3.8.6.2.2). */
 	if (m != NULL && c->state >= TCP_ESTABLISHED && tcp_rcv_window(c) - before >= 2u * c->mss &&
@@ -773,10 +765,9 @@ check_memory(struct sl_lcore *lc)
 unsigned int
 sl_tcp_worker_poll(struct sl_lcore *lc)
 {
-	lc->tcp.now = rte_rdtsc();
 	if ((++lc->tcp.polls & 63) == 0 || lc->tcp.mem_low)
 		check_memory(lc);
-	return sl_timer_run(lc->tcp.wheel, lc->tcp.now) + drain_handoff(lc);
+	return drain_handoff(lc);
 }
 
 const char *const tcp_counter_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };

@@ -29,7 +29,7 @@ tuple_free(struct sl_lcore *lc, const struct tcp_key *k)
 		return true;
 	/* (c->ops: the application has not heard of the close yet.) */
 	if (c->state != TCP_TIME_WAIT || !(c->flags & TCP_F_TS) || c->ops != NULL ||
-			lc->tcp.now - c->last_rx < rte_get_tsc_hz())
+			lc->now - c->last_rx < sl_clock_base.hz)
 		return false;
 	lc->tcp.stats.time_wait_reused++;
 	tcp_conn_close(lc, c, SL_TCP_CLOSED);
@@ -80,7 +80,6 @@ sl_tcp_connect(struct sl_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t dpo
 	struct tcp_4tuple t;
 	struct tcp_conn *c;
 
-	lc->tcp.now = rte_rdtsc();
 	lc->tcp.stats.connects++;
 	if (out == NULL) {
 		lc->tcp.stats.connect_failed++;

@@ -327,12 +327,6 @@ ack_now(struct tcp_conn *c)
 	c->flags |= TCP_F_ACK_NOW;
 }
 
-static uint32_t
-ts_now_ms(const struct sl_lcore *lc)
-{
-	return (uint32_t)(tcp_now_us(lc) / 1000);
-}
-
 static void
 update_window(struct tcp_conn *c, const struct seg *s)
 {
@@ -418,10 +412,9 @@ new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
 	c->backoff = 0;
 	c->probes = 0;
 	if ((c->flags & TCP_F_TS) && s->opts.ts_present && s->opts.ts_ecr != 0)
-		tcp_rtt_sample(c, (ts_now_ms(lc) - s->opts.ts_ecr) * 1000);
+		tcp_rtt_sample(c, (tcp_now_ms(lc) - s->opts.ts_ecr) * 1000);
 	else if ((c->flags & TCP_F_RTT_TIMING) && SEQ_GT(s->ack, c->rtt_seq)) {
-		tcp_rtt_sample(c, (uint32_t)((lc->tcp.now - c->rtt_start) /
-				(rte_get_tsc_hz() / 1000000)));
+		tcp_rtt_sample(c, (uint32_t)sl_clock_to_us(lc->now - c->rtt_start));
 		c->flags &= ~TCP_F_RTT_TIMING;
 	}
 	if (c->flags & TCP_F_IN_RECOVERY) {
@@ -702,8 +695,8 @@ time_wait_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	if (!(s->flags & F(RST)))
 		tcp_send_ack(lc, c); /* a retransmitted FIN: ACK it again */
 	if ((s->flags & (F(FIN) | F(RST))) == F(FIN)) /* and restart 2 MSL (RFC 9293 3.10.7.4) */
-		sl_timer_arm(lc->tcp.wheel, &c->life_timer, lc->tcp.now +
-				tcp_us_to_tsc((uint64_t)sl_tcp_conf.time_wait_ms * 1000));
+		sl_timer_arm(lc->wheel, &c->life_timer, lc->now +
+				sl_clock_from_ms((uint64_t)sl_tcp_conf.time_wait_ms));
 	rte_pktmbuf_free(s->m);
 }
 
@@ -758,7 +751,7 @@ conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 {
 	struct sl_tcp_stats *st = &lc->tcp.stats;
 
-	c->last_rx = lc->tcp.now;
+	c->last_rx = lc->now;
 	c->probes = 0; /* any segment answers keepalive and window probes */
 	if (c->state == TCP_SYN_SENT) {
 		syn_sent_segment(lc, c, s);
@@ -913,6 +906,5 @@ tcp_segment(struct sl_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	lc->tcp.now = rte_rdtsc();
 	dispatch(lc, NULL, &s, true);
 }

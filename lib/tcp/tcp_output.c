@@ -29,12 +29,6 @@ tcp_mss_for(uint32_t raddr)
 	return mtu > IP_TCP_HDRS + 64 ? (uint16_t)(mtu - IP_TCP_HDRS) : 536;
 }
 
-static uint32_t
-ts_now(const struct sl_lcore *lc)
-{
-	return (uint32_t)(tcp_now_us(lc) / 1000);
-}
-
 /* Write our options; returns their length (a multiple of 4). */
 static unsigned int
 write_options(uint8_t *p, const struct tcp_conn *c, const struct sl_lcore *lc, bool syn)
@@ -52,7 +46,7 @@ write_options(uint8_t *p, const struct tcp_conn *c, const struct sl_lcore *lc, b
 	}
 	if ((c->flags & TCP_F_TS) || (syn && c->state == TCP_SYN_SENT && sl_tcp_conf.timestamps)) {
 		p[n++] = 1, p[n++] = 1, p[n++] = 8, p[n++] = 10;
-		*(unaligned_uint32_t *)(p + n) = rte_cpu_to_be_32(ts_now(lc));
+		*(unaligned_uint32_t *)(p + n) = rte_cpu_to_be_32(tcp_now_ms(lc));
 		*(unaligned_uint32_t *)(p + n + 4) = rte_cpu_to_be_32(c->ts_recent);
 		n += 8;
 	}
@@ -227,7 +221,7 @@ send_segment(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len
 	/* This segment carries our ACK: nothing more is owed. */
 	c->flags &= ~(TCP_F_ACK_NOW | TCP_F_DELACK);
 	c->segs_unacked = 0;
-	sl_timer_cancel(lc->tcp.wheel, &c->ack_timer);
+	sl_timer_cancel(lc->wheel, &c->ack_timer);
 	finish_and_send(lc, m, ip, th);
 	return (int)len;
 }
@@ -361,7 +355,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 			if (!(c->flags & (TCP_F_TS | TCP_F_RTT_TIMING))) {
 				c->flags |= TCP_F_RTT_TIMING;
 				c->rtt_seq = c->snd_nxt;
-				c->rtt_start = lc->tcp.now;
+				c->rtt_start = lc->now;
 			}
 		}
 		c->snd_nxt += len;

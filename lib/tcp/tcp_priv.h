@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include <rte_tcp.h>
 
+#include "sl_clock.h"
 #include "sl_port.h"
 #include "sl_tcp.h"
 #include "sl_timer.h"
@@ -150,16 +151,17 @@ void tcp_set_state(struct sl_lcore *lc, struct tcp_conn *c, enum tcp_state s);
 uint32_t tcp_rcv_window(const struct tcp_conn *c);
 bool tcp_rst_allowed(struct sl_lcore *lc);
 
-static inline uint64_t
-tcp_us_to_tsc(uint64_t us)
-{
-	return rte_get_tsc_hz() / 1000000 * us;
-}
-
+/* The lcore's clock in microseconds, and in milliseconds (TSval). */
 static inline uint64_t
 tcp_now_us(const struct sl_lcore *lc)
 {
-	return lc->tcp.now / (rte_get_tsc_hz() / 1000000);
+	return sl_clock_to_us(lc->now);
+}
+
+static inline uint32_t
+tcp_now_ms(const struct sl_lcore *lc)
+{
+	return (uint32_t)sl_clock_to_ms(lc->now);
 }
 
 /* Events to the application, with the connection kept alive meanwhile. */

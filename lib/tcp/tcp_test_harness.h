@@ -8,7 +8,7 @@
  * the test plays worker 0 (sl_net_input on its context) and the peer
  * 198.18.0.2, and reads what the stack sends from worker 0's transmit
  * buffers (and the ring, should a buffer have been flushed). Time is a fake
- * TSC: tcp_input does not read the clock, so the test sets lc->tcp.now
+ * TSC: tcp_input does not read the clock, so the test sets lc->now
  * before each segment and runs the timer wheel itself (never
  * sl_tcp_worker_poll, which reads rte_rdtsc). Every case checks the exact
  * segments sent and the exact change of every TCP counter.
@@ -85,7 +85,7 @@ static uint64_t tnow;        /* the fake TSC */
 static inline uint64_t
 us_to_tsc(uint64_t us)
 {
-	return rte_get_tsc_hz() / 1000000 * us; /* as tcp_us_to_tsc */
+	return sl_clock_from_us(us);
 }
 
 /* Move the clock on by us microseconds and run the timers due. */
@@ -93,8 +93,8 @@ static inline unsigned int
 advance_us(uint64_t us)
 {
 	tnow += us_to_tsc(us);
-	wlc->tcp.now = tnow;
-	return sl_timer_run(wlc->tcp.wheel, tnow);
+	wlc->now = tnow;
+	return sl_lcore_timers_run(wlc);
 }
 
 static inline unsigned int
@@ -462,7 +462,7 @@ inject_raw(const struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, uint
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	if (bad_cksum)
 		th->cksum ^= 0x0101;
-	wlc->tcp.now = tnow;
+	wlc->now = tnow;
 	sl_net_input(wlc, p0, &m, 1);
 }
 

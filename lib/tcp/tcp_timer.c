@@ -23,7 +23,7 @@ rto_tsc(const struct tcp_conn *c)
 	uint64_t us = (uint64_t)c->rto_us << RTE_MIN(c->backoff, 16);
 
 	us = RTE_MIN(us, (uint64_t)sl_tcp_conf.rto_max_ms * 1000);
-	return tcp_us_to_tsc(us);
+	return sl_clock_from_us(us);
 }
 
 void
@@ -74,7 +74,7 @@ on_rtx(struct sl_timer *t)
 		c->backoff++;
 		lc->tcp.stats.retransmits++;
 		tcp_send_syn(lc, c);
-		sl_timer_arm(lc->tcp.wheel, &c->rtx_timer, lc->tcp.now + rto_tsc(c));
+		sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
 		return;
 	}
 	/* Zero window with data waiting: probe it with one byte (RFC 9293
@@ -99,8 +99,7 @@ on_rtx(struct sl_timer *t)
 	if (flight == 0)
 		return;
 	if (c->backoff >= sl_tcp_conf.retries || (sl_tcp_conf.user_timeout_ms != 0 &&
-			lc->tcp.now - c->last_rx > tcp_us_to_tsc((uint64_t)sl_tcp_conf.user_timeout_ms *
-					1000))) {
+			lc->now - c->last_rx > sl_clock_from_ms((uint64_t)sl_tcp_conf.user_timeout_ms))) {
 		give_up(lc, c);
 		return;
 	}
@@ -117,7 +116,7 @@ on_rtx(struct sl_timer *t)
 		c->snd_nxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
 	if (c->sndq_len == 0 && (c->flags & TCP_F_FIN_SENT))
 		c->snd_nxt = c->snd_max;
-	sl_timer_arm(lc->tcp.wheel, &c->rtx_timer, lc->tcp.now + rto_tsc(c));
+	sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
 }
 
 static void
@@ -143,7 +142,7 @@ on_life(struct sl_timer *t)
 	struct tcp_conn *c = CONN_OF(t, life_timer);
 	struct sl_lcore *lc = owner_of(c);
 	const struct sl_tcp_keepalive_conf *ka = &sl_tcp_conf.keepalive;
-	uint64_t idle = lc->tcp.now - c->last_rx;
+	uint64_t idle = lc->now - c->last_rx;
 
 	if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
 		if (c->state == TCP_FIN_WAIT_2)
@@ -152,12 +151,12 @@ on_life(struct sl_timer *t)
 		return;
 	}
 	if (sl_tcp_conf.idle_timeout_s != 0 &&
-			idle >= tcp_us_to_tsc((uint64_t)sl_tcp_conf.idle_timeout_s * 1000000)) {
+			idle >= sl_clock_from_ms((uint64_t)sl_tcp_conf.idle_timeout_s * 1000)) {
 		give_up(lc, c);
 		return;
 	}
 	if (ka->enabled && c->state == TCP_ESTABLISHED &&
-			idle >= tcp_us_to_tsc((uint64_t)ka->idle_s * 1000000)) {
+			idle >= sl_clock_from_ms((uint64_t)ka->idle_s * 1000)) {
 		if (c->probes >= ka->probes) {
 			give_up(lc, c);
 			return;
@@ -167,8 +166,8 @@ on_life(struct sl_timer *t)
 		lc->tcp.stats.keepalives++;
 		tcp_send_raw(lc, &c->key, c->snd_una - 1, c->rcv_nxt, RTE_TCP_ACK_FLAG,
 				(uint16_t)RTE_MIN(tcp_rcv_window(c) >> c->rcv_wscale, 65535u), NULL, 0);
-		sl_timer_arm(lc->tcp.wheel, &c->life_timer, lc->tcp.now +
-				tcp_us_to_tsc((uint64_t)ka->interval_s * 1000000));
+		sl_timer_arm(lc->wheel, &c->life_timer, lc->now +
+				sl_clock_from_ms((uint64_t)ka->interval_s * 1000));
 		return;
 	}
 	tcp_arm_life(lc, c);
@@ -185,9 +184,9 @@ tcp_timers_init(struct tcp_conn *c)
 void
 tcp_timers_stop(struct sl_lcore *lc, struct tcp_conn *c)
 {
-	sl_timer_cancel(lc->tcp.wheel, &c->rtx_timer);
-	sl_timer_cancel(lc->tcp.wheel, &c->ack_timer);
-	sl_timer_cancel(lc->tcp.wheel, &c->life_timer);
+	sl_timer_cancel(lc->wheel, &c->rtx_timer);
+	sl_timer_cancel(lc->wheel, &c->ack_timer);
+	sl_timer_cancel(lc->wheel, &c->life_timer);
 }
 
 void
@@ -198,17 +197,17 @@ tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c)
 
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
 		if (!sl_timer_pending(&c->rtx_timer))
-			sl_timer_arm(lc->tcp.wheel, &c->rtx_timer, lc->tcp.now + rto_tsc(c));
+			sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
 		return;
 	}
 	if (!outstanding && !zero_window) {
-		sl_timer_cancel(lc->tcp.wheel, &c->rtx_timer);
+		sl_timer_cancel(lc->wheel, &c->rtx_timer);
 		return;
 	}
 	/* RFC 6298 5.3: restart when new data is acknowledged; keep it running
 	 * otherwise (the caller of a new ACK cancelled nothing). */
 	if (!sl_timer_pending(&c->rtx_timer) || c->backoff == 0)
-		sl_timer_arm(lc->tcp.wheel, &c->rtx_timer, lc->tcp.now + rto_tsc(c));
+		sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
 }
 
 void
@@ -216,8 +215,8 @@ tcp_arm_delack(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	c->flags |= TCP_F_DELACK;
 	if (!sl_timer_pending(&c->ack_timer))
-		sl_timer_arm(lc->tcp.wheel, &c->ack_timer, lc->tcp.now +
-				tcp_us_to_tsc((uint64_t)sl_tcp_conf.delack_ms * 1000));
+		sl_timer_arm(lc->wheel, &c->ack_timer, lc->now +
+				sl_clock_from_ms((uint64_t)sl_tcp_conf.delack_ms));
 }
 
 void
@@ -227,8 +226,8 @@ tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c)
 	uint64_t wait_s = UINT64_MAX;
 
 	if (c->state == TCP_FIN_WAIT_2) {
-		sl_timer_arm(lc->tcp.wheel, &c->life_timer, lc->tcp.now +
-				tcp_us_to_tsc((uint64_t)sl_tcp_conf.time_wait_ms * 1000));
+		sl_timer_arm(lc->wheel, &c->life_timer, lc->now +
+				sl_clock_from_ms((uint64_t)sl_tcp_conf.time_wait_ms));
 		return;
 	}
 	if (ka->enabled)
@@ -238,7 +237,7 @@ tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c)
 	if (wait_s == UINT64_MAX)
 		return;
 	/* Check again when the quietest deadline could pass. */
-	sl_timer_arm(lc->tcp.wheel, &c->life_timer, c->last_rx + tcp_us_to_tsc(wait_s * 1000000));
+	sl_timer_arm(lc->wheel, &c->life_timer, c->last_rx + sl_clock_from_us(wait_s * 1000000));
 }
 
 /* O(1): connections leave the FIFO from anywhere (reuse, resets). */
@@ -265,8 +264,8 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	struct sl_tcp_lcore *t = &lc->tcp;
 
-	sl_timer_cancel(t->wheel, &c->rtx_timer);
-	sl_timer_cancel(t->wheel, &c->ack_timer);
+	sl_timer_cancel(lc->wheel, &c->rtx_timer);
+	sl_timer_cancel(lc->wheel, &c->ack_timer);
 	tcp_set_state(lc, c, TCP_TIME_WAIT);
 	t->stats.time_wait++;
 	if (sl_tcp_conf.time_wait_ms == 0 || sl_tcp_conf.time_wait_max == 0) {
@@ -283,8 +282,8 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 	*c->tw_pprev = c;
 	t->tw_newest = c;
 	t->time_waits++;
-	sl_timer_arm(t->wheel, &c->life_timer, t->now +
-			tcp_us_to_tsc((uint64_t)sl_tcp_conf.time_wait_ms * 1000));
+	sl_timer_arm(lc->wheel, &c->life_timer, lc->now +
+			sl_clock_from_ms((uint64_t)sl_tcp_conf.time_wait_ms));
 	/* Tell the application now, unless it still has data to read: then
 	 * when it has read it (sl_tcp_recv arms the delayed-ACK timer). */
 	if (c->rcvq_len != 0)

@@ -242,7 +242,7 @@ test_exhausted_active(void)
 	snap_take();
 	app_closes = 0;
 	sc = sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL);
-	wlc->tcp.now = tnow; /* sl_tcp_connect read the real clock */
+	wlc->now = tnow; /* sl_tcp_connect read the real clock */
 	SL_CHECK(sc != NULL);
 	c = (struct tcp_conn *)sc;
 	SL_CHECK_EQ(c->state, TCP_SYN_SENT);
@@ -290,7 +290,7 @@ test_exhausted_no_time_wait(void)
 	SL_CHECK_EQ(wlc->tcp.half_open[0], 0);
 	rte_errno = 0;
 	SL_CHECK(sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL) == NULL);
-	wlc->tcp.now = tnow;
+	wlc->now = tnow;
 	SL_CHECK_EQ(rte_errno, ENOBUFS);
 	OUT(0);
 	EXPECT(.connects = 1, .connect_failed = 1, .conn_alloc_fail = 1);
@@ -339,7 +339,7 @@ test_exhausted_guarded(void)
 			.conn_alloc_fail = 1);
 	GONE();
 	SL_CHECK(sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL) == NULL);
-	wlc->tcp.now = tnow;
+	wlc->now = tnow;
 	SL_CHECK_EQ(rte_errno, ENOBUFS);
 	OUT(0);
 	EXPECT(.connects = 1, .connect_failed = 1, .conn_alloc_fail = 1);
