@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * route: private layout of the compiled route table: route.c builds it
- * (management lcore) and matches requests against it (worker lcores,
- * read-only).
+ * route: private layout of the compiled route table, shared by the two
+ * halves of the module: route_build.c writes it (management lcore) and
+ * route_match.c reads it per request (worker lcores, read-only).
  *
  * One open-addressing hash (linear probing, load <= 1/2, own code so that
  * the module needs no EAL) maps (scope, kind, string) to a value:
@@ -78,7 +78,7 @@ struct route {
 	struct sl_route pub;
 	char *name;
 	int32_t host_spec; /* specificities, larger is more specific: */
-	int32_t path_spec; /* HOST_* and PATH_* of route.c */
+	int32_t path_spec; /* HOST_* and PATH_* of route_build.c */
 	uint64_t methods;
 	enum sl_route_path_kind kind;
 	bool has_rx;
