@@ -37,7 +37,9 @@
  * regexes in rank order, skipped as soon as they cannot beat the current
  * best. Only regexes scale linearly (per host bucket).
  *
- * Callers: build/free on the management lcore; match on any lcore.
+ * Callers: build and free on the management lcore (route_build.c); match
+ * and sl_route_http_has on any lcore, per request on workers
+ * (route_match.c); count on any lcore.
  * Owns: the table owns copies of every string and the compiled regexes; the
  * definitions may be freed after build.
  */

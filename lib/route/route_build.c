@@ -1,22 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * route: compile route definitions into a host/path index, match requests.
- *
- * One open-addressing hash (linear probing, load <= 1/2, own code so that
- * the module needs no EAL) maps (scope, kind, string) to a value:
- *   (0, K_HOST, "api.example.com") -> host bucket
- *   (0, K_WILD, "example.com")     -> host bucket of "*.example.com"
- *   (0, K_NAME, name)              -> route (duplicate detection at build)
- *   (bucket, K_EXACT, path)        -> group of routes with that exact path
- *   (bucket, K_PREFIX, prefix)     -> group of routes with that prefix
- * Bucket 0 is the any-host bucket. A group lists its routes in rank order,
- * as does a bucket's regex list and any-path group, so that a scan stops at
- * the first route that matches or cannot beat the best found so far.
- *
- * Regexes use POSIX regcomp/regexec (REG_EXTENDED | REG_NOSUB, compiled
- * once at build; glibc's regexec is thread-safe on a shared regex_t).
- * Hyperscan will replace them in the WAF step (one multi-pattern database
- * per host bucket instead of one regexec per regex).
+ * route build: validate route definitions, compile them into the immutable
+ * table of route_priv.h, free it. Management lcore only, as is everything
+ * here but sl_route_table_count (any lcore: reads the table).
  */
 #include <errno.h>
 #include <regex.h>
@@ -24,77 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <rte_common.h>
 
+#include "route_priv.h"
 #include "sl_route.h"
-
-#define NONE UINT32_MAX
-
-enum key_kind { K_HOST = 1, K_WILD, K_NAME, K_EXACT, K_PREFIX };
-
-struct hent {
-	char *key; /* NULL: empty slot */
-	uint64_t h;
-	uint32_t klen;
-	uint32_t scope;
-	uint32_t kind;
-	uint32_t val;
-};
-
-struct htab {
-	struct hent *e;
-	uint32_t mask; /* capacity - 1 */
-	uint32_t n;
-};
-
-struct ids {
-	uint32_t *v;
-	uint32_t n, cap;
-};
-
-struct group {
-	struct ids r; /* routes in rank order */
-};
-
-struct bucket {
-	int32_t host_spec;
-	struct ids plen; /* distinct prefix lengths, descending */
-	struct ids rx;	 /* regex routes in rank order */
-	uint32_t any;	 /* group of any-path routes, NONE if none */
-};
-
-struct cond {
-	char *name;
-	char *value; /* NULL: presence */
-	size_t nlen, vlen;
-};
-
-struct route {
-	struct sl_route pub;
-	char *name;
-	int32_t host_spec;
-	int32_t path_spec;
-	uint64_t methods;
-	enum sl_route_path_kind kind;
-	bool has_rx;
-	regex_t rx;
-	unsigned int n_conds;
-	struct cond conds[SL_ROUTE_MAX_HDRS];
-};
-
-struct sl_route_table {
-	struct route *routes;
-	uint32_t n_routes;
-	struct bucket *buckets;
-	uint32_t n_buckets, cap_buckets;
-	struct group *groups;
-	uint32_t n_groups, cap_groups;
-	struct htab h;
-	uint32_t dflt; /* default route or NONE */
-	uint32_t max_wild_labels;
-};
 
 /* Specificity (larger is more specific). */
 #define HOST_EXACT 1000
@@ -107,57 +27,16 @@ struct sl_route_table {
 
 /* ---- hash ---- */
 
-static uint64_t
-hash_key(uint32_t scope, uint32_t kind, const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)scope << 8) ^ kind;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 0x100000001b3ull;
-	}
-	/* finalizer (splitmix64) so that the low bits are well mixed */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
-static uint32_t
-htab_get(const struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t len,
-	struct sl_route_stats *st)
-{
-	uint64_t h = hash_key(scope, kind, s, len);
-	uint32_t i = (uint32_t)h & t->mask;
-
-	if (st != NULL)
-		st->lookups++;
-	for (;; i = (i + 1) & t->mask) {
-		const struct hent *e = &t->e[i];
-
-		if (st != NULL)
-			st->probes++;
-		if (e->key == NULL)
-			return NONE;
-		if (e->h == h && e->scope == scope && e->kind == kind && e->klen == len &&
-			memcmp(e->key, s, len) == 0)
-			return e->val;
-	}
-}
-
 static int
-htab_grow(struct htab *t)
+htab_grow(struct route_htab *t)
 {
 	uint32_t cap = (t->mask + 1) * 2, i;
-	struct hent *e = calloc(cap, sizeof(*e));
+	struct route_hent *e = calloc(cap, sizeof(*e));
 
 	if (e == NULL)
 		return -ENOMEM;
 	for (i = 0; i <= t->mask; i++) {
-		struct hent *o = &t->e[i];
+		struct route_hent *o = &t->e[i];
 		uint32_t j;
 
 		if (o->key == NULL)
@@ -174,7 +53,8 @@ htab_grow(struct htab *t)
 
 /* Insert a key known to be absent. */
 static int
-htab_put(struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t len, uint32_t val)
+htab_put(struct route_htab *t, uint32_t scope, uint32_t kind, const char *s, size_t len,
+	uint32_t val)
 {
 	uint32_t i;
 	char *k;
@@ -186,10 +66,10 @@ htab_put(struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t le
 		return -ENOMEM;
 	memcpy(k, s, len);
 	k[len] = '\0';
-	uint64_t h = hash_key(scope, kind, s, len);
+	uint64_t h = route_hash_key(scope, kind, s, len);
 	for (i = (uint32_t)h & t->mask; t->e[i].key != NULL; i = (i + 1) & t->mask)
 		;
-	t->e[i] = (struct hent){.key = k, .h = h, .klen = (uint32_t)len, .scope = scope,
+	t->e[i] = (struct route_hent){.key = k, .h = h, .klen = (uint32_t)len, .scope = scope,
 		.kind = kind, .val = val};
 	t->n++;
 	return 0;
@@ -198,7 +78,7 @@ htab_put(struct htab *t, uint32_t scope, uint32_t kind, const char *s, size_t le
 /* ---- small growable arrays ---- */
 
 static int
-ids_push(struct ids *a, uint32_t v)
+ids_push(struct route_ids *a, uint32_t v)
 {
 	if (a->n == a->cap) {
 		uint32_t cap = a->cap ? a->cap * 2 : 4;
@@ -233,27 +113,13 @@ grow(void *p, uint32_t *cap, uint32_t need, size_t size)
 
 /* ---- ranking ---- */
 
-/* > 0 if a ranks before b (the selection rule of sl_route.h). */
-static int
-rank_cmp(const struct route *a, const struct route *b)
-{
-	if (a->pub.priority != b->pub.priority)
-		return a->pub.priority > b->pub.priority ? 1 : -1;
-	if (a->host_spec != b->host_spec)
-		return a->host_spec > b->host_spec ? 1 : -1;
-	if (a->path_spec != b->path_spec)
-		return a->path_spec > b->path_spec ? 1 : -1;
-	if (a->pub.index != b->pub.index)
-		return a->pub.index < b->pub.index ? 1 : -1;
-	return 0;
-}
-
 static const struct route *sort_routes; /* build only (management lcore) */
 
 static int
 sort_cmp(const void *x, const void *y)
 {
-	return -rank_cmp(&sort_routes[*(const uint32_t *)x], &sort_routes[*(const uint32_t *)y]);
+	return -route_rank_cmp(&sort_routes[*(const uint32_t *)x],
+		&sort_routes[*(const uint32_t *)y]);
 }
 
 static int
@@ -343,23 +209,23 @@ norm_def_host(const char *h, char *buf)
 static uint32_t
 new_bucket(struct sl_route_table *t, int32_t host_spec)
 {
-	struct bucket *b = grow(t->buckets, &t->cap_buckets, t->n_buckets + 1, sizeof(*b));
+	struct route_bucket *b = grow(t->buckets, &t->cap_buckets, t->n_buckets + 1, sizeof(*b));
 
 	if (b == NULL)
-		return NONE;
+		return ROUTE_NONE;
 	t->buckets = b;
 	b[t->n_buckets].host_spec = host_spec;
-	b[t->n_buckets].any = NONE;
+	b[t->n_buckets].any = ROUTE_NONE;
 	return t->n_buckets++;
 }
 
 static uint32_t
 new_group(struct sl_route_table *t)
 {
-	struct group *g = grow(t->groups, &t->cap_groups, t->n_groups + 1, sizeof(*g));
+	struct route_group *g = grow(t->groups, &t->cap_groups, t->n_groups + 1, sizeof(*g));
 
 	if (g == NULL)
-		return NONE;
+		return ROUTE_NONE;
 	t->groups = g;
 	return t->n_groups++;
 }
@@ -369,14 +235,14 @@ static uint32_t
 group_of(struct sl_route_table *t, uint32_t b, uint32_t kind, const char *k, size_t len,
 	bool *created)
 {
-	uint32_t g = htab_get(&t->h, b, kind, k, len, NULL);
+	uint32_t g = route_htab_get(&t->h, b, kind, k, len, NULL);
 
 	*created = false;
-	if (g != NONE)
+	if (g != ROUTE_NONE)
 		return g;
 	g = new_group(t);
-	if (g == NONE || htab_put(&t->h, b, kind, k, len, g) != 0)
-		return NONE;
+	if (g == ROUTE_NONE || htab_put(&t->h, b, kind, k, len, g) != 0)
+		return ROUTE_NONE;
 	*created = true;
 	return g;
 }
@@ -450,9 +316,9 @@ add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned in
 	rc = check_def(defs, i, err);
 	if (rc != 0)
 		return rc;
-	if (htab_get(&t->h, 0, K_NAME, d->name, strlen(d->name), NULL) != NONE)
+	if (route_htab_get(&t->h, 0, ROUTE_K_NAME, d->name, strlen(d->name), NULL) != ROUTE_NONE)
 		return fail(err, defs, (int)i, "duplicate name");
-	if (d->is_default && t->dflt != NONE)
+	if (d->is_default && t->dflt != ROUTE_NONE)
 		return fail(err, defs, (int)i, "second default route (first: '%s')",
 			t->routes[t->dflt].name);
 
@@ -468,10 +334,10 @@ add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned in
 		return -ENOMEM;
 	r->pub.name = r->name;
 	t->n_routes++;
-	if (htab_put(&t->h, 0, K_NAME, d->name, strlen(d->name), t->n_routes - 1) != 0)
+	if (htab_put(&t->h, 0, ROUTE_K_NAME, d->name, strlen(d->name), t->n_routes - 1) != 0)
 		return -ENOMEM;
 	for (j = 0; j < d->n_hdrs; j++) {
-		struct cond *c = &r->conds[j];
+		struct route_cond *c = &r->conds[j];
 
 		c->name = strdup(d->hdrs[j].name);
 		c->value = d->hdrs[j].value != NULL ? strdup(d->hdrs[j].value) : NULL;
@@ -491,22 +357,22 @@ add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned in
 	if (d->host != NULL && d->host[0] != '\0') {
 		const char *h = d->host;
 
-		kind = K_HOST;
+		kind = ROUTE_K_HOST;
 		if (h[0] == '*') {
 			if (h[1] != '.')
 				return fail(err, defs, (int)i, "invalid host '%.64s'", d->host);
 			h += 2;
-			kind = K_WILD;
+			kind = ROUTE_K_WILD;
 		}
-		if (norm_def_host(h, hbuf) != 0 || (kind == K_WILD && hbuf[0] == '['))
+		if (norm_def_host(h, hbuf) != 0 || (kind == ROUTE_K_WILD && hbuf[0] == '['))
 			return fail(err, defs, (int)i, "invalid host '%.64s'", d->host);
-		r->host_spec = kind == K_HOST ? HOST_EXACT : HOST_WILD(strlen(hbuf));
-		b = htab_get(&t->h, 0, kind, hbuf, strlen(hbuf), NULL);
-		if (b == NONE) {
+		r->host_spec = kind == ROUTE_K_HOST ? HOST_EXACT : HOST_WILD(strlen(hbuf));
+		b = route_htab_get(&t->h, 0, kind, hbuf, strlen(hbuf), NULL);
+		if (b == ROUTE_NONE) {
 			b = new_bucket(t, r->host_spec);
-			if (b == NONE || htab_put(&t->h, 0, kind, hbuf, strlen(hbuf), b) != 0)
+			if (b == ROUTE_NONE || htab_put(&t->h, 0, kind, hbuf, strlen(hbuf), b) != 0)
 				return -ENOMEM;
-			if (kind == K_WILD) {
+			if (kind == ROUTE_K_WILD) {
 				uint32_t labels = 1;
 
 				for (h = hbuf; *h != '\0'; h++)
@@ -521,9 +387,9 @@ add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned in
 	switch (r->kind) {
 	case SL_ROUTE_PATH_ANY:
 		r->path_spec = PATH_ANY;
-		if (t->buckets[b].any == NONE) {
+		if (t->buckets[b].any == ROUTE_NONE) {
 			g = new_group(t);
-			if (g == NONE)
+			if (g == ROUTE_NONE)
 				return -ENOMEM;
 			t->buckets[b].any = g;
 		}
@@ -542,14 +408,15 @@ add_route(struct sl_route_table *t, const struct sl_route_def *defs, unsigned in
 	case SL_ROUTE_PATH_EXACT:
 	case SL_ROUTE_PATH_PREFIX:
 		plen = strlen(d->path);
-		kind = r->kind == SL_ROUTE_PATH_EXACT ? K_EXACT : K_PREFIX;
-		r->path_spec = kind == K_EXACT ? PATH_EXACT : PATH_PREFIX(plen);
+		kind = r->kind == SL_ROUTE_PATH_EXACT ? ROUTE_K_EXACT : ROUTE_K_PREFIX;
+		r->path_spec = kind == ROUTE_K_EXACT ? PATH_EXACT : PATH_PREFIX(plen);
 		if (plen > UINT16_MAX)
 			return fail(err, defs, (int)i, "path too long");
 		g = group_of(t, b, kind, d->path, plen, &created);
-		if (g == NONE)
+		if (g == ROUTE_NONE)
 			return -ENOMEM;
-		if (created && kind == K_PREFIX && ids_push(&t->buckets[b].plen, (uint32_t)plen) != 0)
+		if (created && kind == ROUTE_K_PREFIX &&
+			ids_push(&t->buckets[b].plen, (uint32_t)plen) != 0)
 			return -ENOMEM;
 		return ids_push(&t->groups[g].r, t->n_routes - 1);
 	}
@@ -574,7 +441,7 @@ sl_route_table_build(const struct sl_route_def *defs, unsigned int n,
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
-	t->dflt = NONE;
+	t->dflt = ROUTE_NONE;
 	t->routes = calloc(n ? n : 1, sizeof(*t->routes));
 	t->h.e = calloc(64, sizeof(*t->h.e));
 	t->h.mask = 63;
@@ -591,7 +458,7 @@ sl_route_table_build(const struct sl_route_def *defs, unsigned int n,
 	for (i = 0; i < t->n_groups; i++)
 		qsort(t->groups[i].r.v, t->groups[i].r.n, sizeof(uint32_t), sort_cmp);
 	for (i = 0; i < t->n_buckets; i++) {
-		struct bucket *b = &t->buckets[i];
+		struct route_bucket *b = &t->buckets[i];
 
 		if (b->rx.n > 1)
 			qsort(b->rx.v, b->rx.n, sizeof(uint32_t), sort_cmp);
@@ -647,188 +514,4 @@ unsigned int
 sl_route_table_count(const struct sl_route_table *t)
 {
 	return t->n_routes;
-}
-
-/* ---- match ---- */
-
-struct mctx {
-	const struct sl_route_table *t;
-	const char *path;
-	size_t path_len;
-	uint64_t mbit;
-	const struct sl_route_hdrs *hdrs;
-	struct sl_route_stats *st;
-	const struct route *best;
-};
-
-/* Method and header conditions (the path and host already hold). */
-static bool
-conds_hold(const struct mctx *m, const struct route *r)
-{
-	unsigned int j;
-
-	if (r->methods != 0 && (r->methods & m->mbit) == 0)
-		return false;
-	for (j = 0; j < r->n_conds; j++) {
-		const struct cond *c = &r->conds[j];
-
-		if (m->hdrs == NULL || m->hdrs->has == NULL ||
-			!m->hdrs->has(m->hdrs->ctx, c->name, c->nlen, c->value, c->vlen))
-			return false;
-	}
-	return true;
-}
-
-/* Scan a rank-ordered list; stop at the first route that holds or cannot win. */
-static void
-scan(struct mctx *m, const struct ids *l, bool rx)
-{
-	uint32_t i;
-
-	for (i = 0; i < l->n; i++) {
-		const struct route *r = &m->t->routes[l->v[i]];
-
-		if (m->best != NULL && rank_cmp(r, m->best) <= 0)
-			return;
-		m->st->candidates++;
-		if (rx) {
-			regmatch_t pm[1] = {{.rm_so = 0, .rm_eo = (regoff_t)m->path_len}};
-
-			/* REG_STARTEND: the path need not be NUL-terminated */
-			if (regexec(&r->rx, m->path, 1, pm, REG_STARTEND) != 0)
-				continue;
-		}
-		if (conds_hold(m, r)) {
-			m->best = r;
-			return;
-		}
-	}
-}
-
-static void
-scan_bucket(struct mctx *m, uint32_t bi)
-{
-	const struct sl_route_table *t = m->t;
-	const struct bucket *b = &t->buckets[bi];
-	uint32_t g, i;
-
-	g = htab_get(&t->h, bi, K_EXACT, m->path, m->path_len, m->st);
-	if (g != NONE)
-		scan(m, &t->groups[g].r, false);
-	for (i = 0; i < b->plen.n; i++) {
-		if (b->plen.v[i] > m->path_len)
-			continue;
-		g = htab_get(&t->h, bi, K_PREFIX, m->path, b->plen.v[i], m->st);
-		if (g != NONE)
-			scan(m, &t->groups[g].r, false);
-	}
-	scan(m, &b->rx, true);
-	if (b->any != NONE)
-		scan(m, &t->groups[b->any].r, false);
-}
-
-/* Lowercase, without port and trailing dot; length or 0 (no usable host). */
-static size_t
-norm_req_host(const char *h, size_t len, char *buf)
-{
-	size_t i, n = len;
-
-	if (h == NULL || len == 0)
-		return 0;
-	if (h[0] == '[') { /* IP literal: up to and with ']' */
-		const char *e = memchr(h, ']', len);
-
-		if (e == NULL)
-			return 0;
-		n = (size_t)(e - h) + 1;
-	} else {
-		const char *c = memchr(h, ':', len);
-
-		if (c != NULL)
-			n = (size_t)(c - h);
-	}
-	while (n > 0 && h[n - 1] == '.')
-		n--;
-	if (n == 0 || n > SL_ROUTE_HOST_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = h[i];
-
-		buf[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
-	return n;
-}
-
-const struct sl_route *
-sl_route_match(const struct sl_route_table *t, const char *host, size_t host_len,
-	const char *path, size_t path_len, unsigned int method, const struct sl_route_hdrs *hdrs,
-	struct sl_route_stats *st)
-{
-	char hbuf[SL_ROUTE_HOST_MAX + 1];
-	struct sl_route_stats dummy;
-	struct mctx m;
-	size_t hl, i;
-	uint32_t b;
-
-	if (st == NULL)
-		st = &dummy;
-	memset(st, 0, sizeof(*st));
-	if (path == NULL)
-		path_len = 0;
-	else {
-		const char *q = memchr(path, '?', path_len);
-
-		if (q != NULL)
-			path_len = (size_t)(q - path);
-	}
-	m = (struct mctx){.t = t, .path = path != NULL ? path : "", .path_len = path_len,
-		.mbit = method < 64 ? SL_ROUTE_METHOD(method) : 0, .hdrs = hdrs, .st = st};
-
-	/* most specific host first, so that pruning cuts the rest */
-	hl = norm_req_host(host, host_len, hbuf);
-	if (hl > 0) {
-		unsigned int labels = 0;
-
-		b = htab_get(&t->h, 0, K_HOST, hbuf, hl, st);
-		if (b != NONE)
-			scan_bucket(&m, b);
-		/* wildcard suffixes, longest first: the part after each dot */
-		if (t->max_wild_labels > 0) {
-			for (i = 0; i < hl; i++)
-				labels += hbuf[i] == '.';
-			for (i = 0; i < hl; i++) {
-				if (hbuf[i] != '.')
-					continue;
-				if (labels-- > t->max_wild_labels)
-					continue; /* suffix has more labels than any wildcard */
-				b = htab_get(&t->h, 0, K_WILD, hbuf + i + 1, hl - i - 1, st);
-				if (b != NONE)
-					scan_bucket(&m, b);
-			}
-		}
-	}
-	scan_bucket(&m, 0);
-	if (m.best != NULL)
-		return &m.best->pub;
-	return t->dflt != NONE ? &t->routes[t->dflt].pub : NULL;
-}
-
-bool
-sl_route_http_has(const void *ctx, const char *name, size_t name_len, const char *value,
-	size_t value_len)
-{
-	const struct sl_http_parser *p = ctx;
-	int i;
-
-	for (i = sl_http_find(p, name, name_len, 0); i >= 0;
-		i = sl_http_find(p, name, name_len, (uint32_t)i + 1)) {
-		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
-
-		if (value == NULL)
-			return true;
-		if (f->value_len == value_len &&
-			memcmp(sl_http_field_value(p, f), value, value_len) == 0)
-			return true;
-	}
-	return false;
 }
