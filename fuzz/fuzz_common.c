@@ -343,11 +343,11 @@ fz_tcp_reset(void)
 			sl_tcp_abort((struct sl_tcp_conn *)conns[i]);
 		fz_pump(NULL, 0);
 	} while (n != 0 && ++rounds < 100);
-	if (n != 0 || t->open != 0 || fz_lc->wheel->armed != 0) {
+	if (n != 0 || t->gauges.open != 0 || fz_lc->wheel->armed != 0) {
 		fprintf(stderr,
 			"fuzz: tcp reset: %u connections still hashed, open %" PRIu64 ", %" PRIu64
 			" timers armed\n",
-			n, t->open, fz_lc->wheel->armed);
+			n, t->gauges.open, fz_lc->wheel->armed);
 		abort();
 	}
 	/* Nothing is armed: restart the wheel (and the clocks) at the real time. */
@@ -395,13 +395,13 @@ fz_check_pools(const char *when)
 
 	for (i = 0; i < SL_TCP_LISTENERS_MAX; i++)
 		half_open += t->half_open[i];
-	if (mbufs == 0 && indirect == 0 && clones == 0 && conns == 0 && t->open == 0 &&
-		t->time_waits == 0 && half_open == 0)
+	if (mbufs == 0 && indirect == 0 && clones == 0 && conns == 0 && t->gauges.open == 0 &&
+		t->gauges.time_wait == 0 && half_open == 0)
 		return;
 	fprintf(stderr,
 		"fuzz: LEAK after %s: in use: %u mbufs, %u indirect, %u tcp clones, "
 		"%u tcp connections; tcp open %" PRIu64 ", time_waits %" PRIu64 ", half-open %u\n",
-		when, mbufs, indirect, clones, conns, t->open, t->time_waits, half_open);
+		when, mbufs, indirect, clones, conns, t->gauges.open, t->gauges.time_wait, half_open);
 	abort();
 }
 

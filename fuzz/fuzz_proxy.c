@@ -391,7 +391,7 @@ reset_balancers(void)
 	gen_switched = false;
 }
 
-#define PRINT_COUNTER(name, desc) fprintf(stderr, "  %-28s %" PRIu64 "\n", #name, st->name);
+#define PRINT_COUNTER(name, marks, desc) fprintf(stderr, "  %-28s %" PRIu64 "\n", #name, st->name);
 
 static void
 report_stats(void)

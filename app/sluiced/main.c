@@ -26,6 +26,7 @@
 #include "sl_clock.h"
 #include "sl_conf.h"
 #include "sl_core.h"
+#include "sl_counters.h"
 #include "sl_idle.h"
 #include "sl_lcore.h"
 #include "sl_mgmt.h"
@@ -43,6 +44,7 @@ RTE_LOG_REGISTER(sluiced_logtype, sluice.daemon, INFO);
 /* Init order is dependency order; term runs in reverse. */
 static const struct sl_module modules[] = {
 	{ "eal", eal_conf_register, NULL, NULL },
+	{ "counters", NULL, sl_counters_telemetry_init, NULL },
 	{ "idle", sl_idle_conf_register, NULL, NULL },
 	{ "port", sl_port_conf_register, sl_port_init, sl_port_term },
 	{ "net", sl_net_conf_register, sl_net_init, sl_net_term },
@@ -66,6 +68,8 @@ usage(FILE *f)
 		"                      testbed configuration (see --dump-config)\n"
 		"      --check         validate the configuration and exit (0 valid, 2 not)\n"
 		"      --dump-config   print the embedded default configuration\n"
+		"      --list-counters print every counter: module, name, kind, scope,\n"
+		"                      instance, Prometheus family, marks, description\n"
 		"  -v, --version       print the version\n"
 		"  -h, --help          this help\n");
 }
@@ -78,6 +82,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "dump-config", no_argument, NULL, 'D' },
+		{ "list-counters", no_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -94,6 +99,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'D':
 			fputs(sl_default_conf, stdout);
+			return EXIT_SUCCESS;
+		case 'L':
+			sl_counters_catalogue(stdout);
 			return EXIT_SUCCESS;
 		case 'v':
 			printf("sluiced %s\n", SL_VERSION);
@@ -199,19 +207,14 @@ management_loop(void)
 	}
 }
 
+/* Every non-zero counter of the registry, then what modules add of their own. */
 static void
 final_report(void)
 {
-	struct sl_lcore *lc;
-
 	printf("sluiced: final counters\n");
+	sl_counters_report(stdout);
 	sl_port_report(stdout);
-	sl_net_report(stdout);
-	sl_tcp_report(stdout);
-	sl_proxy_report(stdout);
 	sl_mgmt_report(stdout);
-	SL_WORKER_FOREACH(lc)
-		printf("lcore %u idle_sleeps %" PRIu64 "\n", lc->lcore_id, lc->idle.sleeps);
 	fflush(stdout);
 }
 

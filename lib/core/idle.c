@@ -6,7 +6,9 @@
 #include <rte_pause.h>
 
 #include "sl_conf.h"
+#include "sl_counters.h"
 #include "sl_idle.h"
+#include "sl_lcore.h"
 
 struct sl_idle_conf sl_idle_conf;
 
@@ -19,6 +21,18 @@ static const struct sl_conf_key idle_keys[] = {
 			"then sleeps doubling from 1 us to this; 0 never sleeps"),
 	SL_KEY_END,
 };
+
+static const char *const counter_names[] = { "idle_sleeps" };
+static const char *const counter_descs[] = { "times the worker slept when idle" };
+
+static const struct sl_counter_block idle_counters = {
+	.module = "worker",
+	.names = counter_names,
+	.descs = counter_descs,
+	.n = 1,
+	.lcore_offset = offsetof(struct sl_lcore, idle.sleeps),
+};
+SL_COUNTERS_REGISTER(idle_counters);
 
 int
 sl_idle_conf_register(void)

@@ -10,6 +10,7 @@
 
 #include "mgmt_log.h"
 #include "mgmt_priv.h"
+#include "sl_counters.h"
 #include "sl_proxy.h"
 
 RTE_LOG_REGISTER(sl_mgmt_logtype, sluice.mgmt, INFO);
@@ -133,25 +134,13 @@ mgmt_token_ok(const char *credential, bool bearer)
 	return same_secret(credential, token);
 }
 
-/* Telemetry thread: plain counter reads, as for every module. */
+/* Telemetry thread: the generation and the registry's mgmt counters. */
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct mgmt_http_stats *h = mgmt_http_stats();
-	const struct mgmt_console_stats *c = mgmt_console_stats();
-
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "generation", sl_proxy_generation());
-	rte_tel_data_add_dict_u64(d, "http_requests", h->requests);
-	rte_tel_data_add_dict_u64(d, "http_2xx", h->responses_2xx);
-	rte_tel_data_add_dict_u64(d, "http_4xx", h->responses_4xx);
-	rte_tel_data_add_dict_u64(d, "http_5xx", h->responses_5xx);
-	rte_tel_data_add_dict_u64(d, "http_refused_too_large", h->refused_too_large);
-	rte_tel_data_add_dict_u64(d, "http_refused_busy", h->refused_busy);
-	rte_tel_data_add_dict_u64(d, "console_sessions_opened", c->sessions_opened);
-	rte_tel_data_add_dict_u64(d, "console_sessions_active", c->sessions_active);
-	rte_tel_data_add_dict_u64(d, "console_lines", c->lines);
-	rte_tel_data_add_dict_u64(d, "console_idle_timeouts", c->idle_timeouts);
+	sl_counters_tel_module(d, "mgmt");
 	return 0;
 }
 
@@ -219,16 +208,9 @@ sl_mgmt_poll(void)
 	return work;
 }
 
+/* The counters are in the registry's report; this is the one state. */
 void
 sl_mgmt_report(FILE *f)
 {
-	const struct mgmt_http_stats *h = mgmt_http_stats();
-	const struct mgmt_console_stats *c = mgmt_console_stats();
-
 	fprintf(f, "mgmt generation %" PRIu64 "\n", sl_proxy_generation());
-	fprintf(f, "mgmt http_requests %" PRIu64 "\n", h->requests);
-	fprintf(f, "mgmt http_4xx %" PRIu64 "\n", h->responses_4xx);
-	fprintf(f, "mgmt http_5xx %" PRIu64 "\n", h->responses_5xx);
-	fprintf(f, "mgmt console_sessions %" PRIu64 "\n", c->sessions_opened);
-	fprintf(f, "mgmt console_lines %" PRIu64 "\n", c->lines);
 }

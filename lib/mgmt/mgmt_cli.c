@@ -212,40 +212,29 @@ show_lcores(struct mgmt_out *out)
 	json_decref(a);
 }
 
-static void
-print_counters(struct mgmt_out *out, const char *module, const char *const *names,
-		const uint64_t *v, unsigned int n, bool all)
+/* Every registered counter summed over workers: "<module>[ <instance>]
+ * <name> <value>", the non-zero ones unless `all`. */
+void
+mgmt_cli_show_counters(struct mgmt_out *out, bool all)
 {
-	unsigned int i;
+	const struct sl_counter_block *b;
+	unsigned int k, inst, i;
+	char name[128];
 
-	for (i = 0; i < n; i++)
-		if (all || v[i] != 0)
-			mgmt_out_printf(out, "%s %-32s %" PRIu64 "\r\n", module, names[i], v[i]);
-}
+	for (k = 0; (b = sl_counters_block(k)) != NULL; k++)
+		for (inst = 0; inst < sl_counters_instances(b); inst++) {
+			const char *in = sl_counters_instance_name(b, inst);
 
-#define TCP_NAME(name, desc) #name,
-static const char *const tcp_names[] = { SL_TCP_COUNTERS(TCP_NAME) };
-#undef TCP_NAME
+			for (i = 0; i < b->n; i++) {
+				uint64_t v = sl_counters_total(b, inst, i);
 
-static void
-show_counters(struct mgmt_out *out, bool all)
-{
-	struct sl_proxy_stats proxy;
-	struct sl_tcp_stats tcp;
-	uint64_t req_err[SL_PROXY_REQ_ERRS], open, tw;
-	unsigned int e;
-
-	sl_proxy_stats_sum(&proxy, req_err);
-	sl_tcp_stats_sum(&tcp, &open, &tw);
-	print_counters(out, "proxy", sl_proxy_counter_names, (const uint64_t *)&proxy,
-			SL_COUNTERS_N(proxy), all);
-	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++)
-		if (all || req_err[e] != 0)
-			mgmt_out_printf(out, "proxy req_err_%-24s %" PRIu64 "\r\n",
-					sl_http_err_name(e), req_err[e]);
-	print_counters(out, "tcp", tcp_names, (const uint64_t *)&tcp, SL_COUNTERS_N(tcp), all);
-	mgmt_out_printf(out, "tcp %-32s %" PRIu64 "\r\ntcp %-32s %" PRIu64 "\r\n",
-			"connections_open_now", open, "connections_time_wait_now", tw);
+				if (v == 0 && !all)
+					continue;
+				mgmt_out_printf(out, "%s%s%s %-32s %" PRIu64 "\r\n", b->module,
+						in ? " " : "", in ? in : "",
+						sl_counters_name(b, i, name, sizeof(name)), v);
+			}
+		}
 }
 
 static void
@@ -299,7 +288,7 @@ cmd_show(struct mgmt_console_session *s, char **w, unsigned int n, const char *r
 	else if (strcmp(what, "lcores") == 0)
 		show_lcores(out);
 	else if (strcmp(what, "counters") == 0)
-		show_counters(out, n > 2 && strcmp(w[2], "all") == 0);
+		mgmt_cli_show_counters(out, n > 2 && strcmp(w[2], "all") == 0);
 	else if (strcmp(what, "generation") == 0)
 		show_generation(out);
 	else if (strcmp(what, "history") == 0)

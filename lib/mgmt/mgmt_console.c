@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mgmt_console.h"
+#include "sl_counters.h"
 
 #define READ_CHUNK 16384
 /* above this much unsent output, stop consuming the session's input */
@@ -74,6 +75,35 @@ static struct {
 	struct mgmt_out out; /* scratch output of exec */
 	struct mgmt_console_stats stats;
 } con = {.fd = -1};
+
+static const char *const counter_names[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_NAME)};
+static const char *const counter_descs[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_DESC)};
+static const uint16_t counter_marks[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_MARKS)};
+
+static const struct sl_counter_block mgmt_console_counters = {
+	.module = "mgmt",
+	.prefix = "console_",
+	.names = counter_names,
+	.descs = counter_descs,
+	.marks = counter_marks,
+	.n = RTE_DIM(counter_names),
+	.global = &con.stats,
+};
+SL_COUNTERS_REGISTER(mgmt_console_counters);
+
+static const char *const gauge_names[] = {"sessions_active"};
+static const char *const gauge_descs[] = {"console sessions open"};
+
+static const struct sl_counter_block mgmt_console_gauges = {
+	.module = "mgmt",
+	.prefix = "console_",
+	.names = gauge_names,
+	.descs = gauge_descs,
+	.n = 1,
+	.kind = SL_COUNTER_KIND_GAUGE,
+	.global = &con.stats.sessions_active,
+};
+SL_COUNTERS_REGISTER(mgmt_console_gauges);
 
 static uint64_t
 now_ms(void)

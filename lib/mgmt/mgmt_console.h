@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "mgmt_out.h"
+#include "sl_core_types.h"
 
 #define MGMT_CONSOLE_LINE_MAX 4096
 #define MGMT_CONSOLE_PENDING_MAX (4u << 20)
@@ -40,15 +41,19 @@ void mgmt_console_session_set_authorized(struct mgmt_console_session *s, bool on
 typedef int (*mgmt_console_exec)(
 	struct mgmt_console_session *s, const char *line, struct mgmt_out *out);
 
+/* Exported as the mgmt module's console_* counters (sl_counters.h). */
+#define MGMT_CONSOLE_COUNTERS(X) \
+	X(sessions_opened, 0, "console sessions opened") \
+	X(sessions_refused, SL_CTR_DROP, "console sessions refused: max_sessions open") \
+	X(idle_timeouts, 0, "console sessions closed: idle") \
+	X(lines, 0, "console command lines executed") \
+	X(lines_too_long, SL_CTR_DROP, "console lines refused: too long") \
+	X(output_overflows, 0, "console sessions closed: unsent output over the cap") \
+	X(oom, 0, "console lines or sessions failed for want of memory")
+
 struct mgmt_console_stats {
-	uint64_t sessions_opened;
-	uint64_t sessions_refused; /* over max_sessions */
-	uint64_t idle_timeouts;
-	uint64_t lines; /* command lines executed */
-	uint64_t lines_too_long;
-	uint64_t output_overflows; /* sessions closed: unsent output over the cap */
-	uint64_t oom;
-	uint32_t sessions_active;
+	MGMT_CONSOLE_COUNTERS(SL_COUNTER_FIELD)
+	uint64_t sessions_active; /* gauge */
 };
 
 /* Listen on addr:port (network order; port 0 picks a free port). banner and

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "mgmt_out.h"
+#include "sl_core_types.h"
 
 struct mgmt_request {
 	const char *method;	   /* "GET", "POST", ... */
@@ -47,15 +48,19 @@ struct mgmt_response {
 
 typedef void (*mgmt_http_handler)(const struct mgmt_request *rq, struct mgmt_response *rs);
 
+/* Exported as the mgmt module's http_* counters (sl_counters.h). */
+#define MGMT_HTTP_COUNTERS(X) \
+	X(requests, 0, "REST API requests") \
+	X(responses_2xx, 0, "REST API responses, 2xx") \
+	X(responses_4xx, 0, "REST API responses, 4xx") \
+	X(responses_5xx, 0, "REST API responses, 5xx") \
+	X(refused_too_large, SL_CTR_DROP, "refused before the handler: body too large (413)") \
+	X(refused_malformed, SL_CTR_DROP, "refused before the handler: NUL byte in the body (400)") \
+	X(refused_busy, SL_CTR_DROP, "connections closed at accept: max_conns reached") \
+	X(oom, 0, "requests failed for want of memory")
+
 struct mgmt_http_stats {
-	uint64_t requests;
-	uint64_t responses_2xx;
-	uint64_t responses_4xx;
-	uint64_t responses_5xx;
-	uint64_t refused_too_large; /* 413 before the handler (or upload aborted) */
-	uint64_t refused_malformed; /* 400 before the handler (NUL byte in the body) */
-	uint64_t refused_busy;	    /* connections closed at accept: max_conns reached */
-	uint64_t oom;
+	MGMT_HTTP_COUNTERS(SL_COUNTER_FIELD)
 };
 
 /*

@@ -19,6 +19,7 @@
 #include <rte_cycles.h>
 
 #include "sl_clock.h"
+#include "sl_counters.h"
 #include "mgmt_fmt.h"
 #include "mgmt_log.h"
 #include "mgmt_priv.h"
@@ -32,7 +33,28 @@ static FILE *log_file;
 static enum mgmt_log_format log_format;
 static bool log_dirty;                /* written, not flushed */
 static uint64_t last_flush_tsc;
-static uint64_t lines, write_errors;
+#define LOG_COUNTERS(X) \
+	X(lines, 0, "access log lines written") \
+	X(errors, SL_CTR_DROP, "access log records lost: formatting or write errors")
+
+static struct {
+	LOG_COUNTERS(SL_COUNTER_FIELD)
+} stats;
+
+static const char *const counter_names[] = { LOG_COUNTERS(SL_COUNTER_NAME) };
+static const char *const counter_descs[] = { LOG_COUNTERS(SL_COUNTER_DESC) };
+static const uint16_t counter_marks[] = { LOG_COUNTERS(SL_COUNTER_MARKS) };
+
+static const struct sl_counter_block access_log_counters = {
+	.module = "mgmt",
+	.prefix = "access_log_",
+	.names = counter_names,
+	.descs = counter_descs,
+	.marks = counter_marks,
+	.n = RTE_DIM(counter_names),
+	.global = &stats,
+};
+SL_COUNTERS_REGISTER(access_log_counters);
 static volatile sig_atomic_t reopen_asked;
 
 static int
@@ -86,10 +108,10 @@ write_record(void *arg, const struct sl_proxy_log_record *r)
 
 	RTE_SET_USED(arg);
 	if (n == 0 || fwrite(line, 1, n, log_file) != n) {
-		write_errors++;
+		stats.errors++;
 		return;
 	}
-	lines++;
+	stats.lines++;
 	log_dirty = true;
 }
 
@@ -97,7 +119,7 @@ static void
 flush_log(uint64_t now)
 {
 	if (log_dirty && fflush(log_file) != 0)
-		write_errors++;
+		stats.errors++;
 	log_dirty = false;
 	last_flush_tsc = now;
 }
@@ -156,11 +178,4 @@ mgmt_log_term(void)
 	flush_log(rte_get_tsc_cycles());
 	fclose(log_file);
 	log_file = NULL;
-}
-
-void
-mgmt_log_stats(uint64_t *written, uint64_t *errors)
-{
-	*written = lines;
-	*errors = write_errors;
 }

@@ -12,7 +12,5 @@ int mgmt_log_poll(void);
 /* Open the file again (rotation). 0, -ENOENT if the log is off, -errno. */
 int mgmt_log_reopen(void);
 void mgmt_log_term(void);
-/* Lines written, records lost to write or format errors. */
-void mgmt_log_stats(uint64_t *written, uint64_t *errors);
 
 #endif /* MGMT_LOG_H */

@@ -89,144 +89,138 @@ sample_us(struct mgmt_out *o, const char *name, const char *suffix, const struct
 			us % 1000000);
 }
 
-static uint64_t
-load(const uint64_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
-/* ---- per-worker counter blocks, declared by their X-macros ---- */
-
-static const char *const net_names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
-static const char *const net_descs[] = { SL_NET_COUNTERS(SL_COUNTER_DESC) };
-static const char *const tcp_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
-static const char *const tcp_descs[] = { SL_TCP_COUNTERS(SL_COUNTER_DESC) };
-static const char *const proxy_names[] = { SL_PROXY_COUNTERS(SL_COUNTER_NAME) };
-static const char *const proxy_descs[] = { SL_PROXY_COUNTERS(SL_COUNTER_DESC) };
-
-struct block {
-	const char *prefix;
-	const char *const *names, *const *descs;
-	unsigned int n;
-	size_t offset;      /* of the block in struct sl_lcore */
-	const char *drops;  /* family of the "dropped:" counters by reason, or NULL */
-};
-
-static const struct block blocks[] = {
-	{ "sluice_net_", net_names, net_descs, RTE_DIM(net_names),
-	  offsetof(struct sl_lcore, net.stats), "sluice_net_drops_total" },
-	{ "sluice_tcp_", tcp_names, tcp_descs, RTE_DIM(tcp_names),
-	  offsetof(struct sl_lcore, tcp.stats), "sluice_tcp_drops_total" },
-	{ "sluice_proxy_", proxy_names, proxy_descs, RTE_DIM(proxy_names),
-	  offsetof(struct sl_lcore, proxy.stats), NULL },
-};
-
-static uint64_t
-block_counter(const struct sl_lcore *lc, const struct block *b, unsigned int i)
-{
-	return load((const uint64_t *)((const char *)lc + b->offset) + i);
-}
+/* ---- the counter registry ---- */
 
 static void
-worker_labels(struct labels *l, const struct sl_lcore *lc)
+block_labels(struct labels *l, const struct sl_counter_block *b, const struct sl_lcore *lc,
+		unsigned int inst)
 {
 	l->len = 0;
 	l->s[0] = '\0';
-	label_u(l, "worker", lc->worker_id);
-	label_u(l, "lcore", lc->lcore_id);
+	if (lc != NULL) {
+		label_u(l, "worker", lc->worker_id);
+		label_u(l, "lcore", lc->lcore_id);
+	}
+	if (b->instance_label != NULL)
+		label(l, b->instance_label, sl_counters_instance_name(b, inst));
 }
 
-static bool
-is_drop(const char *desc)
+/* Counter i of b: a sample per worker and instance (or per instance for a
+ * global block), with `extra`="value" added when extra is not NULL. */
+static void
+block_samples(struct mgmt_out *o, const char *name, const struct sl_counter_block *b,
+		unsigned int i, const char *extra, const char *value)
 {
-	return strstr(desc, "dropped:") != NULL;
+	unsigned int inst, n = sl_counters_instances(b);
+	struct sl_lcore *lc;
+	struct labels l;
+
+	for (inst = 0; inst < n; inst++) {
+		if (b->global != NULL) {
+			block_labels(&l, b, NULL, inst);
+			if (extra != NULL)
+				label(&l, extra, value);
+			sample(o, name, "", &l, sl_counters_get(b, NULL, inst, i));
+			continue;
+		}
+		SL_WORKER_FOREACH(lc) {
+			block_labels(&l, b, lc, inst);
+			if (extra != NULL)
+				label(&l, extra, value);
+			sample(o, name, "", &l, sl_counters_get(b, lc, inst, i));
+		}
+	}
+}
+
+static const char *
+kind_type(const struct sl_counter_block *b)
+{
+	return b->kind == SL_COUNTER_KIND_GAUGE ? "gauge" : "counter";
+}
+
+static const char *
+kind_suffix(const struct sl_counter_block *b)
+{
+	return b->kind == SL_COUNTER_KIND_GAUGE ? "" : "_total";
 }
 
 static void
-render_block(struct mgmt_out *o, const struct block *b)
+render_block(struct mgmt_out *o, const struct sl_counter_block *b)
 {
+	char name[160], cname[128];
 	const char *help = "";
-	struct sl_lcore *lc;
-	struct labels l;
-	char name[128];
 	unsigned int i;
 
+	if (b->family != NULL) {
+		snprintf(name, sizeof(name), "sluice_%s_%s%s", b->module, b->family, kind_suffix(b));
+		family(o, name, kind_type(b), b->family_help);
+		for (i = 0; i < b->n; i++)
+			block_samples(o, name, b, i, b->family_label, b->names[i]);
+		return;
+	}
 	for (i = 0; i < b->n; i++) {
 		/* An empty description continues the one above (status_2xx..). */
 		if (b->descs[i][0] != '\0')
 			help = b->descs[i];
-		snprintf(name, sizeof(name), "%s%s_total", b->prefix, b->names[i]);
-		family(o, name, "counter", help);
-		SL_WORKER_FOREACH(lc) {
-			worker_labels(&l, lc);
-			sample(o, name, "", &l, block_counter(lc, b, i));
+		snprintf(name, sizeof(name), "sluice_%s_%s%s", b->module,
+				sl_counters_name(b, i, cname, sizeof(cname)), kind_suffix(b));
+		family(o, name, kind_type(b), help);
+		block_samples(o, name, b, i, NULL, NULL);
+	}
+}
+
+/* sluice_<module>_drops_total{reason}: the SL_CTR_DROP counters of blocks
+ * [first, end), which are one module's, each summed over workers and
+ * instances. */
+static void
+render_drops(struct mgmt_out *o, unsigned int first, unsigned int end)
+{
+	const struct sl_counter_block *b = sl_counters_block(first);
+	char name[160], cname[128];
+	bool started = false;
+	unsigned int k, i, inst;
+	struct labels l;
+
+	snprintf(name, sizeof(name), "sluice_%s_drops_total", b->module);
+	for (k = first; k < end; k++) {
+		b = sl_counters_block(k);
+		for (i = 0; b->marks != NULL && i < b->n; i++) {
+			uint64_t sum = 0;
+
+			if (!(b->marks[i] & SL_CTR_DROP))
+				continue;
+			if (!started)
+				family(o, name, "counter", "things dropped or refused, by reason "
+						"(the counter of that name), over workers");
+			started = true;
+			for (inst = 0; inst < sl_counters_instances(b); inst++)
+				sum += sl_counters_total(b, inst, i);
+			l.len = 0;
+			l.s[0] = '\0';
+			label(&l, "reason", sl_counters_name(b, i, cname, sizeof(cname)));
+			sample(o, name, "", &l, sum);
 		}
 	}
-	if (b->drops == NULL)
-		return;
-	family(o, b->drops, "counter", "packets dropped, by reason (the counter of that name), "
-			"over workers");
-	for (i = 0; i < b->n; i++) {
-		uint64_t sum = 0;
-
-		if (!is_drop(b->descs[i]))
-			continue;
-		SL_WORKER_FOREACH(lc)
-			sum += block_counter(lc, b, i);
-		l.len = 0;
-		label(&l, "reason", b->names[i]);
-		sample(o, b->drops, "", &l, sum);
-	}
 }
 
-static void
-render_workers(struct mgmt_out *o)
+void
+mgmt_metrics_render_counters(struct mgmt_out *o)
 {
-	struct sl_lcore *lc;
-	struct labels l;
-	unsigned int i;
+	const struct sl_counter_block *b;
+	unsigned int k, first = 0;
 
-	family(o, "sluice_workers", "gauge", "worker lcores");
-	sample(o, "sluice_workers", "", NULL, sl_lcore_worker_count());
-	for (i = 0; i < RTE_DIM(blocks); i++)
-		render_block(o, &blocks[i]);
-	family(o, "sluice_worker_idle_sleeps_total", "counter", "times the worker slept when idle");
-	SL_WORKER_FOREACH(lc) {
-		worker_labels(&l, lc);
-		sample(o, "sluice_worker_idle_sleeps_total", "", &l, load(&lc->idle.sleeps));
+	for (k = 0; (b = sl_counters_block(k)) != NULL; k++) {
+		render_block(o, b);
+		/* Blocks come ordered by module: close a module's run. */
+		if (sl_counters_block(k + 1) == NULL ||
+				strcmp(sl_counters_block(k + 1)->module, b->module) != 0) {
+			render_drops(o, first, k + 1);
+			first = k + 1;
+		}
 	}
-}
-
-/* Parser refusals by reason, and the TCP gauges. */
-static void
-render_totals(struct mgmt_out *o)
-{
-	struct sl_proxy_stats sum;
-	uint64_t req_err[SL_PROXY_REQ_ERRS], open, tw;
-	struct sl_tcp_stats tsum;
-	struct labels l;
-	unsigned int e;
-
-	sl_proxy_stats_sum(&sum, req_err);
-	family(o, "sluice_proxy_request_refusals_total", "counter",
-			"requests refused by the HTTP parser, by reason, over workers");
-	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++) {
-		l.len = 0;
-		label(&l, "reason", sl_http_err_name((enum sl_http_err)e));
-		sample(o, "sluice_proxy_request_refusals_total", "", &l, req_err[e]);
-	}
-	sl_tcp_stats_sum(&tsum, &open, &tw);
-	family(o, "sluice_tcp_open_connections", "gauge", "TCP connections open, over workers");
-	sample(o, "sluice_tcp_open_connections", "", NULL, open);
-	family(o, "sluice_tcp_time_wait_connections", "gauge",
-			"TCP connections in TIME_WAIT, over workers");
-	sample(o, "sluice_tcp_time_wait_connections", "", NULL, tw);
 }
 
 /* ---- ports ---- */
-
-static const char *const port_names[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_NAME) };
-static const char *const port_descs[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_DESC) };
 
 /* Device counters (rte_eth_stats). */
 static const struct {
@@ -251,22 +245,20 @@ static const struct {
 	  offsetof(struct rte_eth_stats, rx_nombuf) },
 };
 
+/* The devices' own counters (the queues' are in the registry). */
 static void
 render_ports(struct mgmt_out *o)
 {
-	struct sl_port_queue_stats qs[SL_PORT_MAX];
 	struct rte_eth_stats es[SL_PORT_MAX];
 	bool have_es[SL_PORT_MAX];
 	unsigned int n = RTE_MIN(sl_port_count(), (unsigned int)SL_PORT_MAX), i, c;
 	struct labels l[SL_PORT_MAX];
-	char name[128];
 
 	for (i = 0; i < n; i++) {
 		const struct sl_port *p = sl_port_get((uint16_t)i);
 
 		l[i].len = 0;
 		label(&l[i], "port", p->name);
-		sl_port_stats_sum((uint16_t)i, &qs[i]);
 		have_es[i] = p->attached && rte_eth_stats_get(p->ethdev, &es[i]) == 0;
 	}
 	for (c = 0; c < RTE_DIM(eth_counters); c++) {
@@ -276,12 +268,6 @@ render_ports(struct mgmt_out *o)
 				sample(o, eth_counters[c].name, "", &l[i],
 						*(const uint64_t *)((const char *)&es[i] +
 						eth_counters[c].offset));
-	}
-	for (c = 0; c < RTE_DIM(port_names); c++) {
-		snprintf(name, sizeof(name), "sluice_port_queue_%s_total", port_names[c]);
-		family(o, name, "counter", port_descs[c]);
-		for (i = 0; i < n; i++)
-			sample(o, name, "", &l[i], ((const uint64_t *)&qs[i])[c]);
 	}
 }
 
@@ -509,14 +495,11 @@ render_proxy_objects(struct mgmt_out *o)
 	free(r.v);
 }
 
-/* ---- the management plane itself ---- */
+/* ---- what the gateway is ---- */
 
 static void
-render_mgmt(struct mgmt_out *o)
+render_info(struct mgmt_out *o)
 {
-	const struct mgmt_http_stats *h = mgmt_http_stats();
-	const struct mgmt_console_stats *c = mgmt_console_stats();
-	uint64_t lines, errors;
 	struct labels l = { .len = 0 };
 
 	l.s[0] = '\0';
@@ -525,52 +508,15 @@ render_mgmt(struct mgmt_out *o)
 	sample(o, "sluice_build_info", "", &l, 1);
 	family(o, "sluice_config_generation", "gauge", "number of the applied configuration");
 	sample(o, "sluice_config_generation", "", NULL, sl_proxy_generation());
-
-	family(o, "sluice_mgmt_http_requests_total", "counter", "REST API requests");
-	sample(o, "sluice_mgmt_http_requests_total", "", NULL, h->requests);
-	family(o, "sluice_mgmt_http_responses_total", "counter", "REST API responses by class");
-	l.len = 0;
-	label(&l, "code", "2xx");
-	sample(o, "sluice_mgmt_http_responses_total", "", &l, h->responses_2xx);
-	l.len = 0;
-	label(&l, "code", "4xx");
-	sample(o, "sluice_mgmt_http_responses_total", "", &l, h->responses_4xx);
-	l.len = 0;
-	label(&l, "code", "5xx");
-	sample(o, "sluice_mgmt_http_responses_total", "", &l, h->responses_5xx);
-	family(o, "sluice_mgmt_http_refused_total", "counter",
-			"REST API requests refused before their handler");
-	l.len = 0;
-	label(&l, "reason", "too_large");
-	sample(o, "sluice_mgmt_http_refused_total", "", &l, h->refused_too_large);
-	l.len = 0;
-	label(&l, "reason", "malformed");
-	sample(o, "sluice_mgmt_http_refused_total", "", &l, h->refused_malformed);
-	l.len = 0;
-	label(&l, "reason", "busy");
-	sample(o, "sluice_mgmt_http_refused_total", "", &l, h->refused_busy);
-
-	family(o, "sluice_mgmt_console_sessions_total", "counter", "console sessions opened");
-	sample(o, "sluice_mgmt_console_sessions_total", "", NULL, c->sessions_opened);
-	family(o, "sluice_mgmt_console_sessions", "gauge", "console sessions open");
-	sample(o, "sluice_mgmt_console_sessions", "", NULL, c->sessions_active);
-	family(o, "sluice_mgmt_console_lines_total", "counter", "console command lines executed");
-	sample(o, "sluice_mgmt_console_lines_total", "", NULL, c->lines);
-
-	mgmt_log_stats(&lines, &errors);
-	family(o, "sluice_access_log_lines_total", "counter", "access log lines written");
-	sample(o, "sluice_access_log_lines_total", "", NULL, lines);
-	family(o, "sluice_access_log_errors_total", "counter",
-			"access log records lost: formatting or write errors");
-	sample(o, "sluice_access_log_errors_total", "", NULL, errors);
+	family(o, "sluice_workers", "gauge", "worker lcores");
+	sample(o, "sluice_workers", "", NULL, sl_lcore_worker_count());
 }
 
 void
 mgmt_metrics_render(struct mgmt_out *out)
 {
-	render_mgmt(out);
+	render_info(out);
+	mgmt_metrics_render_counters(out);
 	render_ports(out);
-	render_workers(out);
-	render_totals(out);
 	render_proxy_objects(out);
 }

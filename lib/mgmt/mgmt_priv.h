@@ -103,7 +103,11 @@ bool mgmt_token_set(void);
 
 void mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs);
 int mgmt_cli_exec(struct mgmt_console_session *s, const char *line, struct mgmt_out *out);
+/* `show counters [all]`: the counter registry, summed over workers. */
+void mgmt_cli_show_counters(struct mgmt_out *out, bool all);
 /* Prometheus text exposition of every counter. */
 void mgmt_metrics_render(struct mgmt_out *out);
+/* ... of the counter registry's blocks alone. */
+void mgmt_metrics_render_counters(struct mgmt_out *out);
 
 #endif /* MGMT_PRIV_H */

@@ -8,7 +8,6 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "sl_counters.h"
 #include "sl_net.h"
 #include "net_priv.h"
 
@@ -306,28 +305,4 @@ net_mgmt_send(struct rte_mbuf *m, uint16_t port)
 		net_mgmt_stats.mgmt_tx_full++;
 		rte_pktmbuf_free(m);
 	}
-}
-
-const char *const net_counter_names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
-const char *const net_mgmt_counter_names[] = { NET_MGMT_COUNTERS(SL_COUNTER_NAME) };
-
-void
-sl_net_stats_sum(struct sl_net_stats *sum)
-{
-	struct sl_lcore *lc;
-
-	memset(sum, 0, sizeof(*sum));
-	SL_WORKER_FOREACH(lc)
-		sl_counters_add((uint64_t *)sum, &lc->net.stats, SL_COUNTERS_N(*sum));
-}
-
-void
-sl_net_report(FILE *f)
-{
-	struct sl_net_stats sum;
-
-	sl_net_stats_sum(&sum);
-	sl_counters_print(f, "net", net_counter_names, &sum, SL_COUNTERS_N(sum));
-	sl_counters_print(f, "net", net_mgmt_counter_names, &net_mgmt_stats,
-			SL_COUNTERS_N(net_mgmt_stats));
 }

@@ -66,30 +66,28 @@ net_in_subnet(const struct sl_port *p, uint32_t addr)
 
 /* neigh.c: the neighbour table. Counters of the management side. */
 #define NET_MGMT_COUNTERS(X) \
-	X(arp_replies_sent, "ARP requests for our addresses answered") \
-	X(arp_requests_sent, "ARP requests sent to resolve a neighbour") \
-	X(arp_probes_sent, "unicast ARP probes sent to re-confirm a neighbour") \
-	X(arp_gratuitous_sent, "gratuitous ARP announcements sent") \
-	X(arp_conflicts, "ARP from another host claiming one of our addresses") \
-	X(neigh_created, "neighbour entries created") \
-	X(neigh_confirmed, "neighbour entries confirmed by an ARP reply or request") \
-	X(neigh_mac_changed, "neighbour entries whose MAC changed") \
-	X(neigh_expired, "entries removed: no answer to probes after reachable time") \
-	X(neigh_failed, "entries removed: never resolved") \
-	X(neigh_table_full, "not learned: neighbour table full") \
-	X(neigh_held, "frames held while resolving") \
-	X(neigh_released, "held frames sent once resolved") \
-	X(neigh_hold_full, "dropped: too many frames held for one neighbour") \
-	X(neigh_unresolved, "dropped: held frames of a neighbour that never answered") \
-	X(mgmt_tx_full, "dropped: management-to-worker ring full") \
-	X(mgmt_no_mbuf, "not sent: no mbuf for an ARP frame")
+	X(arp_replies_sent, 0, "ARP requests for our addresses answered") \
+	X(arp_requests_sent, 0, "ARP requests sent to resolve a neighbour") \
+	X(arp_probes_sent, 0, "unicast ARP probes sent to re-confirm a neighbour") \
+	X(arp_gratuitous_sent, 0, "gratuitous ARP announcements sent") \
+	X(arp_conflicts, 0, "ARP from another host claiming one of our addresses") \
+	X(neigh_created, 0, "neighbour entries created") \
+	X(neigh_confirmed, 0, "neighbour entries confirmed by an ARP reply or request") \
+	X(neigh_mac_changed, 0, "neighbour entries whose MAC changed") \
+	X(neigh_expired, 0, "entries removed: no answer to probes after reachable time") \
+	X(neigh_failed, 0, "entries removed: never resolved") \
+	X(neigh_table_full, 0, "not learned: neighbour table full") \
+	X(neigh_held, 0, "frames held while resolving") \
+	X(neigh_released, 0, "held frames sent once resolved") \
+	X(neigh_hold_full, SL_CTR_DROP, "dropped: too many frames held for one neighbour") \
+	X(neigh_unresolved, SL_CTR_DROP, "dropped: held frames of a neighbour that never answered") \
+	X(mgmt_tx_full, SL_CTR_DROP, "dropped: management-to-worker ring full") \
+	X(mgmt_no_mbuf, 0, "not sent: no mbuf for an ARP frame")
 
 struct net_mgmt_stats {
 	NET_MGMT_COUNTERS(SL_COUNTER_FIELD)
 };
 extern struct net_mgmt_stats net_mgmt_stats;
-extern const char *const net_counter_names[];
-extern const char *const net_mgmt_counter_names[];
 
 int net_neigh_init(void);
 void net_neigh_term(void);

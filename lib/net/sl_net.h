@@ -117,7 +117,5 @@ uint16_t sl_net_l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip
 		uint32_t l4_off);
 
 /* Sum every worker's counters. */
-void sl_net_stats_sum(struct sl_net_stats *sum);
-void sl_net_report(FILE *f);
 
 #endif /* SL_NET_H */

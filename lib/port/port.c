@@ -650,16 +650,13 @@ sl_port_report(FILE *f)
 	unsigned int i;
 
 	for (i = 0; i < sl_n_ports; i++) {
-		struct sl_port_queue_stats q;
 		struct rte_eth_stats st;
 
-		sl_port_stats_sum((uint16_t)i, &q);
 		if (rte_eth_stats_get(sl_ports[i].ethdev, &st) < 0)
 			memset(&st, 0, sizeof(st));
-		fprintf(f, "port %s: rx %" PRIu64 " tx %" PRIu64 " tx_full %" PRIu64
-				" imissed %" PRIu64 " ierrors %" PRIu64 " oerrors %" PRIu64
-				" rx_nombuf %" PRIu64 "\n", sl_ports[i].name, q.rx_packets,
-				q.tx_packets, q.tx_full, st.imissed, st.ierrors, st.oerrors,
-				st.rx_nombuf);
+		fprintf(f, "port %s: rx %" PRIu64 " tx %" PRIu64 " imissed %" PRIu64
+				" ierrors %" PRIu64 " oerrors %" PRIu64 " rx_nombuf %" PRIu64 "\n",
+				sl_ports[i].name, st.ipackets, st.opackets, st.imissed,
+				st.ierrors, st.oerrors, st.rx_nombuf);
 	}
 }

@@ -1,13 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* port: DPDK telemetry commands (/sluice/port/...). Run on the telemetry thread. */
+/*
+ * port: the counter block of the queues (registry) and the DPDK telemetry
+ * commands (/sluice/port/...), which run on the telemetry thread.
+ */
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "sl_counters.h"
+#include "sl_lcore.h"
 #include "sl_port.h"
 #include "port_priv.h"
+
+static const char *const queue_names[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_NAME) };
+static const char *const queue_descs[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_DESC) };
+static const uint16_t queue_marks[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_MARKS) };
+
+static const char *
+port_name(unsigned int i)
+{
+	return sl_port_get((uint16_t)i)->name;
+}
+
+/* Each worker's queue pair on each port. */
+static const struct sl_counter_block port_queue_counters = {
+	.module = "port",
+	.prefix = "queue_",
+	.names = queue_names,
+	.descs = queue_descs,
+	.marks = queue_marks,
+	.n = RTE_DIM(queue_names),
+	.lcore_offset = offsetof(struct sl_lcore, port.stats),
+	.instance_label = "port",
+	.instance_count = sl_port_count,
+	.instance_name = port_name,
+	.instance_stride = sizeof(struct sl_port_queue_stats),
+};
+SL_COUNTERS_REGISTER(port_queue_counters);
 
 static int
 tel_port_list(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -23,11 +54,11 @@ tel_port_list(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const names[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_NAME) };
 	const struct sl_port *port;
 	struct sl_port_queue_stats sum;
 	struct rte_eth_stats st;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned int i;
 
 	if (params == NULL || (port = sl_port_by_name(params)) == NULL)
 		return -EINVAL;
@@ -40,7 +71,8 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ethdev", port->ethdev);
 	rte_tel_data_add_dict_u64(d, "rx_queues", port->nb_rxq);
 	rte_tel_data_add_dict_u64(d, "tx_queues", port->nb_txq);
-	sl_counters_tel(d, names, &sum, SL_COUNTERS_N(sum));
+	for (i = 0; i < RTE_DIM(queue_names); i++)
+		rte_tel_data_add_dict_u64(d, queue_names[i], ((const uint64_t *)&sum)[i]);
 	rte_tel_data_add_dict_u64(d, "imissed", st.imissed);
 	rte_tel_data_add_dict_u64(d, "ierrors", st.ierrors);
 	rte_tel_data_add_dict_u64(d, "oerrors", st.oerrors);

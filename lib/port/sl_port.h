@@ -137,7 +137,8 @@ uint32_t sl_port_toeplitz(const uint8_t *key, uint32_t src, uint32_t dst, uint16
 
 /* Sum the queue counters of all workers for one port. */
 void sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum);
-/* Print per-port counters (shutdown report). */
+/* Print each device's own counters (shutdown report; the queues' are in
+ * the counter registry). */
 void sl_port_report(FILE *f);
 
 /* Test impairment: drop some received frames (loss the sender cannot see). */

@@ -20,12 +20,12 @@ struct sl_port_txbuf {
 
 /* Counters of one lcore's queue pair on one port. */
 #define SL_PORT_QUEUE_COUNTERS(X) \
-	X(rx_packets, "packets received on this queue") \
-	X(rx_bursts, "non-empty receive bursts") \
-	X(tx_packets, "packets the PMD accepted for transmission") \
-	X(tx_full, "dropped: the transmit queue was full") \
-	X(tx_reordered, "frames held back behind the next one (impairment test option)") \
-	X(rx_impair_drops, "frames dropped on receipt (impairment test option)")
+	X(rx_packets, 0, "packets received on this queue") \
+	X(rx_bursts, 0, "non-empty receive bursts") \
+	X(tx_packets, 0, "packets the PMD accepted for transmission") \
+	X(tx_full, SL_CTR_DROP, "dropped: the transmit queue was full") \
+	X(tx_reordered, 0, "frames held back behind the next one (impairment test option)") \
+	X(rx_impair_drops, 0, "frames dropped on receipt (impairment test option)")
 
 struct sl_port_queue_stats {
 	SL_PORT_QUEUE_COUNTERS(SL_COUNTER_FIELD)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* proxy: life cycle (per-worker state, listeners), counters and telemetry. */
+/*
+ * proxy: life cycle (per-worker state, listeners) and the readers of the
+ * per-object counters (routes, members, listeners) for mgmt and telemetry.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -10,17 +13,11 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
-#include <rte_telemetry.h>
 
 #include "proxy_priv.h"
 #include "sl_counters.h"
 
 RTE_LOG_REGISTER(sl_proxy_logtype, sluice.proxy, INFO);
-
-#define COUNTER_NAME(name, desc) #name,
-
-static const char *const class_names[] = { "status_1xx", "status_2xx", "status_3xx",
-	"status_4xx", "status_5xx" };
 
 static int
 init_worker(struct sl_lcore *lc)
@@ -53,8 +50,6 @@ term_worker(struct sl_lcore *lc)
 	rte_free(w);
 	lc->proxy.w = NULL;
 }
-
-static int proxy_telemetry_init(void);
 
 int
 sl_proxy_init(void)
@@ -131,22 +126,7 @@ sl_proxy_worker_sync(struct sl_lcore *lc)
 		proxy_gen_sync(lc->proxy.w);
 }
 
-/* ---- reading the counters (management and telemetry threads) ---- */
-
-const char *const sl_proxy_counter_names[] = { SL_PROXY_COUNTERS(COUNTER_NAME) };
-
-void
-sl_proxy_stats_sum(struct sl_proxy_stats *sum, uint64_t *req_err)
-{
-	struct sl_lcore *lc;
-
-	memset(sum, 0, sizeof(*sum));
-	memset(req_err, 0, SL_PROXY_REQ_ERRS * sizeof(*req_err));
-	SL_WORKER_FOREACH(lc) {
-		sl_counters_add((uint64_t *)sum, &lc->proxy.stats, SL_COUNTERS_N(*sum));
-		sl_counters_add(req_err, lc->proxy.req_err, SL_PROXY_REQ_ERRS);
-	}
-}
+/* ---- per-object counters, read by the management and telemetry threads ---- */
 
 uint64_t
 sl_proxy_lat_bound_us(unsigned int b)
@@ -256,172 +236,4 @@ sl_proxy_foreach_listener(void (*fn)(void *arg, const char *listener, uint64_t a
 		fn(arg, g->listeners[i].conf->name, accepted, requests);
 	}
 	proxy_gen_unlock();
-}
-
-/* ---- telemetry ---- */
-
-static void
-lat_bound_name(char *buf, size_t size, unsigned int b)
-{
-	if (b < SL_PROXY_LAT_BUCKETS - 1)
-		snprintf(buf, size, "lat_lt_%" PRIu64 "us", sl_proxy_lat_bound_us(b));
-	else
-		snprintf(buf, size, "lat_ge_%" PRIu64 "us", sl_proxy_lat_bound_us(b - 1));
-}
-
-static void
-hstats_tel(struct rte_tel_data *d, const struct sl_proxy_hstats *h, bool member)
-{
-	char name[32];
-	unsigned int i;
-
-	rte_tel_data_add_dict_u64(d, "requests", h->requests);
-	for (i = 0; i < 5; i++)
-		rte_tel_data_add_dict_u64(d, class_names[i], h->status[i]);
-	rte_tel_data_add_dict_u64(d, "bytes_in", h->bytes_in);
-	rte_tel_data_add_dict_u64(d, "bytes_out", h->bytes_out);
-	if (member) {
-		rte_tel_data_add_dict_u64(d, "connects", h->connects);
-		rte_tel_data_add_dict_u64(d, "reuses", h->reuses);
-		rte_tel_data_add_dict_u64(d, "connect_failures", h->connect_failures);
-		rte_tel_data_add_dict_u64(d, "ejections", h->ejections);
-	}
-	for (i = 0; i < SL_PROXY_LAT_BUCKETS; i++) {
-		lat_bound_name(name, sizeof(name), i);
-		rte_tel_data_add_dict_u64(d, name, h->lat[i]);
-	}
-}
-
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct sl_proxy_stats sum;
-	uint64_t req_err[SL_PROXY_REQ_ERRS];
-	char name[64];
-	unsigned int e;
-
-	sl_proxy_stats_sum(&sum, req_err);
-	rte_tel_data_start_dict(d);
-	sl_counters_tel(d, sl_proxy_counter_names, &sum, SL_COUNTERS_N(sum));
-	rte_tel_data_add_dict_u64(d, "generation", sl_proxy_generation());
-	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++) {
-		snprintf(name, sizeof(name), "req_err_%s", sl_http_err_name(e));
-		rte_tel_data_add_dict_u64(d, name, req_err[e]);
-	}
-	return 0;
-}
-
-/* Telemetry names allow only letters, digits, '_' and '/'. */
-static void
-tel_name(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < size && src[i] != '\0'; i++)
-		dst[i] = isalnum((unsigned char)src[i]) || src[i] == '/' ? src[i] : '_';
-	dst[i] = '\0';
-}
-
-struct tel_walk {
-	struct rte_tel_data *d;
-	unsigned int index;  /* members: position in the pool */
-	char pool[SL_PROXY_NAME_MAX];
-	int rc;
-};
-
-static void
-tel_route(void *arg, const char *route, const struct sl_proxy_hstats *h)
-{
-	struct tel_walk *t = arg;
-	struct rte_tel_data *r = rte_tel_data_alloc();
-	char name[SL_PROXY_NAME_MAX];
-
-	if (r == NULL) {
-		t->rc = -ENOMEM;
-		return;
-	}
-	rte_tel_data_start_dict(r);
-	hstats_tel(r, h, false);
-	tel_name(name, sizeof(name), route);
-	rte_tel_data_add_dict_container(t->d, name, r, 0);
-}
-
-static int
-tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct tel_walk t = { .d = d };
-
-	rte_tel_data_start_dict(d);
-	sl_proxy_foreach_route(tel_route, &t);
-	return t.rc;
-}
-
-static void
-tel_member(void *arg, const char *pool, const char *member, const struct sl_proxy_hstats *h,
-		const struct sl_proxy_member_state *st)
-{
-	struct tel_walk *t = arg;
-	struct rte_tel_data *r = rte_tel_data_alloc();
-	char name[SL_PROXY_NAME_MAX + 16];
-
-	if (r == NULL) {
-		t->rc = -ENOMEM;
-		return;
-	}
-	if (strcmp(t->pool, pool) != 0) {
-		snprintf(t->pool, sizeof(t->pool), "%s", pool);
-		t->index = 0;
-	}
-	rte_tel_data_start_dict(r);
-	hstats_tel(r, h, true);
-	rte_tel_data_add_dict_u64(r, "active", st->active);
-	rte_tel_data_add_dict_u64(r, "idle", st->idle);
-	rte_tel_data_add_dict_u64(r, "up", st->up);
-	rte_tel_data_add_dict_u64(r, "ejected_on_workers", st->ejected_on);
-	rte_tel_data_add_dict_string(r, "address", member);
-	snprintf(name, sizeof(name), "%s/%u", pool, t->index++);
-	tel_name(name, sizeof(name), name);
-	rte_tel_data_add_dict_container(t->d, name, r, 0);
-}
-
-static int
-tel_members(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct tel_walk t = { .d = d };
-
-	rte_tel_data_start_dict(d);
-	sl_proxy_foreach_member(tel_member, &t);
-	return t.rc;
-}
-
-static int
-proxy_telemetry_init(void)
-{
-	int rc = rte_telemetry_register_cmd("/sluice/proxy/stats", tel_stats,
-			"HTTP proxy counters summed over workers. No parameters");
-
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/sluice/proxy/routes", tel_routes,
-				"Per route: requests, status classes, bytes, latency histogram");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/sluice/proxy/members", tel_members,
-				"Per pool member: requests, status classes, connections, latency");
-	return rc;
-}
-
-void
-sl_proxy_report(FILE *f)
-{
-	struct sl_proxy_stats sum;
-	uint64_t req_err[SL_PROXY_REQ_ERRS];
-	const struct proxy_gen *g = proxy_gen_current();
-	unsigned int e;
-
-	if (g == NULL || g->n_listeners == 0)
-		return;
-	sl_proxy_stats_sum(&sum, req_err);
-	sl_counters_print(f, "proxy", sl_proxy_counter_names, &sum, SL_COUNTERS_N(sum));
-	for (e = 1; e < SL_HTTP_ERR_COUNT && e < SL_PROXY_REQ_ERRS; e++)
-		if (req_err[e] != 0)
-			fprintf(f, "proxy req_err_%s %" PRIu64 "\n", sl_http_err_name(e), req_err[e]);
 }

@@ -270,6 +270,9 @@ struct upconn {
 	struct sl_timer timer;          /* keep-alive idle timeout */
 };
 
+/* proxy_telemetry.c: register /sluice/proxy/... (sl_proxy_init). */
+int proxy_telemetry_init(void);
+
 /* proxy_conf.c: the schema, the cross-checks, and the route definitions. */
 extern const struct sl_conf_key proxy_conf_keys[];
 int proxy_conf_validate(const struct sl_proxy_conf *c, struct sl_conf_error *err);

@@ -137,7 +137,6 @@ int sl_proxy_validate(struct sl_conf_error *err);
 int sl_proxy_init(void);
 /* Workers have stopped: free sessions, connections' state, tables. */
 void sl_proxy_term(void);
-void sl_proxy_report(FILE *f);
 
 /*
  * Management: validate `c` in full (as at load) and publish it as the next
@@ -159,12 +158,6 @@ void sl_proxy_worker_sync(struct sl_lcore *lc);
 /* Upper bound, exclusive, of latency bucket b in microseconds (UINT64_MAX
  * for the last). */
 uint64_t sl_proxy_lat_bound_us(unsigned int b);
-/* Names of the sl_proxy_stats counters, in order. */
-extern const char *const sl_proxy_counter_names[];
-
-/* Management or telemetry thread: the proxy counters summed over workers;
- * req_err has SL_PROXY_REQ_ERRS entries (index: enum sl_http_err). */
-void sl_proxy_stats_sum(struct sl_proxy_stats *sum, uint64_t *req_err);
 /* Call fn for every route of the published generation, then for
  * "_no_route", with its counters summed over workers. fn must not apply a
  * configuration (the generation lock is held). */

@@ -152,7 +152,4 @@ void sl_tcp_set_ctx(struct sl_tcp_conn *c, void *ctx);
 /* The worker context of the connection's owner. */
 struct sl_lcore *sl_tcp_lcore(const struct sl_tcp_conn *c);
 
-void sl_tcp_stats_sum(struct sl_tcp_stats *sum, uint64_t *open, uint64_t *time_waits);
-void sl_tcp_report(FILE *f);
-
 #endif /* SL_TCP_H */

@@ -10,7 +10,6 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "sl_counters.h"
 #include "sl_net.h"
 #include "sl_port.h"
 #include "tcp_priv.h"
@@ -381,7 +380,7 @@ tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k)
 		rte_mempool_put(tcp_conn_pool, c);
 		return NULL;
 	}
-	lc->tcp.open++;
+	lc->tcp.gauges.open++;
 	return c;
 }
 
@@ -405,7 +404,7 @@ tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c)
 	if (c->state == TCP_SYN_RECEIVED && c->listener >= 0)
 		lc->tcp.half_open[c->listener]--;
 	rte_hash_del_key(lc->tcp.conns, &c->key);
-	lc->tcp.open--;
+	lc->tcp.gauges.open--;
 	lc->tcp.stats.closed++;
 	c->state = TCP_CLOSED;
 	c->flags |= TCP_F_DEAD;
@@ -748,7 +747,7 @@ check_memory(struct sl_lcore *lc)
 	struct rte_mempool *pool = sl_port_pool();
 	uint64_t avail = rte_mempool_avail_count(pool), reserve = pool->size / 4;
 	uint64_t spare = avail > reserve ? avail - reserve : 0;
-	uint64_t conns = RTE_MAX(lc->tcp.open, (uint64_t)1);
+	uint64_t conns = RTE_MAX(lc->tcp.gauges.open, (uint64_t)1);
 	uint64_t cap = spare * SEG / conns;
 
 	lc->tcp.mem_low = spare == 0;
@@ -768,31 +767,4 @@ sl_tcp_worker_poll(struct sl_lcore *lc)
 	if ((++lc->tcp.polls & 63) == 0 || lc->tcp.mem_low)
 		check_memory(lc);
 	return drain_handoff(lc);
-}
-
-const char *const tcp_counter_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
-
-void
-sl_tcp_stats_sum(struct sl_tcp_stats *sum, uint64_t *open, uint64_t *time_waits)
-{
-	struct sl_lcore *lc;
-
-	memset(sum, 0, sizeof(*sum));
-	*open = *time_waits = 0;
-	SL_WORKER_FOREACH(lc) {
-		sl_counters_add((uint64_t *)sum, &lc->tcp.stats, SL_COUNTERS_N(*sum));
-		*open += __atomic_load_n(&lc->tcp.open, __ATOMIC_RELAXED);
-		*time_waits += __atomic_load_n(&lc->tcp.time_waits, __ATOMIC_RELAXED);
-	}
-}
-
-void
-sl_tcp_report(FILE *f)
-{
-	struct sl_tcp_stats sum;
-	uint64_t open, tw;
-
-	sl_tcp_stats_sum(&sum, &open, &tw);
-	sl_counters_print(f, "tcp", tcp_counter_names, &sum, SL_COUNTERS_N(sum));
-	fprintf(f, "tcp open %" PRIu64 " time_wait %" PRIu64 "\n", open, tw);
 }

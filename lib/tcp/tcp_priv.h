@@ -126,7 +126,6 @@ struct tcp_conn {
 
 /* tcp.c */
 extern struct rte_mempool *tcp_conn_pool;
-extern const char *const tcp_counter_names[];
 struct tcp_listener {
 	uint32_t addr;
 	uint16_t port;

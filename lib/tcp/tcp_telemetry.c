@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* tcp: DPDK telemetry commands (/sluice/tcp/...). Run on the telemetry thread. */
+/*
+ * tcp: the counter blocks (registry) and the DPDK telemetry commands
+ * (/sluice/tcp/...), which run on the telemetry thread.
+ */
 #include <stdio.h>
 
 #include <rte_hash.h>
@@ -8,17 +11,40 @@
 #include "sl_counters.h"
 #include "tcp_priv.h"
 
+static const char *const counter_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
+static const char *const counter_descs[] = { SL_TCP_COUNTERS(SL_COUNTER_DESC) };
+static const uint16_t counter_marks[] = { SL_TCP_COUNTERS(SL_COUNTER_MARKS) };
+
+static const struct sl_counter_block tcp_counters = {
+	.module = "tcp",
+	.names = counter_names,
+	.descs = counter_descs,
+	.marks = counter_marks,
+	.n = RTE_DIM(counter_names),
+	.lcore_offset = offsetof(struct sl_lcore, tcp.stats),
+};
+SL_COUNTERS_REGISTER(tcp_counters);
+
+static const char *const gauge_names[] = { SL_TCP_GAUGES(SL_COUNTER_NAME) };
+static const char *const gauge_descs[] = { SL_TCP_GAUGES(SL_COUNTER_DESC) };
+
+static const struct sl_counter_block tcp_gauges = {
+	.module = "tcp",
+	.prefix = "connections_",
+	.names = gauge_names,
+	.descs = gauge_descs,
+	.n = RTE_DIM(gauge_names),
+	.kind = SL_COUNTER_KIND_GAUGE,
+	.lcore_offset = offsetof(struct sl_lcore, tcp.gauges),
+};
+SL_COUNTERS_REGISTER(tcp_gauges);
+
+/* The registry's counters and gauges, and the pools' fill. */
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sl_tcp_stats sum;
-	uint64_t open, tw;
-
-	sl_tcp_stats_sum(&sum, &open, &tw);
 	rte_tel_data_start_dict(d);
-	sl_counters_tel(d, tcp_counter_names, &sum, SL_COUNTERS_N(sum));
-	rte_tel_data_add_dict_u64(d, "open", open);
-	rte_tel_data_add_dict_u64(d, "time_waits", tw);
+	sl_counters_tel_module(d, "tcp");
 	rte_tel_data_add_dict_u64(d, "conn_objects_in_use", rte_mempool_in_use_count(tcp_conn_pool));
 	rte_tel_data_add_dict_u64(d, "clones_in_use", tcp_clones_in_use());
 	return 0;

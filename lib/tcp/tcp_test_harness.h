@@ -126,7 +126,7 @@ deltas_ok(const struct sl_tcp_stats *want, int line)
 {
 	int bad = 0;
 
-#define CMP(name, desc) \
+#define CMP(name, marks, desc) \
 	if (wlc->tcp.stats.name - snap.name != want->name) { \
 		fprintf(stderr, "line %d: tcp %s moved by %" PRIu64 ", want %" PRIu64 "\n", \
 				line, #name, wlc->tcp.stats.name - snap.name, want->name); \
@@ -712,8 +712,8 @@ test_invariants(void)
 	SL_CHECK(t->rx_segments > 0);
 	SL_CHECK_EQ(t->rx_segments, t->rx_bad_header + t->rx_bad_cksum + t->rx_no_conn +
 			t->rx_listen + t->rx_conn + t->rx_handoff + t->rx_handoff_full);
-	SL_CHECK_EQ(wlc->tcp.open, 0);
-	SL_CHECK_EQ(wlc->tcp.time_waits, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 0);
 	return 0;
 }
 

@@ -256,7 +256,7 @@ tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c)
 			container_of(c->tw_pprev, struct tcp_conn, tw_next);
 	c->tw_next = NULL;
 	c->tw_pprev = NULL;
-	t->time_waits--;
+	t->gauges.time_wait--;
 }
 
 void
@@ -273,7 +273,7 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 		return;
 	}
 	/* Bounded table: recycle the oldest entry to make room. */
-	if (t->time_waits >= tcp_time_wait_cap && t->tw_oldest != NULL) {
+	if (t->gauges.time_wait >= tcp_time_wait_cap && t->tw_oldest != NULL) {
 		t->stats.time_wait_recycled++;
 		tcp_conn_close(lc, t->tw_oldest, SL_TCP_CLOSED);
 	}
@@ -281,7 +281,7 @@ tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c)
 	c->tw_pprev = t->tw_newest != NULL ? &t->tw_newest->tw_next : &t->tw_oldest;
 	*c->tw_pprev = c;
 	t->tw_newest = c;
-	t->time_waits++;
+	t->gauges.time_wait++;
 	sl_timer_arm(lc->wheel, &c->life_timer, lc->now +
 			sl_clock_from_ms((uint64_t)sl_tcp_conf.time_wait_ms));
 	/* Tell the application now, unless it still has data to read: then

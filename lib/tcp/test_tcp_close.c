@@ -90,8 +90,8 @@ test_active_close(void)
 	SEG(0, ACK, p->iss + 12, p->seq, 0);
 	EXPECT(.rx_segments = 1, .rx_conn = 1, .time_wait = 1, .segs_out = 1);
 	STATE(TCP_TIME_WAIT);
-	SL_CHECK_EQ(wlc->tcp.time_waits, 1);
-	open = wlc->tcp.open;
+	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 1);
+	open = wlc->tcp.gauges.open;
 	advance_ms(TIME_WAIT_MS / 2);
 	OUT(0);
 	/* the FIN again (our ACK was lost): ACK it, restart the 2 MSL */
@@ -106,8 +106,8 @@ test_active_close(void)
 	OUT(0);
 	EXPECT(.closed = 1);
 	GONE();
-	SL_CHECK_EQ(wlc->tcp.time_waits, 0);
-	SL_CHECK_EQ(wlc->tcp.open, open - 1);
+	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, open - 1);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ test_time_wait_reuse(void)
 	EXPECT(.rx_segments = 1, .rx_conn = 1, .time_wait_reused = 1, .closed = 1, .syn_rcvd = 1,
 			.segs_out = 1);
 	STATE(TCP_SYN_RECEIVED);
-	SL_CHECK_EQ(wlc->tcp.time_waits, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 0);
 	p->iss = out[0].seq;
 	p->isn = new_isn;
 	p->seq = new_isn + 1;

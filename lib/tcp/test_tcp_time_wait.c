@@ -93,9 +93,9 @@ fifo_is(unsigned int first, unsigned int n, int line)
 			return -1;
 		}
 	if (c != NULL || wlc->tcp.tw_newest != (n ? conn_of(&tw[first + n - 1]) : NULL) ||
-			wlc->tcp.time_waits != n) {
+			wlc->tcp.gauges.time_wait != n) {
 		fprintf(stderr, "line %d: %" PRIu64 " TIME_WAIT entries, want %u\n", line,
-				wlc->tcp.time_waits, n);
+				wlc->tcp.gauges.time_wait, n);
 		return -1;
 	}
 	return 0;
@@ -118,8 +118,8 @@ clean_up(unsigned int n_live, unsigned int first, unsigned int n_tw)
 	EXPECT(.closed = n_tw);
 	for (i = 0; i < n_tw; i++)
 		SL_CHECK(conn_of(&tw[first + i]) == NULL);
-	SL_CHECK_EQ(wlc->tcp.open, 0);
-	SL_CHECK_EQ(wlc->tcp.time_waits, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, 0);
+	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 0);
 	SL_CHECK(wlc->tcp.tw_oldest == NULL && wlc->tcp.tw_newest == NULL);
 	SL_CHECK_EQ(objects_in_use(), 0);
 	return 0;
@@ -151,7 +151,7 @@ test_cap(void)
 	TIME_WAIT(&tw[TW_CAP + 1], 30000 + TW_CAP + 1, 1);
 	SL_CHECK(conn_of(&tw[1]) == NULL);
 	FIFO(2, TW_CAP);
-	SL_CHECK_EQ(wlc->tcp.open, TW_CAP);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, TW_CAP);
 	SL_CHECK_EQ(objects_in_use(), TW_CAP);
 	CLEAN_UP(0, 2, TW_CAP);
 	return 0;
@@ -173,7 +173,7 @@ fill_pool(void)
 	FIFO(0, FULL_TW);
 	SL_CHECK_EQ(objects_in_use(), FULL_LIVE + FULL_TW);
 	SL_CHECK_EQ(rte_mempool_avail_count(tcp_conn_pool), 0);
-	SL_CHECK_EQ(wlc->tcp.open, FULL_LIVE + FULL_TW);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, FULL_LIVE + FULL_TW);
 	return 0;
 }
 
@@ -217,7 +217,7 @@ test_exhausted_passive(void)
 	SL_CHECK(state_is(q, TCP_SYN_RECEIVED, __LINE__) == 0);
 	SL_CHECK(conn_of(&tw[1]) == NULL);
 	FIFO(2, FULL_TW - 2);
-	SL_CHECK_EQ(wlc->tcp.open, FULL_LIVE + FULL_TW);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, FULL_LIVE + FULL_TW);
 	RESET(p);
 	inject_raw(q, RST, q->seq, 0, 0, NULL, 0, NULL, 0, false, 0);
 	OUT(0);
@@ -294,7 +294,7 @@ test_exhausted_no_time_wait(void)
 	SL_CHECK_EQ(rte_errno, ENOBUFS);
 	OUT(0);
 	EXPECT(.connects = 1, .connect_failed = 1, .conn_alloc_fail = 1);
-	SL_CHECK_EQ(wlc->tcp.open, N_LIVE_MAX);
+	SL_CHECK_EQ(wlc->tcp.gauges.open, N_LIVE_MAX);
 	SL_CHECK_EQ(objects_in_use(), N_LIVE_MAX);
 	/* the peer retransmits its SYN: still dropped, still counted */
 	peer_syn(p, P_ECHO, 40010, 7200000);

@@ -141,7 +141,7 @@ class L2L3(unittest.TestCase):
         self.assertNotIn("198.19.0.99", self.gw.neigh())
 
     def test_09_counters_partition(self):
-        sltest.check_partitions(self, self.gw.net_stats())
+        sltest.check_partitions(self, self.gw.net_stats(), "net")
 
     def test_99_clean_shutdown(self):
         code, out = self.gw.stop()

@@ -207,7 +207,8 @@ class Malformed(unittest.TestCase):
         # Every frame sent is received, or counted as missed by the PMD or the kernel.
         self.assertEqual(received + missed + kdropped, n)
         # What the stack received on the front port it accounted for, leaf by leaf.
-        sltest.check_partitions(self, after)
+        sltest.check_partitions(self, after, "net")
+        sltest.check_partitions(self, self.gw.tcp_stats(), "tcp")
         self.assertGreater(after["ip_bad_cksum"], before["ip_bad_cksum"])
         self.assertGreater(after["ip_bad_len"], before["ip_bad_len"])
         self.assertGreater(after["arp_malformed"], before["arp_malformed"])

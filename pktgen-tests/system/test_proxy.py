@@ -1124,8 +1124,8 @@ class Proxy(unittest.TestCase):
         self.assertEqual(wait_for(lambda: not client_conns(), 10), True,
                          self.ctx(*client_conns()))
         # Idle upstream connections end after keepalive_timeout_ms (3 s).
-        settled = wait_for(lambda: self.gw.tcp_stats()["open"] ==
-                           self.gw.tcp_stats()["time_waits"], 15)
+        settled = wait_for(lambda: self.gw.tcp_stats()["connections_open"] ==
+                           self.gw.tcp_stats()["connections_time_wait"], 15)
         self.assertTrue(settled, self.ctx(self.gw.tcp_stats(), *self.gw.tcp_conns()))
         # Route and member counters saw the traffic.
         py = self.route("py")

@@ -177,7 +177,7 @@ class Transfers(unittest.TestCase):
 
     def settled(self):
         """No connection but TIME_WAITs (earlier tests' closes have finished)."""
-        return wait_for(lambda: self.gw.tcp_stats()["open"] == self.gw.tcp_stats()["time_waits"],
+        return wait_for(lambda: self.gw.tcp_stats()["connections_open"] == self.gw.tcp_stats()["connections_time_wait"],
                         10)
 
     def test_zz_churn_10000_leaves_no_state(self):
@@ -186,11 +186,11 @@ class Transfers(unittest.TestCase):
         self.assertEqual(in_netns(self.tb.client, churn, 10000, timeout=300), 10000)
         # The client closes first, so these leave no TIME_WAIT state at the
         # gateway: only TIME_WAITs of earlier tests (source closes first) stay.
-        settled = wait_for(lambda: self.gw.tcp_stats()["open"] == before["time_waits"], 10)
+        settled = wait_for(lambda: self.gw.tcp_stats()["connections_open"] == before["connections_time_wait"], 10)
         s = self.gw.tcp_stats()
         self.assertTrue(settled, s)
-        self.assertEqual(s["time_waits"], before["time_waits"])
-        self.assertEqual(s["conn_objects_in_use"], s["open"])
+        self.assertEqual(s["connections_time_wait"], before["connections_time_wait"])
+        self.assertEqual(s["conn_objects_in_use"], s["connections_open"])
         self.assertEqual(s["closed"] - before["closed"], 10000)
         self.assertEqual(s["accepted"] - before["accepted"], 10000)
         self.assertEqual(self.gw.port_stats("front")["pool_in_use"], 0)

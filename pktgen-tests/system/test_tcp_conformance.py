@@ -1125,7 +1125,7 @@ class TcpConformance(unittest.TestCase):
         # The backlog's 64 half-open connections remain (SYN-ACK retries).
         def half_open():
             s = self.stats()
-            return s["open"] - before["open"] - (s["time_waits"] - before["time_waits"])
+            return s["connections_open"] - before["connections_open"] - (s["connections_time_wait"] - before["connections_time_wait"])
         wait_for(lambda: half_open() == 64, 3)
         self.assertEqual(half_open(), 64)
         # Still serving.
