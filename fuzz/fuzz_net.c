@@ -52,7 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	RTE_SET_USED(argv);
 	if (every != NULL && strtoull(every, NULL, 10) > 0)
 		reset_every = strtoull(every, NULL, 10);
-	fz_setup("fuzz_net");
+	fz_setup("fuzz_net", 16384, NULL);
 	atexit(final_check);
 	return 0;
 }
@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FRAME_MAX)
 		return -1; /* not added to the corpus */
-	m = fz_frame(data, size, NULL, 0);
+	m = sl_test_frame_from(data, size, NULL, 0);
 	sl_net_input(fz_lc, fz_front, &m, 1);
 	fz_pump(NULL, 0);
 	fz_tcp_reset();
@@ -91,18 +91,18 @@ fix_checksums(uint8_t *d, size_t n, unsigned int seed)
 	uint32_t src, dst, len;
 	uint16_t total;
 
-	if (n < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) || fz_get16(d + 12) != 0x0800)
+	if (n < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) || sl_test_get16(d + 12) != 0x0800)
 		return;
 	avail = n - RTE_ETHER_HDR_LEN;
 	ihl = (ip[0] & 0xf) * 4u;
 	if (ihl < sizeof(struct rte_ipv4_hdr) || ihl > avail)
 		return;
 	if (seed & 8)
-		fz_put16(ip + 2, (uint16_t)RTE_MIN(avail, (size_t)UINT16_MAX));
-	fz_put16(ip + 10, 0);
-	put_cksum(ip + 10, fz_ipv4_cksum(ip, ihl));
-	total = fz_get16(ip + 2);
-	if (total > avail || total < ihl || (fz_get16(ip + 6) & 0x3fff) != 0)
+		sl_test_put16(ip + 2, (uint16_t)RTE_MIN(avail, (size_t)UINT16_MAX));
+	sl_test_put16(ip + 10, 0);
+	put_cksum(ip + 10, sl_test_ipv4_cksum(ip, ihl));
+	total = sl_test_get16(ip + 2);
+	if (total > avail || total < ihl || (sl_test_get16(ip + 6) & 0x3fff) != 0)
 		return; /* truncated, or a fragment: L4 sums cover the whole datagram */
 	l4 = ip + ihl;
 	len = total - ihl;
@@ -111,20 +111,20 @@ fix_checksums(uint8_t *d, size_t n, unsigned int seed)
 	switch (ip[9]) {
 	case IPPROTO_ICMP:
 		if (len >= 4) {
-			fz_put16(l4 + 2, 0);
+			sl_test_put16(l4 + 2, 0);
 			put_cksum(l4 + 2, (uint16_t)~rte_raw_cksum(l4, len));
 		}
 		break;
 	case IPPROTO_TCP:
 		if (len >= 20) {
-			fz_put16(l4 + 16, 0);
-			put_cksum(l4 + 16, fz_l4_cksum(src, dst, IPPROTO_TCP, l4, len));
+			sl_test_put16(l4 + 16, 0);
+			put_cksum(l4 + 16, sl_test_l4_cksum(src, dst, IPPROTO_TCP, l4, len));
 		}
 		break;
 	case IPPROTO_UDP:
 		if (len >= 8) {
-			fz_put16(l4 + 6, 0);
-			put_cksum(l4 + 6, fz_l4_cksum(src, dst, IPPROTO_UDP, l4, len));
+			sl_test_put16(l4 + 6, 0);
+			put_cksum(l4 + 6, sl_test_l4_cksum(src, dst, IPPROTO_UDP, l4, len));
 		}
 		break;
 	default:

@@ -411,7 +411,6 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *e;
-	int rc;
 
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
@@ -419,18 +418,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	print_stats = (e = getenv("SL_FUZZ_STATS")) != NULL && *e != '\0' && *e != '0';
 	slow_ms = (e = getenv("SL_FUZZ_SLOW_MS")) != NULL ? strtoull(e, NULL, 10) : 0;
 	ignore = getenv("SL_FUZZ_IGNORE");
-	fz_setup("fuzz_proxy");
+	/* Small socket buffers: back-pressure, closed windows and refused
+	 * sends with inputs of a few KB. */
+	fz_setup("fuzz_proxy", 4096, proxy_config);
 	fz_learn_host(fz_back, FZ_HOST_C, &fz_host_c_mac);
-	/* Small socket buffers (this process only): back-pressure, closed
-	 * windows and refused sends with inputs of a few KB. */
-	sl_tcp_conf.rcvbuf = 4096;
-	sl_tcp_conf.sndbuf = 4096;
-	configure_proxy();
-	rc = sl_proxy_init();
-	if (rc < 0) {
-		fprintf(stderr, "fuzz_proxy: sl_proxy_init failed: %d\n", rc);
-		abort();
-	}
+	memcpy(&base_conf, &sl_proxy_conf, sizeof(base_conf));
 	if (fz_lc->proxy.w == NULL) {
 		fprintf(stderr, "fuzz_proxy: no proxy state on the worker\n");
 		abort();

@@ -95,9 +95,9 @@ bool ignored(const char *msg);
 void fail(const char *what);
 
 /* proxy_conf.c */
+extern const char proxy_config[];      /* the proxy section fz_setup() starts with */
 extern struct sl_proxy_conf base_conf; /* the configuration as loaded */
 extern bool gen_switched;	       /* this input has published a generation */
-void configure_proxy(void);
 const struct sl_proxy_conf *variant(enum variant v);
 void apply_conf(const struct sl_proxy_conf *c, bool defer_sync);
 

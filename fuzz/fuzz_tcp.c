@@ -130,7 +130,7 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 		return;
 	p = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf)), buf);
 	ip = (const struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-	if (ip->next_proto_id != IPPROTO_TCP || ip->src_addr != FZ_FRONT_ADDR)
+	if (ip->next_proto_id != IPPROTO_TCP || ip->src_addr != SL_TEST_FRONT_ADDR)
 		return;
 	ihl = rte_ipv4_hdr_len(ip);
 	if (RTE_ETHER_HDR_LEN + ihl + sizeof(*th) > RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf)))
@@ -151,7 +151,7 @@ conn_of(uint16_t rport_be, uint16_t lport_be)
 	struct tcp_key k;
 
 	memset(&k, 0, sizeof(k));
-	k.laddr = FZ_FRONT_ADDR;
+	k.laddr = SL_TEST_FRONT_ADDR;
 	k.raddr = FZ_HOST_A;
 	k.lport = lport_be;
 	k.rport = rport_be;
@@ -169,23 +169,23 @@ deliver(size_t len, uint8_t ctl)
 	unsigned int n_splits = 0;
 	struct rte_mbuf *m;
 
-	fz_eth_ipv4_tcp(frame, &fz_front_mac, &fz_host_a_mac, FZ_HOST_A, FZ_FRONT_ADDR,
-		(uint32_t)len);
+	sl_test_eth_ipv4(frame, &sl_test_front_mac, &fz_host_a_mac, FZ_HOST_A, SL_TEST_FRONT_ADDR,
+		IPPROTO_TCP, (uint32_t)len);
 
 	if ((ctl & CTL_PORTS) && len >= 4) {
-		fz_put16(l4, CPORT);
-		fz_put16(l4 + 2, sc_lport);
+		sl_test_put16(l4, CPORT);
+		sl_test_put16(l4 + 2, sc_lport);
 	}
 	if (len >= 4)
 		c = conn_of(*(const unaligned_uint16_t *)l4, *(const unaligned_uint16_t *)(l4 + 2));
 	if ((ctl & CTL_REBASE_SEQ) && len >= 8)
-		fz_put32(l4 + 4, fz_get32(l4 + 4) + (c != NULL ? c->rcv_nxt : out_ack));
+		sl_test_put32(l4 + 4, sl_test_get32(l4 + 4) + (c != NULL ? c->rcv_nxt : out_ack));
 	if ((ctl & CTL_REBASE_ACK) && len >= 12)
-		fz_put32(l4 + 8, fz_get32(l4 + 8) + (c != NULL ? c->snd_una : out_end));
+		sl_test_put32(l4 + 8, sl_test_get32(l4 + 8) + (c != NULL ? c->snd_una : out_end));
 	if (!(ctl & CTL_RAW_CKSUM) && len >= 18) {
-		fz_put16(l4 + 16, 0);
+		sl_test_put16(l4 + 16, 0);
 		*(unaligned_uint16_t *)(l4 + 16) =
-			fz_l4_cksum(FZ_HOST_A, FZ_FRONT_ADDR, IPPROTO_TCP, l4, (uint32_t)len);
+			sl_test_l4_cksum(FZ_HOST_A, SL_TEST_FRONT_ADDR, IPPROTO_TCP, l4, (uint32_t)len);
 	}
 
 	hdr_end = (uint32_t)ETH_IP_LEN + (len >= 13 ? (l4[12] >> 4) * 4u : 20u);
@@ -212,7 +212,7 @@ deliver(size_t len, uint8_t ctl)
 	default:
 		break;
 	}
-	m = fz_frame(frame, flen, splits, n_splits);
+	m = sl_test_frame_from(frame, flen, splits, n_splits);
 	sl_net_input(fz_lc, fz_front, &m, 1);
 	fz_pump(observe, warp);
 }
@@ -232,8 +232,8 @@ client_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t f
 		o[olen++] = 4, o[olen++] = 2;
 		if (client_ts) {
 			o[olen++] = 8, o[olen++] = 10;
-			fz_put32(o + olen, cts++);
-			fz_put32(o + olen + 4, 0);
+			sl_test_put32(o + olen, cts++);
+			sl_test_put32(o + olen + 4, 0);
 			olen += 8;
 		} else {
 			o[olen++] = 1, o[olen++] = 1;
@@ -241,19 +241,19 @@ client_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t f
 		o[olen++] = 1, o[olen++] = 3, o[olen++] = 3, o[olen++] = 7;
 	} else if (client_ts) {
 		o[olen++] = 1, o[olen++] = 1, o[olen++] = 8, o[olen++] = 10;
-		fz_put32(o + olen, cts++);
-		fz_put32(o + olen + 4, 0);
+		sl_test_put32(o + olen, cts++);
+		sl_test_put32(o + olen + 4, 0);
 		olen += 8;
 	}
-	fz_put16(th, sport);
-	fz_put16(th + 2, dport);
-	fz_put32(th + 4, seq);
-	fz_put32(th + 8, ack);
+	sl_test_put16(th, sport);
+	sl_test_put16(th + 2, dport);
+	sl_test_put32(th + 4, seq);
+	sl_test_put32(th + 8, ack);
 	th[12] = (uint8_t)(((sizeof(struct rte_tcp_hdr) + olen) / 4) << 4);
 	th[13] = flags;
-	fz_put16(th + 14, win);
-	fz_put16(th + 16, 0);
-	fz_put16(th + 18, 0);
+	sl_test_put16(th + 14, win);
+	sl_test_put16(th + 16, 0);
+	sl_test_put16(th + 18, 0);
 	if (dlen != 0)
 		memcpy(o + olen, data, dlen);
 	deliver(sizeof(struct rte_tcp_hdr) + olen + dlen, 0);
@@ -441,7 +441,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
-	fz_setup("fuzz_tcp");
+	fz_setup("fuzz_tcp", 16384, NULL);
 	return 0;
 }
 

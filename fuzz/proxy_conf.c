@@ -11,8 +11,9 @@
 
 /* ---- proxy configuration ----
  *
- * Loaded like the daemon's (sl_conf_load() + sl_proxy_validate()), so every
- * setting not named here keeps its default, new ones included.
+ * Loaded like the daemon's (the test stack: sl_conf_load() and
+ * sl_proxy_validate()), so every setting not named here keeps its default,
+ * new ones included.
  */
 
 /* clang-format off */
@@ -23,7 +24,7 @@
 #define MEMBER_B "{ address = \"198.19.0.2\"; port = 80; }"
 #define MEMBER_C "{ address = \"198.19.0.3\"; port = 80; }"
 
-static const char proxy_config[] =
+const char proxy_config[] =
 	"proxy = {\n"
 	"  client_header_timeout_ms = 1000;\n"
 	"  client_keepalive_timeout_ms = 2000;\n"
@@ -60,26 +61,6 @@ static const char proxy_config[] =
 /* clang-format on */
 
 struct sl_proxy_conf base_conf; /* proxy_config[] as loaded */
-
-void
-configure_proxy(void)
-{
-	struct sl_conf_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	rc = sl_proxy_conf_register();
-	if (rc == 0)
-		rc = sl_conf_load(NULL, proxy_config, &err);
-	if (rc == 0)
-		rc = sl_proxy_validate(&err);
-	if (rc < 0) {
-		fprintf(stderr, "fuzz_proxy: the proxy configuration: line %d: %s (%d)\n", err.line,
-			err.msg, rc);
-		abort();
-	}
-	memcpy(&base_conf, &sl_proxy_conf, sizeof(base_conf));
-}
 
 /* ---- configuration variants ----
  *

@@ -85,30 +85,30 @@ emit_raw(const struct sl_port *via, const struct rte_ether_addr *smac, uint32_t 
 	uint32_t splits[2], n_splits = 0, hdr_end = (uint32_t)ETH_IP_LEN + TCP_HDR_LEN + olen;
 	struct rte_mbuf *m;
 
-	fz_eth_ipv4_tcp(
-		frame, via == fz_front ? &fz_front_mac : &fz_back_mac, smac, saddr, daddr, tlen);
-	fz_put16(th, sport);
-	fz_put16(th + 2, dport);
-	fz_put32(th + 4, seq);
-	fz_put32(th + 8, ack);
+	sl_test_eth_ipv4(frame, via == fz_front ? &sl_test_front_mac : &sl_test_back_mac, smac,
+		saddr, daddr, IPPROTO_TCP, tlen);
+	sl_test_put16(th, sport);
+	sl_test_put16(th + 2, dport);
+	sl_test_put32(th + 4, seq);
+	sl_test_put32(th + 8, ack);
 	th[12] = (uint8_t)(((TCP_HDR_LEN + olen) / 4) << 4);
 	th[13] = flags;
-	fz_put16(th + 14, win);
-	fz_put16(th + 16, 0);
-	fz_put16(th + 18, 0);
+	sl_test_put16(th + 14, win);
+	sl_test_put16(th + 16, 0);
+	sl_test_put16(th + 18, 0);
 	if (syn_opts) { /* MSS 1460 only: no window scaling, no timestamps, no SACK */
 		th[20] = 2, th[21] = 4;
-		fz_put16(th + 22, 1460);
+		sl_test_put16(th + 22, 1460);
 	}
 	if (len != 0)
 		memcpy(th + TCP_HDR_LEN + olen, data, len);
-	*(unaligned_uint16_t *)(th + 16) = fz_l4_cksum(saddr, daddr, IPPROTO_TCP, th, tlen);
+	*(unaligned_uint16_t *)(th + 16) = sl_test_l4_cksum(saddr, daddr, IPPROTO_TCP, th, tlen);
 	if (split && len != 0) {
 		splits[n_splits++] = hdr_end;
 		if (len > 1)
 			splits[n_splits++] = hdr_end + len / 2;
 	}
-	m = fz_frame(frame, ETH_IP_LEN + tlen, splits, n_splits);
+	m = sl_test_frame_from(frame, ETH_IP_LEN + tlen, splits, n_splits);
 	sl_net_input(fz_lc, via, &m, 1);
 	oracle_assigned_all();
 }
@@ -118,7 +118,7 @@ peer_seg(struct peer *p, uint32_t seq, uint8_t flags, const uint8_t *data, uint3
 {
 	if (trace)
 		trace_seg("  ->", p, flags, seq, p->rcv_nxt, (uint16_t)peer_window(p), data, len);
-	emit_raw(p->via, p->mac, p->addr, p->via == fz_front ? FZ_FRONT_ADDR : FZ_BACK_ADDR,
+	emit_raw(p->via, p->mac, p->addr, p->via == fz_front ? SL_TEST_FRONT_ADDR : SL_TEST_BACK_ADDR,
 		p->port, p->sport, seq, (flags & F(ACK)) ? p->rcv_nxt : 0, flags,
 		(uint16_t)peer_window(p), (flags & F(SYN)) != 0, data, len, p->split);
 	p->need_ack = false;
@@ -256,7 +256,7 @@ syn_mss(const uint8_t *opt, uint32_t olen)
 		if (i + 1 >= olen || opt[i + 1] < 2)
 			break;
 		if (opt[i] == 2 && opt[i + 1] == 4 && i + 4 <= olen)
-			return fz_get16(opt + i + 2);
+			return sl_test_get16(opt + i + 2);
 		i += opt[i + 1];
 	}
 	return 536;
@@ -273,7 +273,7 @@ upstream_syn(uint32_t addr, uint16_t port, uint16_t sport, uint32_t seq, uint16_
 		if (trace)
 			fprintf(stderr, "  -> RST refusing the SYN\n");
 		emit_raw(fz_back, addr == FZ_HOST_B ? &fz_host_b_mac : &fz_host_c_mac, addr,
-			FZ_BACK_ADDR, port, sport, 0, seq + 1, F(RST) | F(ACK), 0, false, NULL, 0,
+			SL_TEST_BACK_ADDR, port, sport, 0, seq + 1, F(RST) | F(ACK), 0, false, NULL, 0,
 			false);
 		return;
 	}
@@ -322,7 +322,7 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 		return;
 	caplen = RTE_MIN(m->pkt_len, (uint32_t)sizeof(buf));
 	pkt = rte_pktmbuf_read(m, 0, caplen, buf);
-	if (fz_get16(pkt + 12) != RTE_ETHER_TYPE_IPV4)
+	if (sl_test_get16(pkt + 12) != RTE_ETHER_TYPE_IPV4)
 		return;
 	ip = (const struct rte_ipv4_hdr *)(pkt + RTE_ETHER_HDR_LEN);
 	if (ip->next_proto_id != IPPROTO_TCP)
@@ -337,12 +337,12 @@ observe(uint16_t port_index, const struct rte_mbuf *m)
 	data = th + doff;
 	if (RTE_ETHER_HDR_LEN + ihl + doff + len > caplen)
 		data = NULL; /* too long to show: only the trace uses it */
-	sport = fz_get16(th);
-	dport = fz_get16(th + 2);
-	seq = fz_get32(th + 4);
-	ack = fz_get32(th + 8);
+	sport = sl_test_get16(th);
+	dport = sl_test_get16(th + 2);
+	seq = sl_test_get32(th + 4);
+	ack = sl_test_get32(th + 8);
 	flags = th[13];
-	win = fz_get16(th + 14);
+	win = sl_test_get16(th + 14);
 
 	if (port_index == 0)
 		p = find_peer(clients, n_clients, ip->dst_addr, dport, sport);

@@ -30,10 +30,9 @@
 #include "sl_port.h"
 #include "net_priv.h"
 #include "sl_test.h"
+#include "sl_test_frame.h"
+#include "sl_test_stack.h"
 
-/* RTE_IPV4 of DPDK 22.11 shifts an int left by 24: undefined for a >= 128. */
-#define IP(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
-		((uint32_t)(c) << 8) | (uint32_t)(d))
 #define BROADCAST ((struct rte_ether_addr){ .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } })
 
 /* Hosts on the subnet of port 0 (198.18.0.0/24) and port 1 (198.19.0.0/24). */
@@ -45,6 +44,7 @@ static const struct rte_ether_addr mac_b = { .addr_bytes = { 0x02, 0, 0, 0, 0x19
 static const struct rte_ether_addr mac_x = { .addr_bytes = { 0x02, 0xee, 0, 0, 0, 0x01 } };
 static const struct rte_ether_addr mac_zero;
 
+static struct sl_test_stack stack;
 static struct sl_lcore *wlc; /* worker 0's context, driven from the main lcore */
 static const struct sl_port *p0, *p1;
 static uint64_t fake_now;    /* the management lcore's clock for neighbour timers */
@@ -93,69 +93,6 @@ deltas_ok(const struct snap *s, const struct sl_net_stats *want,
 
 /* ---- frames ---- */
 
-static struct rte_mbuf *
-new_frame(uint16_t len)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
-
-	if (m == NULL || rte_pktmbuf_append(m, len) == NULL) {
-		fprintf(stderr, "no mbuf for a test frame\n");
-		abort();
-	}
-	memset(rte_pktmbuf_mtod(m, void *), 0, len);
-	return m;
-}
-
-static void
-eth_fill(struct rte_ether_hdr *eth, const struct rte_ether_addr *dst,
-		const struct rte_ether_addr *src, uint16_t type)
-{
-	rte_ether_addr_copy(dst, &eth->dst_addr);
-	rte_ether_addr_copy(src, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(type);
-}
-
-/* An ARP frame; `pad` zero bytes after the ARP header (Ethernet minimum size). */
-static struct rte_mbuf *
-arp_frame(const struct rte_ether_addr *eth_dst, const struct rte_ether_addr *sha,
-		uint16_t op, uint32_t sip, const struct rte_ether_addr *tha, uint32_t tip,
-		uint16_t pad)
-{
-	struct rte_mbuf *m = new_frame(sizeof(struct rte_ether_hdr) +
-			sizeof(struct rte_arp_hdr) + pad);
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-
-	eth_fill(eth, eth_dst, sha, RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(op);
-	rte_ether_addr_copy(sha, &arp->arp_data.arp_sha);
-	arp->arp_data.arp_sip = sip;
-	rte_ether_addr_copy(tha, &arp->arp_data.arp_tha);
-	arp->arp_data.arp_tip = tip;
-	return m;
-}
-
-static void
-ip_fill(struct rte_ipv4_hdr *ip, uint32_t src, uint32_t dst, uint8_t ttl, uint8_t proto,
-		uint16_t total, uint16_t id, uint16_t frag)
-{
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(total);
-	ip->packet_id = rte_cpu_to_be_16(id);
-	ip->fragment_offset = rte_cpu_to_be_16(frag);
-	ip->time_to_live = ttl;
-	ip->next_proto_id = proto;
-	ip->src_addr = src;
-	ip->dst_addr = dst;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
 static uint8_t
 pattern(unsigned int i, uint16_t seq)
 {
@@ -186,13 +123,13 @@ echo_frame(const struct rte_ether_addr *dmac, const struct rte_ether_addr *smac,
 {
 	uint16_t total = (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_icmp_hdr) +
 			len);
-	struct rte_mbuf *m = new_frame((uint16_t)(sizeof(struct rte_ether_hdr) + total + pad));
+	struct rte_mbuf *m = sl_test_frame((uint16_t)(sizeof(struct rte_ether_hdr) + total + pad));
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 
-	eth_fill(eth, dmac, smac, RTE_ETHER_TYPE_IPV4);
+	sl_test_eth(eth, dmac, smac, RTE_ETHER_TYPE_IPV4);
 	icmp_fill((struct rte_icmp_hdr *)(ip + 1), RTE_IP_ICMP_ECHO_REQUEST, 0x5151, seq, len);
-	ip_fill(ip, src, dst, 64, IPPROTO_ICMP, total, seq, 0);
+	sl_test_ipv4(ip, src, dst, 64, IPPROTO_ICMP, total, seq, 0);
 	return m;
 }
 
@@ -202,13 +139,13 @@ udp_frame(const struct rte_ether_addr *dmac, const struct rte_ether_addr *smac, 
 		uint32_t dst, uint8_t ttl, uint16_t len, uint16_t frag)
 {
 	uint16_t total = (uint16_t)(sizeof(struct rte_ipv4_hdr) + 8 + len);
-	struct rte_mbuf *m = new_frame((uint16_t)(sizeof(struct rte_ether_hdr) + total));
+	struct rte_mbuf *m = sl_test_frame((uint16_t)(sizeof(struct rte_ether_hdr) + total));
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	uint8_t *udp = (uint8_t *)(ip + 1);
 	unsigned int i;
 
-	eth_fill(eth, dmac, smac, RTE_ETHER_TYPE_IPV4);
+	sl_test_eth(eth, dmac, smac, RTE_ETHER_TYPE_IPV4);
 	udp[0] = 0x30;
 	udp[1] = 0x39;
 	udp[2] = 0x00;
@@ -217,7 +154,7 @@ udp_frame(const struct rte_ether_addr *dmac, const struct rte_ether_addr *smac, 
 	udp[5] = (uint8_t)(8 + len);
 	for (i = 0; i < len; i++)
 		udp[8 + i] = pattern(i, 99);
-	ip_fill(ip, src, dst, ttl, IPPROTO_UDP, total, 4242, frag);
+	sl_test_ipv4(ip, src, dst, ttl, IPPROTO_UDP, total, 4242, frag);
 	return m;
 }
 
@@ -366,11 +303,11 @@ test_arp_request(void)
 	struct rte_mbuf *out[4];
 	struct snap s;
 
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	snap_take(&s);
 	/* padded to the Ethernet minimum: the reply must not carry the padding */
-	input(p0, arp_frame(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
-			&mac_zero, IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
+			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
@@ -378,22 +315,22 @@ test_arp_request(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(take_tx(p1, out + 1, RTE_DIM(out) - 1), 0);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REPLY, &p0->mac,
-			IP(198, 18, 0, 1), &mac_a, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_a, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 
 	/* asked again (unicast): answered, the entry only confirmed */
 	mw.neigh_created = 0;
 	snap_take(&s);
-	input(p0, arp_frame(&p0->mac, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
-			&mac_zero, IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
+			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
 	sl_net_worker_poll(wlc);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REPLY, &p0->mac,
-			IP(198, 18, 0, 1), &mac_a, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_a, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 	return pools_full();
@@ -413,67 +350,67 @@ test_arp_ignored_malformed(void)
 
 	/* for 198.18.0.99 from 198.19.200.5 (no subnet of port 0) */
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5), &mac_zero,
-			IP(198, 18, 0, 99), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 19, 200, 5), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 99), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 0);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* a request for 198.19.0.1 (port 1's address) arriving on port 0 */
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5), &mac_zero,
-			IP(198, 19, 0, 1), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 19, 200, 5), &mac_zero,
+			SL_TEST_IP(198, 19, 0, 1), 0));
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* for 198.18.0.99 from our subnet: examined, but not learnt (RFC 826) */
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1 };
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_e, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 7), &mac_zero,
-			IP(198, 18, 0, 99), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_e, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 7), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 99), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 0);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 7), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 7), &mac));
 	/* a reply to us from outside our subnet: not learnt, not answered */
 	snap_take(&s);
-	input(p0, arp_frame(&p0->mac, &mac_x, RTE_ARP_OP_REPLY, IP(10, 0, 0, 5), &p0->mac,
-			IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_x, RTE_ARP_OP_REPLY, SL_TEST_IP(10, 0, 0, 5), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 0);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(IP(10, 0, 0, 5), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(10, 0, 0, 5), &mac));
 
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_malformed = 1 };
 	/* shorter than an ARP header */
 	snap_take(&s);
-	m = arp_frame(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
-			IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 1), 0);
 	rte_pktmbuf_trim(m, 1);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* hardware address length 8 */
 	snap_take(&s);
-	m = arp_frame(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
-			IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 1), 0);
 	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	arp->arp_hlen = 8;
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* opcode 3 (RARP) */
 	snap_take(&s);
-	m = arp_frame(&BROADCAST, &mac_a, 3, IP(198, 18, 0, 2), &mac_zero, IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, 3, SL_TEST_IP(198, 18, 0, 2), &mac_zero, SL_TEST_IP(198, 18, 0, 1), 0);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* protocol not IPv4 */
 	snap_take(&s);
-	m = arp_frame(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
-			IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 1), 0);
 	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* broadcast sender hardware address */
 	snap_take(&s);
-	m = arp_frame(&BROADCAST, &BROADCAST, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
-			IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &BROADCAST, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 1), 0);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 0);
@@ -491,13 +428,13 @@ test_arp_conflict(void)
 	struct snap s;
 
 	snap_take(&s);
-	input(p0, arp_frame(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 1), &mac_zero,
-			IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 1), &mac_zero,
+			SL_TEST_IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 1)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 1)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 	return pools_full();
@@ -517,16 +454,16 @@ test_arp_ageing(void)
 	struct snap s;
 
 	/* 198.18.0.2, learnt by test_arp_request, is the only entry */
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	snap_take(&s);
 	tick_ms(1000); /* past reachable_ms: first probe */
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac)); /* still usable while probing */
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac)); /* still usable while probing */
 
 	snap_take(&s);
 	tick_ms(50); /* before retrans_ms: nothing */
@@ -540,7 +477,7 @@ test_arp_ageing(void)
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .arp_probes_sent = 1 };
@@ -552,11 +489,11 @@ test_arp_ageing(void)
 	w = (struct sl_net_stats){ 0 };
 	mw = (struct net_mgmt_stats){ .neigh_expired = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 
 	/* learn it again; this time the probe is answered (from a new MAC) */
-	input(p0, arp_frame(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
-			&mac_zero, IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
+			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
 	sl_net_worker_poll(wlc);
 	free_all(out, take_tx(p0, out, RTE_DIM(out)));
@@ -565,10 +502,10 @@ test_arp_ageing(void)
 	sl_net_worker_poll(wlc);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	free_all(out, 1);
-	input(p0, arp_frame(&p0->mac, &mac_a2, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
-			IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a2, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a2));
 	/*
 	 * The answer confirmed it at the real time, far behind the fake clock,
@@ -583,29 +520,29 @@ test_arp_ageing(void)
 	mw = (struct net_mgmt_stats){ .arp_probes_sent = 3, .neigh_confirmed = 1,
 		.neigh_mac_changed = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	/* answered again, with the first MAC, which later tests expect */
-	input(p0, arp_frame(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
-			IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 
 	/* 198.18.0.5 never answers: `probes` broadcast requests, then given up */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_e, IP(198, 18, 0, 5), IP(198, 18, 0, 1), 1, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_e, SL_TEST_IP(198, 18, 0, 5), SL_TEST_IP(198, 18, 0, 1), 1, 8, 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 5)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 5)), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
 		.icmp_echo_replied = 1, .neigh_to_mgmt = 1, .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .arp_requests_sent = 1, .neigh_created = 1,
 		.neigh_held = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 5), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 5), &mac));
 	/*
 	 * Next retrans: a second request for .5, and (its last answer being at
 	 * the real time) a probe for .2, which is answered; then .5 is given up
@@ -617,33 +554,33 @@ test_arp_ageing(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 2);
 	/* one each, in the table's order */
 	i = rte_pktmbuf_mtod_offset(out[0], struct rte_arp_hdr *,
-			sizeof(struct rte_ether_hdr))->arp_data.arp_tip == IP(198, 18, 0, 5) ?
+			sizeof(struct rte_ether_hdr))->arp_data.arp_tip == SL_TEST_IP(198, 18, 0, 5) ?
 		0 : 1;
 	SL_CHECK_EQ(check_arp(out[i], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 5)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 5)), 0);
 	SL_CHECK_EQ(check_arp(out[1 - i], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 2);
-	input(p0, arp_frame(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
-			IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	tick_ms(100);
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 5), &mac));
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 5), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	/* answer .2's probe so it stays for the tests below */
-	input(p0, arp_frame(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
-			IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	w = (struct sl_net_stats){ .rx_frames = 2, .arp_in = 2, .arp_to_mgmt = 2, .ctrl_tx = 3 };
 	mw = (struct net_mgmt_stats){ .arp_requests_sent = 1, .arp_probes_sent = 2,
 		.neigh_confirmed = 2, .neigh_failed = 1, .neigh_unresolved = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 	/* The held frame of the removed entry of .5 is freed at removal. */
 	return pools_full();
@@ -666,40 +603,40 @@ test_resolve(void)
 	snap_take(&s);
 	/* five echoes while unresolved: pending_max (4) held, one dropped */
 	for (seq = 1; seq <= 5; seq++)
-		input(p0, echo_frame(&p0->mac, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1), seq,
+		input(p0, echo_frame(&p0->mac, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1), seq,
 				32, 0));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 5);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 3)), 0);
+			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 3)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 3), &mac));
+	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 3), &mac));
 
 	/* the answer releases the held replies, in order */
 	snap_take(&s);
-	input(p0, arp_frame(&p0->mac, &mac_c, RTE_ARP_OP_REPLY, IP(198, 18, 0, 3), &p0->mac,
-			IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&p0->mac, &mac_c, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 3), &p0->mac,
+			SL_TEST_IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 4);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 4);
 	for (seq = 0; seq < 4; seq++)
-		SL_CHECK_EQ(check_echo_reply(out[seq], p0, &mac_c, IP(198, 18, 0, 3),
-				IP(198, 18, 0, 1), (uint16_t)(seq + 1), 32), 0);
+		SL_CHECK_EQ(check_echo_reply(out[seq], p0, &mac_c, SL_TEST_IP(198, 18, 0, 3),
+				SL_TEST_IP(198, 18, 0, 1), (uint16_t)(seq + 1), 32), 0);
 	free_all(out, 4);
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1, .ctrl_tx = 4 };
 	mw = (struct net_mgmt_stats){ .neigh_confirmed = 1, .neigh_released = 4 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 3), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 3), &mac));
 	SL_CHECK(same_mac(&mac, &mac_c));
 
 	/* now resolved: answered directly by the worker */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1), 6, 32, 0));
+	input(p0, echo_frame(&p0->mac, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1), 6, 32, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1),
 			6, 32), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
@@ -726,16 +663,16 @@ test_icmp_echo(void)
 	uint16_t seq;
 
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 7, 56, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 7, 56, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			7, 56), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* find a request whose checksum makes the 8 -> 0 update carry */
 	for (seq = 0; seq < UINT16_MAX; seq++) {
-		m = echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), seq, 0, 0);
+		m = echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), seq, 0, 0);
 		icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *,
 				sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
 		if ((uint32_t)icmp->icmp_cksum + RTE_BE16(0x0800) > 0xffff)
@@ -746,26 +683,26 @@ test_icmp_echo(void)
 	snap_take(&s);
 	input(p0, m);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			seq, 0), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* 10 bytes of Ethernet padding after the datagram */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 8, 4, 10));
+	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 8, 4, 10));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			8, 4), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* sent to port 1's address through port 0: answered out of port 0 */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 1), 9, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 1), 9, 8, 0));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 0);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 1),
 			9, 8), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
@@ -773,7 +710,7 @@ test_icmp_echo(void)
 	/* icmp_echo = false: not answered */
 	sl_net_conf.icmp_echo = false;
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 10, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 10, 8, 0));
 	sl_net_conf.icmp_echo = true;
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
@@ -794,7 +731,7 @@ enum bad_kind {
 static struct rte_mbuf *
 bad_frame(enum bad_kind k)
 {
-	struct rte_mbuf *m = echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	struct rte_mbuf *m = echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			100, 8, 0);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = ip_of(m);
@@ -842,29 +779,29 @@ bad_frame(enum bad_kind k)
 		ip->time_to_live = 0;
 		break;
 	case BAD_SRC_LOOPBACK:
-		ip->src_addr = IP(127, 0, 0, 1);
+		ip->src_addr = SL_TEST_IP(127, 0, 0, 1);
 		break;
 	case BAD_SRC_ZERO:
 		ip->src_addr = 0;
 		break;
 	case BAD_SRC_MCAST:
-		ip->src_addr = IP(224, 0, 0, 1);
+		ip->src_addr = SL_TEST_IP(224, 0, 0, 1);
 		break;
 	case BAD_SRC_BCAST:
-		ip->src_addr = IP(255, 255, 255, 255);
+		ip->src_addr = SL_TEST_IP(255, 255, 255, 255);
 		break;
 	case BAD_SRC_OURS:
-		ip->src_addr = IP(198, 19, 0, 1);
+		ip->src_addr = SL_TEST_IP(198, 19, 0, 1);
 		break;
 	case BAD_DST_SUBNET_BCAST:
-		ip->dst_addr = IP(198, 18, 0, 255);
+		ip->dst_addr = SL_TEST_IP(198, 18, 0, 255);
 		break;
 	case BAD_DST_BCAST:
-		ip->dst_addr = IP(255, 255, 255, 255);
+		ip->dst_addr = SL_TEST_IP(255, 255, 255, 255);
 		rte_ether_addr_copy(&BROADCAST, &eth->dst_addr);
 		break;
 	case BAD_DST_MCAST:
-		ip->dst_addr = IP(239, 1, 2, 3);
+		ip->dst_addr = SL_TEST_IP(239, 1, 2, 3);
 		break;
 	case BAD_ICMP_CKSUM:
 		icmp->icmp_cksum ^= 0x0001;
@@ -952,7 +889,7 @@ test_malformed(void)
 	snap_take(&s);
 	input(p0, bad_frame(BAD_COUNT));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			100, 8), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
@@ -969,14 +906,14 @@ echo_fragment(const uint8_t *dgram, unsigned int idx, uint16_t id)
 	uint16_t data_len = (uint16_t)(FRAG_DGRAM - sizeof(struct rte_ipv4_hdr));
 	uint16_t off = (uint16_t)(idx * 1480);
 	uint16_t len = (uint16_t)RTE_MIN(1480, data_len - off);
-	struct rte_mbuf *m = new_frame((uint16_t)(sizeof(struct rte_ether_hdr) +
+	struct rte_mbuf *m = sl_test_frame((uint16_t)(sizeof(struct rte_ether_hdr) +
 			sizeof(struct rte_ipv4_hdr) + len));
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 
-	eth_fill(eth, &p0->mac, &mac_a, RTE_ETHER_TYPE_IPV4);
+	sl_test_eth(eth, &p0->mac, &mac_a, RTE_ETHER_TYPE_IPV4);
 	memcpy(ip + 1, dgram + sizeof(*ip) + off, len);
-	ip_fill(ip, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 64, IPPROTO_ICMP,
+	sl_test_ipv4(ip, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 64, IPPROTO_ICMP,
 			(uint16_t)(sizeof(*ip) + len), id,
 			(uint16_t)((off / 8) | (off + len < data_len ? RTE_IPV4_HDR_MF_FLAG : 0)));
 	return m;
@@ -1002,7 +939,7 @@ test_fragments(void)
 
 	icmp_fill((struct rte_icmp_hdr *)(ip + 1), RTE_IP_ICMP_ECHO_REQUEST, 0x5151, 33,
 			FRAG_PAYLOAD);
-	ip_fill(ip, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 64, IPPROTO_ICMP, FRAG_DGRAM, 0, 0);
+	sl_test_ipv4(ip, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 64, IPPROTO_ICMP, FRAG_DGRAM, 0, 0);
 
 	snap_take(&s);
 	for (i = 0; i < RTE_DIM(order); i++) {
@@ -1026,8 +963,8 @@ test_fragments(void)
 		SL_CHECK(same_mac(&eth->dst_addr, &mac_a));
 		SL_CHECK(same_mac(&eth->src_addr, &p0->mac));
 		SL_CHECK_EQ(rte_raw_cksum(fip, sizeof(*fip)), 0xffff);
-		SL_CHECK_EQ(fip->src_addr, IP(198, 18, 0, 1));
-		SL_CHECK_EQ(fip->dst_addr, IP(198, 18, 0, 2));
+		SL_CHECK_EQ(fip->src_addr, SL_TEST_IP(198, 18, 0, 1));
+		SL_CHECK_EQ(fip->dst_addr, SL_TEST_IP(198, 18, 0, 2));
 		total = rte_be_to_cpu_16(fip->total_length);
 		SL_CHECK_EQ(out[i]->pkt_len, sizeof(*eth) + total);
 		fo = rte_be_to_cpu_16(fip->fragment_offset);
@@ -1126,7 +1063,7 @@ test_forwarding(void)
 	struct rte_ether_addr mac;
 	struct snap s;
 
-	orig = udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 100, 0);
+	orig = udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 100, 0);
 	snap_take(&s);
 	input(p0, rte_pktmbuf_copy(orig, sl_port_pool(), 0, UINT32_MAX));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
@@ -1134,13 +1071,13 @@ test_forwarding(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p1->mac, RTE_ARP_OP_REQUEST, &p1->mac,
-			IP(198, 19, 0, 1), &mac_zero, IP(198, 19, 0, 2)), 0);
+			SL_TEST_IP(198, 19, 0, 1), &mac_zero, SL_TEST_IP(198, 19, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	snap_take(&s);
-	input(p1, arp_frame(&p1->mac, &mac_b, RTE_ARP_OP_REPLY, IP(198, 19, 0, 2), &p1->mac,
-			IP(198, 19, 0, 1), 0));
+	input(p1, sl_test_arp(&p1->mac, &mac_b, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 19, 0, 2), &p1->mac,
+			SL_TEST_IP(198, 19, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
@@ -1150,7 +1087,7 @@ test_forwarding(void)
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1, .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .neigh_confirmed = 1, .neigh_released = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(IP(198, 19, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 19, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_b));
 
 	/* resolved: straight through */
@@ -1164,7 +1101,7 @@ test_forwarding(void)
 	CHECK_DELTAS(&s, &w, &mw);
 	/* and back, from port 1 to port 0 */
 	snap_take(&s);
-	input(p1, udp_frame(&p1->mac, &mac_b, IP(198, 19, 0, 2), IP(198, 18, 0, 2), 9, 10, 0));
+	input(p1, udp_frame(&p1->mac, &mac_b, SL_TEST_IP(198, 19, 0, 2), SL_TEST_IP(198, 18, 0, 2), 9, 10, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(ip_of(out[0])->time_to_live, 8);
 	SL_CHECK(same_mac(&rte_pktmbuf_mtod(out[0], struct rte_ether_hdr *)->dst_addr, &mac_a));
@@ -1174,31 +1111,31 @@ test_forwarding(void)
 
 	/* TTL 1 */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 1, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 1, 100, 0));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_ttl_exceeded = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* no route */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(192, 0, 2, 1), 5, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(192, 0, 2, 1), 5, 100, 0));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_no_route = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* forwarding off */
 	sl_net_conf.ip_forward = false;
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 100, 0));
 	sl_net_conf.ip_forward = true;
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_not_forwarding = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* DF and larger than port 1's MTU (1000) */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 1172,
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 1172,
 			RTE_IPV4_HDR_DF_FLAG));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_frag_needed = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	SL_CHECK_EQ(wlc->port.tx[0].n + wlc->port.tx[1].n, 0);
 	/* DF and exactly the MTU: forwarded whole */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 972,
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 972,
 			RTE_IPV4_HDR_DF_FLAG));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(out[0]->pkt_len, sizeof(struct rte_ether_hdr) + 1000);
@@ -1207,7 +1144,7 @@ test_forwarding(void)
 	CHECK_DELTAS(&s, &w, &mw);
 	/* no DF, 1200 bytes: two fragments of at most 1000 */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 1172, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 1172, 0));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 2);
 	SL_CHECK(out[0]->pkt_len <= sizeof(struct rte_ether_hdr) + 1000);
 	SL_CHECK_EQ(out[0]->pkt_len + out[1]->pkt_len,
@@ -1230,13 +1167,13 @@ test_port_flush(void)
 	struct rte_mbuf *out[4];
 	uint64_t tx_before = wlc->port.stats[0].tx_packets;
 
-	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 77, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 77, 8, 0));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 1);
 	sl_port_flush(wlc);
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(wlc->port.stats[0].tx_packets - tx_before, 1);
 	SL_CHECK_EQ(rte_eth_rx_burst(p0->ethdev, 0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
 			77, 8), 0);
 	free_all(out, 1);
 	SL_CHECK_EQ(rte_eth_rx_burst(p1->ethdev, 0, out, RTE_DIM(out)), 0);
@@ -1280,84 +1217,22 @@ test_invariants(void)
 
 /* ---- set-up ---- */
 
-
-static void
-set_port(struct sl_port_conf *pc, const char *name, uint32_t addr, int64_t mtu)
-{
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->profile, sizeof(pc->profile), "ring");
-	pc->address.addr = addr;
-	pc->address.depth = 24;
-	pc->mtu = mtu;
-}
-
-/*
- * The ring PMD has no MAC of its own, so the port module makes a random local
- * one: pin known MACs instead (in the PMD and in the copy net uses).
- */
-static int
-set_mac(const struct sl_port *port, uint8_t last)
-{
-	struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0x51, 0, 0, 0, last } };
-	int rc = rte_eth_dev_default_mac_addr_set(port->ethdev, &mac);
-
-	if (rc < 0 && rc != -ENOTSUP) {
-		fprintf(stderr, "%s: cannot set the MAC: %d\n", port->name, rc);
-		return rc;
-	}
-	((struct sl_port *)(uintptr_t)port)->mac = mac;
-	return 0;
-}
-
 static int
 setup(void)
 {
-	int rc;
+	static const char conf[] =
+		"ports = { mbufs = 2047; mbuf_cache = 32; "
+		SL_TEST_PORTS_CONF("", "mtu = 1000;") " };"
+		"net = { ip_forward = true; icmp_echo = true; icmp_errors = false;"
+		"  arp = { reachable_ms = 1000; retrans_ms = 100; probes = 2; pending_max = 4;"
+		"    entries_max = 64; gratuitous = false; };"
+		"  frag = { reassemble = true; flows_max = 64; timeout_ms = 1000; }; };";
 
-	sl_idle_conf = (struct sl_idle_conf){ .spin_polls = 1024, .pause_polls = 4096,
-		.sleep_max_us = 200 };
-	memset(&sl_ports_conf, 0, sizeof(sl_ports_conf));
-	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
-			"%s/drivers-conf", sl_test_source_root());
-	sl_ports_conf.mbufs = 2047;
-	sl_ports_conf.mbuf_cache = 32;
-	set_port(&sl_ports_conf.list[0], "front", IP(198, 18, 0, 1), 1500);
-	set_port(&sl_ports_conf.list[1], "back", IP(198, 19, 0, 1), 1000);
-	sl_ports_conf.n_ports = 2;
-	memset(&sl_net_conf, 0, sizeof(sl_net_conf));
-	sl_net_conf.ip_forward = true;
-	sl_net_conf.icmp_echo = true;
-	sl_net_conf.default_gateway = 0;
-	sl_net_conf.n_routes = 0;
-	sl_net_conf.arp = (struct sl_net_arp_conf){ .reachable_ms = 1000, .retrans_ms = 100,
-		.probes = 2, .pending_max = 4, .entries_max = 64, .gratuitous = false };
-	sl_net_conf.frag = (struct sl_net_frag_conf){ .reassemble = true, .flows_max = 64,
-		.timeout_ms = 1000 };
-	sl_net_conf.ring_size = 1024;
-
-	rc = sl_lcore_setup();
-	if (rc < 0 || sl_lcore_worker_count() != 1) {
-		fprintf(stderr, "lcore setup: %d, %u workers\n", rc, sl_lcore_worker_count());
+	if (sl_test_stack_start(SL_TEST_NET, conf, &stack) < 0)
 		return -1;
-	}
-	rc = sl_port_init();
-	if (rc < 0) {
-		fprintf(stderr, "port init: %d\n", rc);
-		return -1;
-	}
-	rc = sl_net_init();
-	if (rc < 0) {
-		fprintf(stderr, "net init: %d\n", rc);
-		return -1;
-	}
-	wlc = sl_lcore_get(sl_lcore_worker_lcore(0));
-	p0 = sl_port_get(0);
-	p1 = sl_port_get(1);
-	if (wlc == NULL || p0 == NULL || p1 == NULL || sl_port_count() != 2)
-		return -1;
-	if (set_mac(p0, 0x18) < 0 || set_mac(p1, 0x19) < 0)
-		return -1;
+	wlc = stack.lc;
+	p0 = stack.front;
+	p1 = stack.back;
 	/*
 	 * Neighbour timers run on a fake clock an hour ahead: the management
 	 * poll's own timer run (at the real time) is then always skipped, so
@@ -1450,31 +1325,20 @@ main(int argc, char **argv)
 		{ "port_flush", test_port_flush },
 		{ "invariants", test_invariants },
 	};
-	char prefix[64];
-	char *eal_argv[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
-		"-l", "0,1", "--file-prefix", prefix, "--log-level", "lib.*:error", NULL };
 	int rc;
 
 	RTE_SET_USED(argc);
-	snprintf(prefix, sizeof(prefix), "test_net_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
-		fprintf(stderr, "cannot init EAL\n");
+	if (sl_test_eal_init("test_net", false) < 0)
 		return 1;
-	}
 	if (setup() < 0) {
-		fprintf(stderr, "set-up failed\n");
-		rte_eal_cleanup();
+		fprintf(stderr, "%s: set-up failed\n", argv[0]);
+		sl_test_eal_cleanup();
 		return 1;
 	}
 	rc = sl_test_run("net", cases, RTE_DIM(cases));
-	sl_net_term();
-	/* every mbuf came back, including frames held by removed neighbours */
-	if (rte_mempool_avail_count(sl_port_pool()) != sl_port_pool()->size) {
-		fprintf(stderr, "leak: %u of %u mbufs in the pool after net term\n",
-				rte_mempool_avail_count(sl_port_pool()), sl_port_pool()->size);
+	/* every mbuf comes back, including frames held by removed neighbours */
+	if (sl_test_stack_stop(&stack) < 0)
 		rc = 1;
-	}
-	sl_port_term();
-	rte_eal_cleanup();
+	sl_test_eal_cleanup();
 	return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "tcp_reass.h"
 #include "sl_test.h"
+#include "sl_test_stack.h"
 
 #define SEG_ROOM 64   /* payload bytes per mbuf: segments are chains */
 #define POOL_SIZE 8191
@@ -981,23 +982,18 @@ main(int argc, char **argv)
 		{ "board_overflow", test_board_overflow },
 		{ "board_model", test_board_model },
 	};
-	char prefix[64];
-	char *eal_argv[] = { argv[0], "--no-huge", "-m", "128", "--no-pci", "--no-telemetry",
-		"-l", "0", "--file-prefix", prefix, "--log-level", "error", NULL };
 	int rc;
 
 	RTE_SET_USED(argc);
-	snprintf(prefix, sizeof(prefix), "test_reass_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
-		fprintf(stderr, "cannot init EAL\n");
+	RTE_SET_USED(argv);
+	if (sl_test_eal_init("test_reass", false) < 0)
 		return 1;
-	}
 	/* no per-lcore cache: the available count is exact at all times */
 	pool = rte_pktmbuf_pool_create("reass", POOL_SIZE, 0, 0,
 			RTE_PKTMBUF_HEADROOM + SEG_ROOM, SOCKET_ID_ANY);
 	if (pool == NULL) {
 		fprintf(stderr, "cannot create the mbuf pool\n");
-		rte_eal_cleanup();
+		sl_test_eal_cleanup();
 		return 1;
 	}
 	rc = sl_test_run("tcp_reass", cases, RTE_DIM(cases));
@@ -1007,6 +1003,6 @@ main(int argc, char **argv)
 		rc = 1;
 	}
 	rte_mempool_free(pool);
-	rte_eal_cleanup();
+	sl_test_eal_cleanup();
 	return rc;
 }

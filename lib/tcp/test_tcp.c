@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * White-box tests of the TCP state machine: opening, data, resets, retransmission.
- * (harness: tcp_test_harness.h).
+ * (the peer and the checks: app/test/tcp_peer.h).
  */
-#include "tcp_test_harness.h"
+#include "sl_test_frame.h"
+#include "tcp_peer.h"
 
 /* ---- cases ---- */
 
@@ -587,5 +588,5 @@ main(int argc, char **argv)
 	static const struct sl_test_case cases[] = { CASES(ENTRY) };
 #undef ENTRY
 
-	return tcp_test_main(argc, argv, "tcp", cases, RTE_DIM(cases));
+	return tcp_test_main("tcp", cases, RTE_DIM(cases), 16);
 }

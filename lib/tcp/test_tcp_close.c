@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * White-box tests of the TCP state machine: closing, TIME_WAIT, cookies, PAWS, bad input.
- * (harness: tcp_test_harness.h).
+ * (the peer and the checks: app/test/tcp_peer.h).
  */
-#include "tcp_test_harness.h"
+#include "sl_test_frame.h"
+#include "tcp_peer.h"
 
 /* Passive close: the peer's FIN (with data) in ESTABLISHED: echo sends the
  * data and closes, our FIN ACKs theirs (LAST_ACK); the ACK of our FIN ends
@@ -155,7 +156,7 @@ test_time_wait_reuse(void)
 	EXPECT(.rx_segments = 2, .rx_conn = 2, .time_wait = 1, .segs_out = 1);
 	STATE(TCP_TIME_WAIT);
 	/* old: seq below rcv_nxt and an old timestamp */
-	put_be32(o + 8, p->tsval - 10);
+	sl_test_put32(o + 8, p->tsval - 10);
 	inject_raw(p, SYN, p->isn, 0, PEER_WND, o, sizeof(o), NULL, 0, false, 0);
 	OUT(1);
 	SEG(0, ACK, p->iss + 12, p->seq, 0);
@@ -164,7 +165,7 @@ test_time_wait_reuse(void)
 	/* new: higher seq and timestamp */
 	advance_ms(100);
 	new_isn = p->seq + 100000;
-	put_be32(o + 8, p->tsval + 1000);
+	sl_test_put32(o + 8, p->tsval + 1000);
 	inject_raw(p, SYN, new_isn, 0, PEER_WND, o, sizeof(o), NULL, 0, false, 0);
 	OUT(1);
 	SEG(0, SYN | ACK, out[0].seq, new_isn + 1, 0);
@@ -420,5 +421,5 @@ main(int argc, char **argv)
 	static const struct sl_test_case cases[] = { CASES(ENTRY) };
 #undef ENTRY
 
-	return tcp_test_main(argc, argv, "tcp_close", cases, RTE_DIM(cases));
+	return tcp_test_main("tcp_close", cases, RTE_DIM(cases), 16);
 }

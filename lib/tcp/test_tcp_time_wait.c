@@ -4,13 +4,14 @@
  * the per-worker cap min(time_wait_max, max_conns / (2 * workers)), the
  * recycling of the oldest TIME_WAIT entry when no object is left (passive
  * and active opens), its limits, and a flow table with extendable buckets.
- * (harness: tcp_test_harness.h; max_conns 128, one worker.)
+ * (the peer: app/test/tcp_peer.h; max_conns 128, one worker; time_wait_max
+ * 1000, above max_conns / 2 = 64: the object share, not time_wait_max, caps.)
  */
-/* Above max_conns / 2 = 64: the object share, not time_wait_max, caps. */
-#define TCP_TEST_TIME_WAIT_MAX 1000
 #include <rte_errno.h>
+#include <rte_hash.h>
 
-#include "tcp_test_harness.h"
+#include "sl_test_frame.h"
+#include "tcp_peer.h"
 
 #define TW_CAP 64        /* 128 / (2 * 1 worker) */
 #define N_LIVE_MAX 128
@@ -242,7 +243,6 @@ test_exhausted_active(void)
 	snap_take();
 	app_closes = 0;
 	sc = sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL);
-	wlc->now = tnow; /* sl_tcp_connect read the real clock */
 	SL_CHECK(sc != NULL);
 	c = (struct tcp_conn *)sc;
 	SL_CHECK_EQ(c->state, TCP_SYN_SENT);
@@ -290,7 +290,6 @@ test_exhausted_no_time_wait(void)
 	SL_CHECK_EQ(wlc->tcp.half_open[0], 0);
 	rte_errno = 0;
 	SL_CHECK(sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL) == NULL);
-	wlc->now = tnow;
 	SL_CHECK_EQ(rte_errno, ENOBUFS);
 	OUT(0);
 	EXPECT(.connects = 1, .connect_failed = 1, .conn_alloc_fail = 1);
@@ -339,7 +338,6 @@ test_exhausted_guarded(void)
 			.conn_alloc_fail = 1);
 	GONE();
 	SL_CHECK(sl_tcp_connect(wlc, 0, RADDR, RTE_BE16(8080), &app_ops, NULL) == NULL);
-	wlc->now = tnow;
 	SL_CHECK_EQ(rte_errno, ENOBUFS);
 	OUT(0);
 	EXPECT(.connects = 1, .connect_failed = 1, .conn_alloc_fail = 1);
@@ -396,7 +394,7 @@ test_flow_table_ext(void)
 	SL_CHECK_EQ(rte_hash_count(wlc->tcp.conns), 0);
 	for (x = 1; x < 255 && n < SAME_BUCKETS; x++)
 		for (port = 1; port < 65536 && n < SAME_BUCKETS; port++) {
-			k = (struct tcp_key){ .laddr = LADDR, .raddr = IP(203, 0, 113, x),
+			k = (struct tcp_key){ .laddr = LADDR, .raddr = SL_TEST_IP(203, 0, 113, x),
 				.lport = RTE_BE16(P_ECHO),
 				.rport = rte_cpu_to_be_16((uint16_t)port) };
 			h = rte_hash_hash(wlc->tcp.conns, &k);
@@ -451,5 +449,5 @@ main(int argc, char **argv)
 	static const struct sl_test_case cases[] = { CASES(ENTRY) };
 #undef ENTRY
 
-	return tcp_test_main(argc, argv, "tcp_time_wait", cases, RTE_DIM(cases));
+	return tcp_test_main("tcp_time_wait", cases, RTE_DIM(cases), 1000);
 }

@@ -1,127 +1,65 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * tcp/test harness: what the white-box state-machine tests share (test_tcp.c,
- * test_tcp_close.c, test_tcp_time_wait.c) — a stack driven from the main
- * lcore with injected segments.
- *
- * Real mbufs, two ring PMD ports, no hugepages; workers are not launched:
- * the test plays worker 0 (sl_net_input on its context) and the peer
- * 198.18.0.2, and reads what the stack sends from worker 0's transmit
- * buffers (and the ring, should a buffer have been flushed). Time is a fake
- * TSC: tcp_input does not read the clock, so the test sets lc->now
- * before each segment and runs the timer wheel itself (never
- * sl_tcp_worker_poll, which reads rte_rdtsc). Every case checks the exact
- * segments sent and the exact change of every TCP counter.
- */
-#ifndef TCP_TEST_HARNESS_H
-#define TCP_TEST_HARNESS_H
-
-#include <errno.h>
+/* test/tcp_peer: the TCP state-machine tests' peer and checks; see tcp_peer.h. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
-#include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_tcp.h>
 
-#include "sl_idle.h"
-#include "sl_lcore.h"
+#include "sl_clock.h"
+#include "sl_counters.h"
 #include "sl_net.h"
-#include "sl_port.h"
-#include "sl_test.h"
-#include "tcp_priv.h"
+#include "sl_test_frame.h"
+#include "sl_test_stack.h"
+#include "tcp_peer.h"
 
-/* RTE_IPV4 of DPDK 22.11 shifts an int left by 24: undefined for a >= 128. */
-#define IP(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
-		((uint32_t)(c) << 8) | (uint32_t)(d))
-#define LADDR IP(198, 18, 0, 1)
-#define RADDR IP(198, 18, 0, 2)
+const struct rte_ether_addr peer_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0x18, 0x02 } };
 
-#define FIN RTE_TCP_FIN_FLAG
-#define SYN RTE_TCP_SYN_FLAG
-#define RST RTE_TCP_RST_FLAG
-#define PSH RTE_TCP_PSH_FLAG
-#define ACK RTE_TCP_ACK_FLAG
-
-#define P_ECHO 7
-#define P_DISCARD 9
-#define P_SOURCE 19
-
-#define RCVBUF 131072    /* our window: scale 2, 32768 << 2 */
-#define OUR_WSCALE 2
-#define MSS_SYN 1460     /* 1500 - 40 */
-#define MSS_TS 1448      /* with timestamps */
-#define PEER_WSCALE 7
-#define PEER_WND 65535   /* unscaled field the peer sends */
-#define RTO_INITIAL_MS 1000
-#define RTO_MIN_MS 200
-#define RETRIES 3
-#define DELACK_MS 40
-#define TIME_WAIT_MS 1000
-#define BACKLOG 4
-/* tcp.time_wait_max for sl_tcp_init: a test file may define it before the
- * include (test_tcp_time_wait.c makes it exceed max_conns / 2). */
-#ifndef TCP_TEST_TIME_WAIT_MAX
-#define TCP_TEST_TIME_WAIT_MAX 16
-#endif
-
-static const struct rte_ether_addr peer_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0x18, 0x02 } };
-
-static struct sl_lcore *wlc; /* worker 0's context, driven from the main lcore */
-static const struct sl_port *p0, *p1;
-static uint64_t tnow;        /* the fake TSC */
+static struct sl_test_stack stack;
+struct sl_lcore *wlc;
+const struct sl_port *p0, *p1;
+uint64_t tnow;
 
 /* ---- time ---- */
 
-static inline uint64_t
-us_to_tsc(uint64_t us)
-{
-	return sl_clock_from_us(us);
-}
-
 /* Move the clock on by us microseconds and run the timers due. */
-static inline unsigned int
+unsigned int
 advance_us(uint64_t us)
 {
-	tnow += us_to_tsc(us);
-	wlc->now = tnow;
-	return sl_lcore_timers_run(wlc);
+	tnow += sl_clock_from_us(us);
+	return sl_test_clock_set(wlc, tnow);
 }
 
-static inline unsigned int
+unsigned int
 advance_ms(uint64_t ms)
 {
 	return advance_us(ms * 1000);
 }
 
 /* The TSval the stack sends now (milliseconds of its clock). */
-static inline uint32_t
+uint32_t
 gw_ts(void)
 {
-	return (uint32_t)(tnow / (rte_get_tsc_hz() / 1000000) / 1000);
+	return (uint32_t)sl_clock_to_ms(tnow);
 }
 
 /* ---- counters ---- */
 
-static struct sl_tcp_stats snap;
+struct sl_tcp_stats snap;
 
-static inline void
+void
 snap_take(void)
 {
 	snap = wlc->tcp.stats;
 }
 
 /* Every counter moved by exactly `want` since the last check; then re-snap. */
-static inline int
+int
 deltas_ok(const struct sl_tcp_stats *want, int line)
 {
 	int bad = 0;
@@ -138,31 +76,11 @@ deltas_ok(const struct sl_tcp_stats *want, int line)
 	return bad ? -1 : 0;
 }
 
-#define EXPECT(...) SL_CHECK(deltas_ok(&(struct sl_tcp_stats){ __VA_ARGS__ }, __LINE__) == 0)
-#define EXPECT_NONE() EXPECT(.rx_segments = 0)
-
 /* ---- what the stack sent ---- */
 
-struct oseg {
-	uint16_t sport, dport;
-	uint8_t flags;
-	uint32_t seq, ack;
-	uint16_t wnd;
-	unsigned int opt_len;
-	uint16_t mss;       /* 0: absent */
-	int wscale;         /* -1: absent */
-	bool sack_ok;
-	bool ts;
-	uint32_t tsval, tsecr;
-	unsigned int n_sack;
-	uint32_t sack[4][2];
-	uint32_t len;
-	uint8_t data[2048];
-};
+struct oseg out[64];
 
-static struct oseg out[64];
-
-static inline void
+void
 dump_seg(const char *why, const struct oseg *o)
 {
 	unsigned int i;
@@ -184,7 +102,7 @@ dump_seg(const char *why, const struct oseg *o)
 	fprintf(stderr, "\n");
 }
 
-static inline uint32_t
+static uint32_t
 sum16(const uint8_t *p, unsigned int len, uint32_t sum)
 {
 	unsigned int i;
@@ -196,23 +114,7 @@ sum16(const uint8_t *p, unsigned int len, uint32_t sum)
 	return sum;
 }
 
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
-
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline uint16_t
+static uint16_t
 fold(uint32_t sum)
 {
 	while (sum >> 16)
@@ -221,7 +123,7 @@ fold(uint32_t sum)
 }
 
 /* Parse a frame the stack sent; checks every header and both checksums. */
-static inline int
+static int
 parse_frame(struct rte_mbuf *m, struct oseg *o)
 {
 	static uint8_t buf[4096];
@@ -301,15 +203,15 @@ parse_frame(struct rte_mbuf *m, struct oseg *o)
 			o->sack_ok = true;
 		else if (kind == 8 && len == 10) {
 			o->ts = true;
-			o->tsval = get_be32(opt + i + 2);
-			o->tsecr = get_be32(opt + i + 6);
+			o->tsval = sl_test_get32(opt + i + 2);
+			o->tsecr = sl_test_get32(opt + i + 6);
 		} else if (kind == 5 && len >= 10 && (len - 2) % 8 == 0 && (len - 2) / 8 <= 4) {
 			unsigned int b;
 
 			o->n_sack = (len - 2) / 8u;
 			for (b = 0; b < o->n_sack; b++) {
-				o->sack[b][0] = get_be32(opt + i + 2 + 8 * b);
-				o->sack[b][1] = get_be32(opt + i + 6 + 8 * b);
+				o->sack[b][0] = sl_test_get32(opt + i + 2 + 8 * b);
+				o->sack[b][1] = sl_test_get32(opt + i + 6 + 8 * b);
 			}
 		} else {
 			fprintf(stderr, "unexpected option %u/%u sent\n", kind, len);
@@ -325,30 +227,21 @@ parse_frame(struct rte_mbuf *m, struct oseg *o)
 static unsigned int n_out;
 
 /* Collect and parse every frame worker 0 sent (or buffered); frees them. */
-static inline unsigned int
+unsigned int
 take_output(void)
 {
 	struct rte_mbuf *pkts[SL_PORT_BURST * 4];
-	unsigned int n = 0, i, k;
-	uint16_t r;
+	unsigned int n, i;
 
-	/* Flushed already (a full buffer): on the ring, first. */
-	while ((r = rte_eth_rx_burst(p0->ethdev, 0, pkts + n, (uint16_t)(RTE_DIM(pkts) - n))) > 0)
-		n += r;
-	for (k = 0; k < 2; k++) {
-		const struct sl_port *p = k == 0 ? p0 : p1;
-		struct sl_port_txbuf *b = &wlc->port.tx[p->index];
-
-		for (i = 0; i < b->n; i++) {
-			if (p != p0 || n == RTE_DIM(pkts)) {
-				fprintf(stderr, "unexpected frame on %s\n", p->name);
-				rte_pktmbuf_free(b->pkts[i]);
-				continue;
-			}
-			pkts[n++] = b->pkts[i];
-		}
-		b->n = 0;
-	}
+	n = sl_test_port_take(wlc, p1, pkts, RTE_DIM(pkts));
+	for (i = 0; i < RTE_MIN(n, (unsigned int)RTE_DIM(pkts)); i++)
+		rte_pktmbuf_free(pkts[i]);
+	if (n != 0)
+		fprintf(stderr, "%u unexpected frames on %s\n", n, p1->name);
+	n = sl_test_port_take(wlc, p0, pkts, RTE_DIM(pkts));
+	if (n > RTE_DIM(pkts))
+		fprintf(stderr, "%u frames sent: more than the test takes\n", n);
+	n = RTE_MIN(n, (unsigned int)RTE_DIM(pkts));
 	n_out = 0;
 	for (i = 0; i < n; i++) {
 		if (n_out < RTE_DIM(out) && parse_frame(pkts[i], &out[n_out]) == 0)
@@ -361,7 +254,7 @@ take_output(void)
 }
 
 /* Exactly `want` segments were sent (dumped otherwise). */
-static inline int
+int
 out_is(unsigned int want, int line)
 {
 	unsigned int n = take_output(), i;
@@ -374,36 +267,23 @@ out_is(unsigned int want, int line)
 	return -1;
 }
 
-#define OUT(n) SL_CHECK(out_is((n), __LINE__) == 0)
-
 /* ---- the peer ---- */
 
 /* Byte `off` of a stream (the peer's, or the echo of it). */
-static inline uint8_t
+uint8_t
 pbyte(uint32_t off)
 {
 	return (uint8_t)(off * 13 + 5 + (off >> 9));
 }
 
-struct peer {
-	uint16_t lport, rport;   /* host order */
-	uint32_t isn;            /* the peer's ISN */
-	uint32_t seq;            /* the peer's next sequence number */
-	uint32_t iss;            /* the gateway's ISN */
-	uint32_t ack;            /* what the peer acknowledges */
-	uint32_t tsval;          /* the peer's clock */
-	uint16_t wnd;            /* window field the peer sends */
-	bool ts;                 /* timestamps negotiated */
-};
-
-static inline struct tcp_key
+struct tcp_key
 key_of(const struct peer *p)
 {
 	return (struct tcp_key){ .laddr = LADDR, .raddr = RADDR,
 		.lport = rte_cpu_to_be_16(p->lport), .rport = rte_cpu_to_be_16(p->rport) };
 }
 
-static inline struct tcp_conn *
+struct tcp_conn *
 conn_of(const struct peer *p)
 {
 	struct tcp_key k = key_of(p);
@@ -412,7 +292,7 @@ conn_of(const struct peer *p)
 }
 
 /* Build a frame from the peer and hand it to net (the full input path). */
-static inline void
+void
 inject_raw(const struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		const uint8_t *opt, unsigned int opt_len, const uint8_t *data, unsigned int len,
 		bool bad_cksum, uint8_t doff_override)
@@ -420,33 +300,15 @@ inject_raw(const struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, uint
 	unsigned int olen = (opt_len + 3) & ~3u;
 	uint16_t tcp_len = (uint16_t)(sizeof(struct rte_tcp_hdr) + olen + len);
 	uint16_t total = (uint16_t)(sizeof(struct rte_ipv4_hdr) + tcp_len);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m = sl_test_frame((uint16_t)(sizeof(struct rte_ether_hdr) + total));
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	uint8_t *o;
 	static uint16_t id;
 
-	if (m == NULL || (eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m,
-			(uint16_t)(sizeof(*eth) + total))) == NULL) {
-		fprintf(stderr, "no mbuf for a test frame\n");
-		abort();
-	}
-	memset(eth, 0, sizeof(*eth) + total);
-	rte_ether_addr_copy(&p0->mac, &eth->dst_addr);
-	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(total);
-	ip->packet_id = rte_cpu_to_be_16(id++);
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = RADDR;
-	ip->dst_addr = LADDR;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th = (struct rte_tcp_hdr *)(ip + 1);
+	sl_test_eth(eth, &p0->mac, &peer_mac, RTE_ETHER_TYPE_IPV4);
+	sl_test_ipv4(ip, RADDR, LADDR, 64, IPPROTO_TCP, total, id++, RTE_IPV4_HDR_DF_FLAG);
 	th->src_port = rte_cpu_to_be_16(p->rport);
 	th->dst_port = rte_cpu_to_be_16(p->lport);
 	th->sent_seq = rte_cpu_to_be_32(seq);
@@ -462,23 +324,23 @@ inject_raw(const struct peer *p, uint8_t flags, uint32_t seq, uint32_t ack, uint
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	if (bad_cksum)
 		th->cksum ^= 0x0101;
-	wlc->now = tnow;
+	wlc->now = tnow; /* a test may have moved the clock without running timers */
 	sl_net_input(wlc, p0, &m, 1);
 }
 
 /* Options: NOP NOP TS, then `extra`. */
-static inline unsigned int
+unsigned int
 ts_opts(uint8_t *o, uint32_t val, uint32_t ecr)
 {
 	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	put_be32(o + 4, val);
-	put_be32(o + 8, ecr);
+	sl_test_put32(o + 4, val);
+	sl_test_put32(o + 8, ecr);
 	return 12;
 }
 
 /* A segment from the peer at `seq` with the peer's ack, window and (if in
  * use) a fresh timestamp echoing the gateway's clock. */
-static inline void
+void
 inject_seq(struct peer *p, uint8_t flags, uint32_t seq, const uint8_t *data, unsigned int len)
 {
 	uint8_t o[40];
@@ -490,7 +352,7 @@ inject_seq(struct peer *p, uint8_t flags, uint32_t seq, const uint8_t *data, uns
 }
 
 /* The peer's stream bytes [off, off + len) at their sequence numbers. */
-static inline void
+void
 inject_data(struct peer *p, uint8_t flags, uint32_t off, unsigned int len)
 {
 	static uint8_t d[2048];
@@ -502,7 +364,7 @@ inject_data(struct peer *p, uint8_t flags, uint32_t off, unsigned int len)
 }
 
 /* A pure ACK from the peer acknowledging `ack`. */
-static inline void
+void
 inject_ack(struct peer *p, uint32_t ack)
 {
 	p->ack = ack;
@@ -510,7 +372,7 @@ inject_ack(struct peer *p, uint32_t ack)
 }
 
 /* One segment with SACK blocks (pairs of absolute sequence numbers). */
-static inline void
+void
 inject_sack(struct peer *p, uint32_t ack, const uint32_t (*blk)[2], unsigned int nb)
 {
 	uint8_t o[40];
@@ -520,15 +382,15 @@ inject_sack(struct peer *p, uint32_t ack, const uint32_t (*blk)[2], unsigned int
 		n = ts_opts(o, ++p->tsval, gw_ts());
 	o[n++] = 1, o[n++] = 1, o[n++] = 5, o[n++] = (uint8_t)(2 + 8 * nb);
 	for (i = 0; i < nb; i++, n += 8) {
-		put_be32(o + n, blk[i][0]);
-		put_be32(o + n + 4, blk[i][1]);
+		sl_test_put32(o + n, blk[i][0]);
+		sl_test_put32(o + n + 4, blk[i][1]);
 	}
 	p->ack = ack;
 	inject_raw(p, ACK, p->seq, ack, p->wnd, o, n, NULL, 0, false, 0);
 }
 
 /* Check one segment sent; `any` lists flags whose value does not matter. */
-static inline int
+int
 seg_ok(const struct oseg *o, const struct peer *p, uint8_t flags, uint8_t any, uint32_t seq,
 		uint32_t ack, uint32_t len, int line)
 {
@@ -547,13 +409,8 @@ seg_ok(const struct oseg *o, const struct peer *p, uint8_t flags, uint8_t any, u
 	return 0;
 }
 
-#define SEG(i, flags, seq, ack, len) \
-	SL_CHECK(seg_ok(&out[i], p, (flags), 0, (seq), (ack), (len), __LINE__) == 0)
-#define SEG_ANY(i, flags, any, seq, ack, len) \
-	SL_CHECK(seg_ok(&out[i], p, (flags), (any), (seq), (ack), (len), __LINE__) == 0)
-
 /* Does segment i carry bytes [off, off + len) of the echoed stream? */
-static inline int
+int
 data_is(unsigned int i, uint32_t off, uint32_t len)
 {
 	uint32_t k;
@@ -569,7 +426,7 @@ data_is(unsigned int i, uint32_t off, uint32_t len)
 }
 
 /* Source service pattern: each 8-byte word holds its index, little endian. */
-static inline int
+int
 source_data_is(unsigned int i, uint64_t off, uint32_t len)
 {
 	uint32_t k;
@@ -582,7 +439,7 @@ source_data_is(unsigned int i, uint64_t off, uint32_t len)
 	return 0;
 }
 
-static inline int
+int
 state_is(const struct peer *p, enum tcp_state s, int line)
 {
 	const struct tcp_conn *c = conn_of(p);
@@ -595,12 +452,9 @@ state_is(const struct peer *p, enum tcp_state s, int line)
 	return 0;
 }
 
-#define STATE(s) SL_CHECK(state_is(p, (s), __LINE__) == 0)
-#define GONE() SL_CHECK(conn_of(p) == NULL)
-
 /* A new peer at lport:rport sends a SYN with Linux's options (MSS,
  * SACK-permitted, TS, WS); nothing checked. */
-static inline void
+void
 peer_syn(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 {
 	uint8_t o[20] = { 2, 4, MSS_SYN >> 8, MSS_SYN & 0xff, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0,
@@ -613,7 +467,7 @@ peer_syn(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 	p->seq = isn;
 	p->tsval = 100000 + rport;
 	p->wnd = PEER_WND;
-	put_be32(o + 8, p->tsval);
+	sl_test_put32(o + 8, p->tsval);
 	inject_raw(p, SYN, p->seq, 0, PEER_WND, o, sizeof(o), NULL, 0, false, 0);
 	p->seq++;
 }
@@ -622,7 +476,7 @@ peer_syn(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
  * Three-way handshake from peer_syn; checks the SYN-ACK and the counters.
  * The peer's stream starts at isn + 1.
  */
-static inline int
+int
 handshake(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 {
 	const struct tcp_conn *c;
@@ -660,10 +514,8 @@ handshake(struct peer *p, uint16_t lport, uint16_t rport, uint32_t isn)
 	return 0;
 }
 
-#define HANDSHAKE(p, lport, rport, isn) SL_CHECK(handshake((p), (lport), (rport), (isn)) == 0)
-
 /* An exact RST from the peer: the connection is gone, nothing is sent. */
-static inline int
+int
 reset_conn(struct peer *p)
 {
 	snap_take();
@@ -674,9 +526,7 @@ reset_conn(struct peer *p)
 	return 0;
 }
 
-#define RESET(p) SL_CHECK(reset_conn(p) == 0)
-
-static inline uint32_t
+uint32_t
 rto_ms(const struct peer *p)
 {
 	return conn_of(p)->rto_us / 1000;
@@ -684,7 +534,7 @@ rto_ms(const struct peer *p)
 
 /* Abort what an earlier (failed) case left, so that its timers do not send
  * into the next case; drain what was sent. */
-static inline void
+void
 sweep(void)
 {
 	struct tcp_conn *left[64];
@@ -703,15 +553,26 @@ sweep(void)
 	take_output();
 }
 
-/* Every segment ended in one leaf counter. */
-static inline int
+/* Every segment ended in one leaf counter, as spelled out here and as the
+ * registry's marks say; nothing is left open. */
+static int
 test_invariants(void)
 {
 	const struct sl_tcp_stats *t = &wlc->tcp.stats;
+	const struct sl_counter_block *b;
+	char why[160];
+	unsigned int k;
 
 	SL_CHECK(t->rx_segments > 0);
 	SL_CHECK_EQ(t->rx_segments, t->rx_bad_header + t->rx_bad_cksum + t->rx_no_conn +
 			t->rx_listen + t->rx_conn + t->rx_handoff + t->rx_handoff_full);
+	for (k = 0; (b = sl_counters_block(k)) != NULL; k++)
+		if (b->global == NULL && b->lcore_offset == offsetof(struct sl_lcore, tcp.stats) &&
+				sl_counters_check_partitions(b, (const uint64_t *)t, why,
+					sizeof(why)) < 0) {
+			fprintf(stderr, "%s\n", why);
+			return -1;
+		}
 	SL_CHECK_EQ(wlc->tcp.gauges.open, 0);
 	SL_CHECK_EQ(wlc->tcp.gauges.time_wait, 0);
 	return 0;
@@ -719,172 +580,54 @@ test_invariants(void)
 
 /* ---- set-up ---- */
 
-static inline void
-set_port(struct sl_port_conf *pc, const char *name, uint32_t addr)
-{
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->profile, sizeof(pc->profile), "ring");
-	pc->address.addr = addr;
-	pc->address.depth = 24;
-	pc->mtu = 1500;
-}
-
-static inline void
-set_listener(struct sl_tcp_listener_conf *l, uint16_t port, const char *service)
-{
-	memset(l, 0, sizeof(*l));
-	l->address = LADDR;
-	l->port = port;
-	snprintf(l->service, sizeof(l->service), "%s", service);
-	l->backlog = BACKLOG;
-	l->upstream = 0;
-	l->upstream_port = 0;
-}
-
-static inline int
-set_mac(const struct sl_port *port, uint8_t last)
-{
-	struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0x51, 0, 0, 0, last } };
-	int rc = rte_eth_dev_default_mac_addr_set(port->ethdev, &mac);
-
-	if (rc < 0 && rc != -ENOTSUP)
-		return rc;
-	((struct sl_port *)(uintptr_t)port)->mac = mac;
-	return 0;
-}
+/* The configuration the cases are written for (the constants above). */
+static const char conf_fmt[] =
+	"ports = { mbufs = 2047; mbuf_cache = 32; "
+	SL_TEST_PORTS_CONF("", "") " };"
+	"net = { ip_forward = false; icmp_errors = false; "
+	"  arp = { reachable_ms = 3600000; retrans_ms = 100; probes = 2; gratuitous = false; };"
+	"  frag = { reassemble = false; }; };"
+	"tcp = {"
+	"  listeners = ( { address = \"198.18.0.1\"; port = 7; service = \"echo\"; backlog = 4; },"
+	"    { address = \"198.18.0.1\"; port = 9; service = \"discard\"; backlog = 4; },"
+	"    { address = \"198.18.0.1\"; port = 19; service = \"source\"; backlog = 4; } );"
+	"  max_conns = 128; rcvbuf = 131072; sndbuf = 262144;"
+	"  rto_initial_ms = 1000; rto_min_ms = 200; rto_max_ms = 60000; retries = 3;"
+	"  syn_retries = 3; delack_ms = 40; time_wait_ms = 1000; time_wait_max = %u;"
+	"  rst_per_s = 1000; };";
 
 /* Resolve the peer: its ARP request teaches us its MAC; drain our reply. */
-static inline int
+static int
 resolve_peer(void)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
-	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *arp;
+	static const struct rte_ether_addr zero, bcast = { .addr_bytes = { 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff } };
+	struct rte_mbuf *m = sl_test_arp(&bcast, &peer_mac, RTE_ARP_OP_REQUEST, RADDR, &zero,
+			LADDR, 18);
+	struct rte_mbuf *reply[8];
+	unsigned int n, i;
 
-	if (m == NULL)
-		return -1;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp) + 18);
-	if (eth == NULL) {
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	memset(eth, 0, sizeof(*eth) + sizeof(*arp) + 18);
-	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	arp = (struct rte_arp_hdr *)(eth + 1);
-	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-	rte_ether_addr_copy(&peer_mac, &arp->arp_data.arp_sha);
-	arp->arp_data.arp_sip = RADDR;
-	arp->arp_data.arp_tip = LADDR;
 	sl_net_input(wlc, p0, &m, 1);
 	if (sl_net_mgmt_poll() == 0)
 		return -1;
 	sl_net_worker_poll(wlc);
-	sl_port_flush(wlc);
-	{
-		struct rte_mbuf *pkts[8];
-		uint16_t n = rte_eth_rx_burst(p0->ethdev, 0, pkts, RTE_DIM(pkts)), i;
-
-		for (i = 0; i < n; i++)
-			rte_pktmbuf_free(pkts[i]);
-		if (n != 1)
-			return -1;
-	}
-	return 0;
+	n = sl_test_port_take(wlc, p0, reply, RTE_DIM(reply));
+	for (i = 0; i < RTE_MIN(n, (unsigned int)RTE_DIM(reply)); i++)
+		rte_pktmbuf_free(reply[i]);
+	return n == 1 ? 0 : -1;
 }
 
-static inline int
-setup(void)
+static int
+setup(unsigned int time_wait_max)
 {
-	int rc;
+	char conf[sizeof(conf_fmt) + 16];
 
-	sl_idle_conf = (struct sl_idle_conf){ .spin_polls = 1024, .pause_polls = 4096,
-		.sleep_max_us = 200 };
-	memset(&sl_ports_conf, 0, sizeof(sl_ports_conf));
-	snprintf(sl_ports_conf.profiles_dir, sizeof(sl_ports_conf.profiles_dir),
-			"%s/drivers-conf", sl_test_source_root());
-	sl_ports_conf.mbufs = 2047;
-	sl_ports_conf.mbuf_cache = 32;
-	set_port(&sl_ports_conf.list[0], "front", LADDR);
-	set_port(&sl_ports_conf.list[1], "back", IP(198, 19, 0, 1));
-	sl_ports_conf.n_ports = 2;
-
-	memset(&sl_net_conf, 0, sizeof(sl_net_conf));
-	sl_net_conf.ip_forward = false;
-	sl_net_conf.icmp_echo = true;
-	sl_net_conf.icmp_errors = false;
-	sl_net_conf.icmp_errors_per_s = 100;
-	sl_net_conf.default_gateway = 0;
-	sl_net_conf.n_routes = 0;
-	sl_net_conf.arp = (struct sl_net_arp_conf){ .reachable_ms = 3600000, .retrans_ms = 100,
-		.probes = 2, .pending_max = 4, .entries_max = 64, .gratuitous = false };
-	sl_net_conf.frag = (struct sl_net_frag_conf){ .reassemble = false, .flows_max = 64,
-		.timeout_ms = 1000 };
-	sl_net_conf.ring_size = 1024;
-
-	memset(&sl_tcp_conf, 0, sizeof(sl_tcp_conf));
-	set_listener(&sl_tcp_conf.listeners[0], P_ECHO, "echo");
-	set_listener(&sl_tcp_conf.listeners[1], P_DISCARD, "discard");
-	set_listener(&sl_tcp_conf.listeners[2], P_SOURCE, "source");
-	sl_tcp_conf.n_listeners = 3;
-	sl_tcp_conf.max_conns = 128; /* 64 (the minimum) fails: see the report */
-	sl_tcp_conf.rcvbuf = RCVBUF;
-	sl_tcp_conf.sndbuf = 262144;
-	sl_tcp_conf.rto_initial_ms = RTO_INITIAL_MS;
-	sl_tcp_conf.rto_min_ms = RTO_MIN_MS;
-	sl_tcp_conf.rto_max_ms = 60000;
-	sl_tcp_conf.retries = RETRIES;
-	sl_tcp_conf.syn_retries = 3;
-	sl_tcp_conf.delack_ms = DELACK_MS;
-	sl_tcp_conf.keepalive = (struct sl_tcp_keepalive_conf){ .enabled = false, .idle_s = 7200,
-		.interval_s = 75, .probes = 9 };
-	sl_tcp_conf.idle_timeout_s = 0;
-	sl_tcp_conf.user_timeout_ms = 0;
-	sl_tcp_conf.time_wait_ms = TIME_WAIT_MS;
-	sl_tcp_conf.time_wait_max = TCP_TEST_TIME_WAIT_MAX;
-	sl_tcp_conf.syncookies = true;
-	sl_tcp_conf.timestamps = true;
-	sl_tcp_conf.sack = true;
-	sl_tcp_conf.window_scaling = true;
-	snprintf(sl_tcp_conf.congestion, sizeof(sl_tcp_conf.congestion), "cubic");
-	sl_tcp_conf.rst_per_s = 1000;
-	sl_tcp_conf.ephemeral_min = 32768;
-	sl_tcp_conf.ephemeral_max = 60999;
-	sl_tcp_conf.ooo_max_bytes = 262144;
-
-	rc = sl_lcore_setup();
-	if (rc < 0 || sl_lcore_worker_count() != 1) {
-		fprintf(stderr, "lcore setup: %d, %u workers\n", rc, sl_lcore_worker_count());
+	snprintf(conf, sizeof(conf), conf_fmt, time_wait_max);
+	if (sl_test_stack_start(SL_TEST_TCP, conf, &stack) < 0)
 		return -1;
-	}
-	rc = sl_port_init();
-	if (rc < 0) {
-		fprintf(stderr, "port init: %d\n", rc);
-		return -1;
-	}
-	rc = sl_net_init();
-	if (rc < 0) {
-		fprintf(stderr, "net init: %d\n", rc);
-		return -1;
-	}
-	rc = sl_tcp_init();
-	if (rc < 0) {
-		fprintf(stderr, "tcp init: %d\n", rc);
-		return -1;
-	}
-	wlc = sl_lcore_get(sl_lcore_worker_lcore(0));
-	p0 = sl_port_get(0);
-	p1 = sl_port_get(1);
-	if (wlc == NULL || p0 == NULL || p1 == NULL || sl_port_count() != 2)
-		return -1;
-	if (set_mac(p0, 0x18) < 0 || set_mac(p1, 0x19) < 0)
-		return -1;
+	wlc = stack.lc;
+	p0 = stack.front;
+	p1 = stack.back;
 	if (resolve_peer() < 0) {
 		fprintf(stderr, "cannot resolve the peer\n");
 		return -1;
@@ -895,8 +638,8 @@ setup(void)
 	return 0;
 }
 
-/* Abort what a failed case left behind, drain, and count the mbufs. */
-static inline int
+/* Abort what a failed case left behind, drain, and count the objects. */
+static int
 teardown(void)
 {
 	struct tcp_conn *left[64];
@@ -925,33 +668,22 @@ teardown(void)
 				rte_mempool_in_use_count(tcp_conn_pool));
 		rc = -1;
 	}
-	if (rte_mempool_avail_count(sl_port_pool()) != sl_port_pool()->size) {
-		fprintf(stderr, "leak: %u of %u mbufs in the pool\n",
-				rte_mempool_avail_count(sl_port_pool()), sl_port_pool()->size);
+	if (sl_test_pools_full("after the cases") < 0)
 		rc = -1;
-	}
 	return rc;
 }
 
-static inline int
-tcp_test_main(int argc, char **argv, const char *suite, const struct sl_test_case *cases,
-		unsigned int n_cases)
+int
+tcp_test_main(const char *suite, const struct sl_test_case *cases, unsigned int n_cases,
+		unsigned int time_wait_max)
 {
-	char prefix[64];
-	char *eal_argv[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
-		"--lcores", "0,1", "--file-prefix", prefix, "--log-level", "lib.*:error",
-		"--log-level", "sluice.*:error", NULL };
 	int rc;
 
-	RTE_SET_USED(argc);
-	snprintf(prefix, sizeof(prefix), "%s_%d", suite, (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
-		fprintf(stderr, "cannot init EAL\n");
+	if (sl_test_eal_init(suite, false) < 0)
 		return 1;
-	}
-	if (setup() < 0) {
+	if (setup(time_wait_max) < 0) {
 		fprintf(stderr, "set-up failed\n");
-		rte_eal_cleanup();
+		sl_test_eal_cleanup();
 		return 1;
 	}
 	rc = sl_test_run(suite, cases, n_cases);
@@ -964,16 +696,8 @@ tcp_test_main(int argc, char **argv, const char *suite, const struct sl_test_cas
 		printf("FAIL %s.teardown\n", suite);
 		rc = 1;
 	}
-	sl_tcp_term();
-	sl_net_term();
-	if (rte_mempool_avail_count(sl_port_pool()) != sl_port_pool()->size) {
-		fprintf(stderr, "leak after term: %u of %u mbufs\n",
-				rte_mempool_avail_count(sl_port_pool()), sl_port_pool()->size);
+	if (sl_test_stack_stop(&stack) < 0)
 		rc = 1;
-	}
-	sl_port_term();
-	rte_eal_cleanup();
+	sl_test_eal_cleanup();
 	return rc;
 }
-
-#endif /* TCP_TEST_HARNESS_H */
