@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,30 +54,7 @@ mgmt_config_file(void)
 	return config_file;
 }
 
-int
-mgmt_fail(struct mgmt_error *e, unsigned int status, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	e->code = code;
-	e->path[0] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-json_t *
-mgmt_error_json(const struct mgmt_error *e)
-{
-	json_t *o = json_pack(
-		"{s:i,s:s,s:s}", "status", (int)e->status, "code", e->code, "message", e->message);
-
-	if (o != NULL && e->path[0] != '\0')
-		json_object_set_new(o, "field", json_string(e->path));
-	return json_pack("{s:o*}", "error", o);
-}
+/* ---- locating an object ---- */
 
 static const struct sl_conf_key *
 proxy_keys(void)
@@ -88,8 +64,6 @@ proxy_keys(void)
 
 	return sl_conf_section_keys("proxy", &dst, &size);
 }
-
-/* ---- locating an object ---- */
 
 enum target_kind { T_CONFIG, T_SETTINGS, T_LIST, T_ITEM };
 

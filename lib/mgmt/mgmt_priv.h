@@ -15,6 +15,8 @@
 #include "sl_core.h"
 #include "sl_mgmt.h"
 
+/* ---- mgmt_base.c: the bottom of the module, used by every other file ---- */
+
 extern int sl_mgmt_logtype;
 #define MGMT_LOG(level, fmt, ...) SL_LOG(sl_mgmt_logtype, level, fmt, ##__VA_ARGS__)
 
@@ -31,6 +33,13 @@ int mgmt_fail(struct mgmt_error *e, unsigned int status, const char *code, const
 	__attribute__((format(printf, 4, 5)));
 /* {"error": {...}} */
 json_t *mgmt_error_json(const struct mgmt_error *e);
+
+/* Read the API token (mgmt.token, or the first line of mgmt.token_file). */
+int mgmt_token_load(void);
+/* Is this credential ("Bearer TOKEN" for REST, TOKEN for the console)
+ * the API token? True when no token is configured. */
+bool mgmt_token_ok(const char *credential, bool bearer);
+bool mgmt_token_set(void);
 
 /* ---- mgmt_config.c: the configuration as objects ---- */
 
@@ -91,13 +100,6 @@ void mgmt_config_term(void);
 json_t *mgmt_port_get(const char *name, struct mgmt_error *e);
 /* Patch a port's live settings (reorder_pct, rx_drop_pct) and persist. */
 int mgmt_port_patch(const char *name, const json_t *value, struct mgmt_error *e);
-
-/* ---- mgmt.c ---- */
-
-/* Is this credential ("Bearer TOKEN" for REST, TOKEN for the console)
- * the API token? True when no token is configured. */
-bool mgmt_token_ok(const char *credential, bool bearer);
-bool mgmt_token_set(void);
 
 /* ---- mgmt_rest.c, mgmt_cli.c, mgmt_metrics.c ---- */
 

@@ -209,13 +209,6 @@ sl_net_route_mtu(uint32_t dst)
 	return p == NULL ? 0 : p->mtu;
 }
 
-void
-sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port, const struct rte_mbuf *orig,
-		uint8_t type, uint8_t code)
-{
-	net_icmp_error(lc, port, orig, type, code, 0);
-}
-
 static void
 deliver(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, uint16_t ihl)
 {

@@ -43,7 +43,7 @@ extern struct rte_ring *net_to_mgmt;
 /* Pools of the output fragmenter: direct (headers) and indirect (payload). */
 extern struct rte_mempool *net_indirect_pool;
 
-/* route.c: the route table and our own addresses. */
+/* ip_route.c: the IPv4 route table and our own addresses. */
 struct net_nexthop {
 	uint16_t port;
 	uint32_t gateway; /* 0: the destination is on the connected subnet */

@@ -101,10 +101,6 @@ uint16_t sl_net_route_mtu(uint32_t dst);
 /* The port that routes to dst, NULL if none. */
 const struct sl_port *sl_net_route_port(uint32_t dst);
 
-/* Send an ICMP error about orig (m at its IPv4 header, received on port). */
-void sl_net_icmp_error(struct sl_lcore *lc, const struct sl_port *port,
-		const struct rte_mbuf *orig, uint8_t type, uint8_t code);
-
 /* The 16-bit one's complement sum of len bytes at buf, in memory order
  * (the value rte_raw_cksum() gives), before folding to 16 bits: <= 0xffff. */
 uint32_t sl_net_raw_sum(const void *buf, size_t len);

@@ -23,7 +23,6 @@ RTE_LOG_REGISTER(sl_port_logtype, sluice.port, INFO);
 struct sl_ports_conf sl_ports_conf;
 struct sl_port sl_ports[SL_PORT_MAX];
 unsigned int sl_n_ports;
-static int8_t index_of_ethdev[RTE_MAX_ETHPORTS];
 static struct rte_mempool *pool;
 static bool vdev_created[SL_PORT_MAX];
 
@@ -408,7 +407,6 @@ start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int wor
 		return rc;
 	port->ethdev = (uint16_t)rc;
 	port->attached = true;
-	index_of_ethdev[port->ethdev] = (int8_t)port->index;
 	rc = rte_eth_dev_info_get(port->ethdev, &info);
 	if (rc < 0)
 		return rc;
@@ -454,7 +452,6 @@ sl_port_init(void)
 	unsigned int i, workers = sl_lcore_worker_count();
 	int rc;
 
-	memset(index_of_ethdev, -1, sizeof(index_of_ethdev));
 	rc = sl_port_validate(&err);
 	if (rc < 0) {
 		PORT_LOG(ERR, "%s:%d: %s", err.file, err.line, err.msg);
@@ -555,12 +552,6 @@ sl_port_by_name(const char *name)
 		if (strcmp(sl_ports[i].name, name) == 0)
 			return &sl_ports[i];
 	return NULL;
-}
-
-int
-sl_port_index_of(uint16_t ethdev)
-{
-	return ethdev < RTE_MAX_ETHPORTS ? index_of_ethdev[ethdev] : -1;
 }
 
 struct rte_mempool *

@@ -114,8 +114,6 @@ const struct sl_port *sl_port_by_name(const char *name);
 /* Management, while workers run: change a port's test impairments (the
  * settings a port takes live; the others need a restart). 0 or -EINVAL. */
 int sl_port_set_impairment(uint16_t index, uint32_t reorder_pct, uint32_t rx_drop_pct);
-/* Our index of the port with DPDK id `ethdev`, or -1. */
-int sl_port_index_of(uint16_t ethdev);
 struct rte_mempool *sl_port_pool(void);
 
 /* Load and check one profile file by name (from profiles_dir). */

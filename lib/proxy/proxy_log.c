@@ -16,7 +16,6 @@
 
 #include "proxy_priv.h"
 
-static bool log_on;
 
 int
 sl_proxy_log_enable(unsigned int records)
@@ -38,14 +37,7 @@ sl_proxy_log_enable(unsigned int records)
 		if (w->log == NULL)
 			return -rte_errno;
 	}
-	log_on = true;
 	return 0;
-}
-
-bool
-sl_proxy_log_enabled(void)
-{
-	return log_on;
 }
 
 unsigned int

@@ -210,7 +210,6 @@ struct sl_proxy_log_record {
 /* Management, before the workers run: create every worker's ring of
  * `records` (a power of 2). The rings are freed with the proxy. */
 int sl_proxy_log_enable(unsigned int records);
-bool sl_proxy_log_enabled(void);
 /* Management: hand up to max records to fn, oldest first per worker;
  * returns how many. */
 unsigned int sl_proxy_log_drain(void (*fn)(void *arg, const struct sl_proxy_log_record *r),

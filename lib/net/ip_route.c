@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * net/route: the IPv4 route table — each port's connected subnet, static
+ * net/ip_route: the IPv4 route table — each port's connected subnet, static
  * routes and a default gateway — in an rte_lpm. Built once at init and
  * read-only afterwards, so workers look it up without synchronisation.
  */
