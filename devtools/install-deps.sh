@@ -16,6 +16,8 @@ packages=(
     python3-scapy nginx-light curl wrk apache2-utils
     # management tests: console over telnet, Prometheus text parser
     telnet python3-prometheus-client
+    # the README's and quick start's commands: nc, dpdk-telemetry.py
+    netcat-openbsd dpdk-dev
     # benchmarks (pktgen-tests/bench): the peer reverse proxies
     haproxy
     # benchmarks (pktgen-tests/bench): instruction counts

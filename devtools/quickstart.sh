@@ -20,7 +20,7 @@ Sluice is starting on the testbed. From another shell, for example:
   ip netns exec sl-client curl http://198.18.0.1:8080/      # L4 relay to nginx
   ip netns exec sl-client curl -v http://198.18.0.1/        # HTTP proxy, sample pool
   ip netns exec sl-client curl http://198.18.0.1/healthz    # a fixed-response route
-  dpdk-telemetry.py -f sluice                      # /sluice/proxy/stats ... (package dpdk-dev)
+  dpdk-telemetry.py -f sluice                      # then /sluice/counters, /sluice/tcp/conns ...
   curl http://127.0.0.1:9180/api/v1/routes         # REST API (docs/rest-api.md)
   curl http://127.0.0.1:9180/metrics               # Prometheus metrics
   telnet 127.0.0.1 9123                            # console: help, show members (docs/console.md)

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sluiced: the `eal` configuration section and EAL start-up. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "sl_conf.h"
 #include "sl_core.h"
@@ -68,4 +72,56 @@ eal_start(const char *argv0, bool need_pci)
 		argv[argc++] = eal_conf.args[i];
 	argv[argc] = NULL;
 	return rte_eal_init(argc, argv);
+}
+
+/* EAL's runtime directory for a prefix, as EAL 22.11 makes it. */
+static void
+runtime_dir(char *buf, size_t size, const char *prefix)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (getuid() == 0 || base == NULL)
+		base = getuid() == 0 ? "/var/run" : "/tmp";
+	snprintf(buf, size, "%s/dpdk/%s", base, prefix);
+}
+
+/* The pid holding the lock of a primary process's config file, or 0. */
+static pid_t
+primary_holding(const char *dir)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/config", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (fcntl(fd, F_GETLK, &lk) < 0 || lk.l_type == F_UNLCK)
+		lk.l_pid = 0;
+	close(fd);
+	return lk.l_pid;
+}
+
+void
+eal_explain_failure(void)
+{
+	char dir[PATH_MAX - 16];
+	pid_t pid;
+
+	runtime_dir(dir, sizeof(dir), eal_conf.file_prefix);
+	pid = primary_holding(dir);
+	if (pid != 0) {
+		fprintf(stderr, "sluiced: eal.file_prefix \"%s\" is in use by another DPDK process "
+				"(pid %d holds %s/config): stop it, or give this instance a "
+				"file_prefix of its own (eal = { file_prefix = \"...\"; })\n",
+				eal_conf.file_prefix, (int)pid, dir);
+		return;
+	}
+	/* EAL does not always set rte_errno: then its own messages above say why. */
+	if (rte_errno != 0)
+		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+	else
+		fprintf(stderr, "sluiced: EAL initialisation failed (EAL's messages above say "
+				"why)\n");
 }

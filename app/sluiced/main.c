@@ -224,7 +224,7 @@ run(const char *argv0)
 	int rc;
 
 	if (eal_start(argv0, config_needs_pci()) < 0) {
-		LOG(ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		eal_explain_failure();
 		return EXIT_FAILURE;
 	}
 	install_signals();

@@ -26,6 +26,9 @@ extern const char sl_default_conf[];
 int eal_conf_register(void);
 /* Start EAL from the eal section; `need_pci`: some port is a PCI device. */
 int eal_start(const char *argv0, bool need_pci);
+/* After eal_start failed: say why on stderr, naming the file_prefix in use
+ * and the process holding it when that is the cause. */
+void eal_explain_failure(void);
 
 /* The worker poll loop (lcore_function_t). */
 int worker_main(void *arg);

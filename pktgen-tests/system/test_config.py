@@ -198,6 +198,33 @@ class Config(unittest.TestCase):
         r = run("extra-argument")
         self.assertEqual(r.returncode, 2)
 
+    def test_file_prefix_in_use_is_named(self):
+        """A second daemon on a runtime directory already held says which
+        file_prefix is taken, by which process, and how to pick another."""
+        prefix = f"sltest-prefix-{os.getpid()}"
+        conf = self.write(f"""
+eal = {{ lcores = "0-1"; file_prefix = "{prefix}"; huge = false; memory_mb = 512; }};
+ports = {{ list = ( {{ name = "n0"; profile = "null"; address = "198.18.0.1/24"; }} ); }};
+mgmt = {{ http_port = 0; console_port = 0; }};
+""")
+        first = subprocess.Popen([sltest.SLUICED, "-c", conf], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        try:
+            line = ""
+            while not line.startswith("sluiced: ready"):
+                line = first.stdout.readline()
+                self.assertTrue(line, "the first daemon did not start")
+            r = run("-c", conf)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f'eal.file_prefix "{prefix}" is in use by another DPDK process '
+                          f"(pid {first.pid} holds", r.stderr)
+            self.assertIn("file_prefix of its own", r.stderr)
+            self.assertNotIn("Success", r.stderr)
+        finally:
+            first.terminate()
+            first.communicate(timeout=30)
+        self.assertEqual(first.returncode, 0)
+
     def test_dump_config_is_the_embedded_default(self):
         r = run("--dump-config")
         self.assertEqual(r.returncode, 0)
