@@ -371,7 +371,7 @@ reset_balancers(void)
 
 	for (p = 0; p < w->gen->n_pools; p++) {
 		struct proxy_pool_lcore *pl = proxy_pool_lcore(w, w->gen, p);
-		struct sl_upstream_balancer *b = &pl->bal;
+		struct sl_balance *b = &pl->bal;
 
 		b->rr_next = 0;
 		pl->n_down = 0;
@@ -379,7 +379,7 @@ reset_balancers(void)
 			b->members[m].lat_ewma_us = 0;
 			b->members[m].lat_last_us = 0;
 			b->members[m].swrr_current = 0;
-			sl_upstream_member_set_up(b, m, true);
+			sl_balance_member_set_up(b, m, true);
 		}
 	}
 	for (ms = proxy_gen_member_slots(); ms != NULL; ms = ms->next) {

@@ -222,7 +222,7 @@ check_books(void)
 			uint32_t down = 0;
 
 			for (m = 0; m < g->pools[p].n_members; m++) {
-				const struct sl_upstream_member *bm = &pl->bal.members[m];
+				const struct sl_balance_member *bm = &pl->bal.members[m];
 				const struct proxy_member_lcore *ml =
 					&g->pools[p].members[m].slot->lc[w->wid];
 				uint32_t busy = 0;

@@ -18,8 +18,8 @@
 struct sl_proxy_conf sl_proxy_conf;
 
 static const char *const algo_names[] = { "rr", "swrr", "leastconn", "p2c", "maglev", NULL };
-static const enum sl_upstream_algo algo_values[] = { SL_UPSTREAM_RR, SL_UPSTREAM_SWRR,
-	SL_UPSTREAM_LEASTCONN, SL_UPSTREAM_P2C, SL_UPSTREAM_MAGLEV };
+static const enum sl_balance_algo algo_values[] = { SL_BALANCE_RR, SL_BALANCE_SWRR,
+	SL_BALANCE_LEASTCONN, SL_BALANCE_P2C, SL_BALANCE_MAGLEV };
 static const char *const hash_names[] = { "client", "header", "cookie", NULL };
 static const char *const path_match_names[] = { "prefix", "exact", "regex", NULL };
 
@@ -42,8 +42,8 @@ static const struct sl_conf_key member_keys[] = {
 	SL_KEY_IPV4(struct sl_proxy_member_conf, address, SL_CONF_REQUIRED, NULL,
 			"member address"),
 	SL_KEY_INT(struct sl_proxy_member_conf, port, 1, 65535, 80, "member port"),
-	SL_KEY_INT(struct sl_proxy_member_conf, weight, SL_UPSTREAM_WEIGHT_MIN,
-			SL_UPSTREAM_WEIGHT_MAX, 1, "relative share (swrr, maglev)"),
+	SL_KEY_INT(struct sl_proxy_member_conf, weight, SL_BALANCE_WEIGHT_MIN,
+			SL_BALANCE_WEIGHT_MAX, 1, "relative share (swrr, maglev)"),
 	SL_KEY_END,
 };
 
@@ -383,7 +383,7 @@ sl_proxy_validate(struct sl_conf_error *err)
 }
 
 int
-proxy_conf_algo(const char *name, enum sl_upstream_algo *algo)
+proxy_conf_algo(const char *name, enum sl_balance_algo *algo)
 {
 	unsigned int i;
 

@@ -179,7 +179,7 @@ gen_free(struct proxy_gen *g)
 		for (j = 0; j < g->pools[i].n_members; j++)
 			if (g->pools[i].members[j].slot != NULL)
 				g->pools[i].members[j].slot->gen_refs--;
-		sl_upstream_maglev_free(g->pools[i].maglev);
+		sl_balance_maglev_free(g->pools[i].maglev);
 	}
 	for (i = 0; i < g->n_routes; i++)
 		if (g->actions[i].stats != NULL)
@@ -193,7 +193,7 @@ gen_free(struct proxy_gen *g)
 /* The pool, its member slots, and the balancer every worker starts from. */
 static int
 build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
-		struct sl_upstream_balancer *tmpl)
+		struct sl_balance *tmpl)
 {
 	unsigned int i;
 
@@ -202,7 +202,7 @@ build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
 		return -EINVAL;
 	p->hash = strcmp(c->hash, "header") == 0 ? PROXY_HASH_HEADER :
 		strcmp(c->hash, "cookie") == 0 ? PROXY_HASH_COOKIE : PROXY_HASH_CLIENT;
-	sl_upstream_balancer_init(tmpl, p->algo);
+	sl_balance_init(tmpl, p->algo);
 	for (i = 0; i < c->n_members; i++) {
 		struct proxy_member *m = &p->members[i];
 		int idx;
@@ -213,15 +213,15 @@ build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
 		p->n_members = i + 1;
 		if (m->slot == NULL)
 			return -ENOMEM;
-		idx = sl_upstream_member_add(tmpl, (uint16_t)c->members[i].weight);
+		idx = sl_balance_member_add(tmpl, (uint16_t)c->members[i].weight);
 		if (idx < 0)
 			return idx;
 		/* Maglev slots follow the member, not its place in the list. */
 		tmpl->members[idx].key = (uint64_t)m->addr << 16 | m->port;
 	}
-	if (p->algo == SL_UPSTREAM_MAGLEV) {
-		p->maglev = sl_upstream_maglev_build(tmpl->members, tmpl->n_members,
-				SL_UPSTREAM_MAGLEV_SIZE);
+	if (p->algo == SL_BALANCE_MAGLEV) {
+		p->maglev = sl_balance_maglev_build(tmpl->members, tmpl->n_members,
+				SL_BALANCE_MAGLEV_SIZE);
 		if (p->maglev == NULL)
 			return -rte_errno;
 		tmpl->maglev = p->maglev;
@@ -237,7 +237,7 @@ build_pool(struct proxy_pool *p, const struct sl_proxy_pool_conf *c,
 static int
 build_pools(struct proxy_gen *g)
 {
-	static struct sl_upstream_balancer tmpl[SL_PROXY_POOLS_MAX];
+	static struct sl_balance tmpl[SL_PROXY_POOLS_MAX];
 	unsigned int nw = sl_lcore_worker_count(), i, w;
 	int rc;
 
@@ -636,7 +636,7 @@ carry_member_state(struct proxy_worker *w, struct proxy_gen *g)
 				/* As in proxy_upstream_failed: never the last one standing. */
 				if (pl->n_down + 1 >= g->pools[i].n_members)
 					continue;
-				sl_upstream_member_set_up(&pl->bal, j, false);
+				sl_balance_member_set_up(&pl->bal, j, false);
 				pl->n_down++;
 			} else {
 				ml->down_until = 0; /* expired while no pick looked */

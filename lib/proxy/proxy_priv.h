@@ -18,7 +18,7 @@
 #include "sl_route.h"
 #include "sl_tcp.h"
 #include "sl_timer.h"
-#include "sl_upstream.h"
+#include "sl_balance.h"
 
 extern int sl_proxy_logtype;
 #define PROXY_LOG(level, fmt, ...) SL_LOG(sl_proxy_logtype, level, fmt, ##__VA_ARGS__)
@@ -119,11 +119,11 @@ struct proxy_member {
 
 struct proxy_pool {
 	const struct sl_proxy_pool_conf *conf;
-	enum sl_upstream_algo algo;
+	enum sl_balance_algo algo;
 	enum proxy_hash_key hash;
 	uint32_t n_members;
 	struct proxy_member members[SL_PROXY_MEMBERS_MAX];
-	struct sl_upstream_maglev *maglev; /* shared by the workers' balancers */
+	struct sl_balance_maglev *maglev; /* shared by the workers' balancers */
 	/* Timeouts in TSC cycles. */
 	uint64_t connect_tsc, response_tsc, idle_tsc, keepalive_tsc, fail_tsc;
 };
@@ -137,7 +137,7 @@ struct proxy_listener {
 
 /* A worker's balancer of one pool of a generation. */
 struct proxy_pool_lcore {
-	struct sl_upstream_balancer bal;
+	struct sl_balance bal;
 	uint32_t n_down;       /* members ejected in this balancer */
 };
 
@@ -263,7 +263,7 @@ struct upconn {
 	struct upconn *next_idle, **pprev_idle;
 	struct upconn *next, **pprev;   /* in w->upconns */
 	struct proxy_member_slot *slot; /* the member it connects to */
-	struct sl_upstream_member *bal; /* counted active in this balancer */
+	struct sl_balance_member *bal; /* counted active in this balancer */
 	uint32_t requests;
 	bool connected;
 	bool reused;                    /* this exchange runs on a reused connection */
@@ -279,7 +279,7 @@ int proxy_conf_validate(const struct sl_proxy_conf *c, struct sl_conf_error *err
 /* Compile the route table of listener l of c; NULL with *err filled. */
 struct sl_route_table *proxy_conf_routes(const struct sl_proxy_conf *c,
 		const struct sl_proxy_listener_conf *l, struct sl_route_error *err);
-int proxy_conf_algo(const char *name, enum sl_upstream_algo *algo);
+int proxy_conf_algo(const char *name, enum sl_balance_algo *algo);
 /* The index of the pool named `name` in c, or -1. */
 int proxy_conf_find_pool(const struct sl_proxy_conf *c, const char *name);
 

@@ -831,7 +831,7 @@ on_response_head(struct session *s)
 	const struct sl_http_msg *m = &s->resp.msg;
 	struct sl_http_wbuf wb;
 	struct proxy_pool_lcore *pl;
-	struct sl_upstream_member *bm;
+	struct sl_balance_member *bm;
 	struct proxy_member_lcore *ml;
 	uint64_t us;
 
@@ -856,7 +856,7 @@ on_response_head(struct session *s)
 	us = sl_clock_to_us(now(s) - s->t_head);
 	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
 	bm = &pl->bal.members[s->member];
-	sl_upstream_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
+	sl_balance_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
 			sl_clock_to_us(now(s)), 1000000);
 	/* Kept with the member too, for the next generation's balancer. */
 	ml = &pool_of(s)->members[s->member].slot->lc[s->w->wid];

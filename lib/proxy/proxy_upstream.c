@@ -165,7 +165,7 @@ readmit(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcor
 		if (!pl->bal.members[i].up && now >= ml->down_until) {
 			ml->down_until = 0;
 			pl->n_down--;
-			sl_upstream_member_set_up(&pl->bal, i, true);
+			sl_balance_member_set_up(&pl->bal, i, true);
 		}
 	}
 }
@@ -195,7 +195,7 @@ proxy_upstream_failed(struct session *s)
 	if (!pl->bal.members[s->member].up)
 		return; /* still down here from before: readmit() counts it once */
 	pl->n_down++;
-	sl_upstream_member_set_up(&pl->bal, (uint32_t)s->member, false);
+	sl_balance_member_set_up(&pl->bal, (uint32_t)s->member, false);
 }
 
 void
@@ -209,17 +209,17 @@ proxy_upstream_answered(struct session *s)
 static int
 pick(struct session *s, const struct proxy_pool *pool, struct proxy_pool_lcore *pl)
 {
-	uint64_t key = pool->algo == SL_UPSTREAM_MAGLEV ? hash_key(s, pool) : 0;
+	uint64_t key = pool->algo == SL_BALANCE_MAGLEV ? hash_key(s, pool) : 0;
 	int idx;
 	unsigned int n;
 
 	if (pl->n_down > 0)
 		readmit(s, pool, pl);
-	idx = sl_upstream_pick(&pl->bal, key, rte_rand());
+	idx = sl_balance_pick(&pl->bal, key, rte_rand());
 	for (n = 1; idx >= 0 && idx == s->failed_member && n < pool->n_members; n++) {
-		if (pool->algo == SL_UPSTREAM_MAGLEV)
+		if (pool->algo == SL_BALANCE_MAGLEV)
 			return (idx + 1) % (int)pool->n_members;
-		idx = sl_upstream_pick(&pl->bal, key, rte_rand());
+		idx = sl_balance_pick(&pl->bal, key, rte_rand());
 	}
 	return idx;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The proxy's balancing algorithms end to end (docs/proxy.md, pools;
-lib/upstream/sl_upstream.h for the definitions).
+lib/balance/sl_balance.h for the definitions).
 
 One pool per algorithm, each over three members in the upstream namespace
 (198.19.0.2, .3, .4), served by a Python HTTP/1.1 server started here that

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * upstream: balancing algorithms, see sl_upstream.h.
+ * balance: the balancing algorithms; see sl_balance.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -10,18 +10,18 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 
-#include "sl_upstream.h"
+#include "sl_balance.h"
 
 static const char *const algo_names[] = {
-	[SL_UPSTREAM_RR] = "roundrobin",
-	[SL_UPSTREAM_SWRR] = "weighted",
-	[SL_UPSTREAM_LEASTCONN] = "leastconn",
-	[SL_UPSTREAM_P2C] = "p2c",
-	[SL_UPSTREAM_MAGLEV] = "maglev",
+	[SL_BALANCE_RR] = "roundrobin",
+	[SL_BALANCE_SWRR] = "weighted",
+	[SL_BALANCE_LEASTCONN] = "leastconn",
+	[SL_BALANCE_P2C] = "p2c",
+	[SL_BALANCE_MAGLEV] = "maglev",
 };
 
 const char *
-sl_upstream_algo_name(enum sl_upstream_algo algo)
+sl_balance_algo_name(enum sl_balance_algo algo)
 {
 	if ((unsigned int)algo >= RTE_DIM(algo_names))
 		return "unknown";
@@ -29,7 +29,7 @@ sl_upstream_algo_name(enum sl_upstream_algo algo)
 }
 
 int
-sl_upstream_balancer_init(struct sl_upstream_balancer *b, enum sl_upstream_algo algo)
+sl_balance_init(struct sl_balance *b, enum sl_balance_algo algo)
 {
 	if ((unsigned int)algo >= RTE_DIM(algo_names))
 		return -EINVAL;
@@ -39,24 +39,24 @@ sl_upstream_balancer_init(struct sl_upstream_balancer *b, enum sl_upstream_algo 
 }
 
 int
-sl_upstream_member_add(struct sl_upstream_balancer *b, uint16_t weight)
+sl_balance_member_add(struct sl_balance *b, uint16_t weight)
 {
-	struct sl_upstream_member *m;
+	struct sl_balance_member *m;
 
-	if (b->n_members >= SL_UPSTREAM_MEMBERS_MAX)
+	if (b->n_members >= SL_BALANCE_MEMBERS_MAX)
 		return -ENOSPC;
 	m = &b->members[b->n_members];
 	memset(m, 0, sizeof(*m));
 	m->index = b->n_members;
-	if (weight < SL_UPSTREAM_WEIGHT_MIN)
-		weight = SL_UPSTREAM_WEIGHT_MIN;
-	m->weight = RTE_MIN(weight, SL_UPSTREAM_WEIGHT_MAX);
+	if (weight < SL_BALANCE_WEIGHT_MIN)
+		weight = SL_BALANCE_WEIGHT_MIN;
+	m->weight = RTE_MIN(weight, SL_BALANCE_WEIGHT_MAX);
 	m->up = true;
 	return (int)b->n_members++;
 }
 
 int
-sl_upstream_member_set_up(struct sl_upstream_balancer *b, uint32_t idx, bool up)
+sl_balance_member_set_up(struct sl_balance *b, uint32_t idx, bool up)
 {
 	if (idx >= b->n_members)
 		return -EINVAL;
@@ -68,7 +68,7 @@ sl_upstream_member_set_up(struct sl_upstream_balancer *b, uint32_t idx, bool up)
 }
 
 void
-sl_upstream_latency_update(struct sl_upstream_member *m, uint32_t sample_us,
+sl_balance_latency_update(struct sl_balance_member *m, uint32_t sample_us,
 	uint64_t now_us, uint64_t tau_us)
 {
 	double w;
@@ -86,7 +86,7 @@ sl_upstream_latency_update(struct sl_upstream_member *m, uint32_t sample_us,
 }
 
 static int
-pick_rr(struct sl_upstream_balancer *b)
+pick_rr(struct sl_balance *b)
 {
 	uint32_t i, n = b->n_members;
 
@@ -103,14 +103,14 @@ pick_rr(struct sl_upstream_balancer *b)
 
 /* nginx ngx_http_upstream_get_peer(): the first maximum wins ties. */
 static int
-pick_swrr(struct sl_upstream_balancer *b)
+pick_swrr(struct sl_balance *b)
 {
-	struct sl_upstream_member *best = NULL;
+	struct sl_balance_member *best = NULL;
 	int64_t total = 0;
 	uint32_t i;
 
 	for (i = 0; i < b->n_members; i++) {
-		struct sl_upstream_member *m = &b->members[i];
+		struct sl_balance_member *m = &b->members[i];
 
 		if (!m->up)
 			continue;
@@ -126,14 +126,14 @@ pick_swrr(struct sl_upstream_balancer *b)
 }
 
 static int
-pick_leastconn(struct sl_upstream_balancer *b)
+pick_leastconn(struct sl_balance *b)
 {
-	const struct sl_upstream_member *best = NULL;
+	const struct sl_balance_member *best = NULL;
 	uint32_t i, n = b->n_members;
 
 	/* scanning from the cursor, the first of equals wins: rotation */
 	for (i = 0; i < n; i++) {
-		const struct sl_upstream_member *m = &b->members[(b->rr_next + i) % n];
+		const struct sl_balance_member *m = &b->members[(b->rr_next + i) % n];
 
 		if (!m->up)
 			continue;
@@ -148,15 +148,15 @@ pick_leastconn(struct sl_upstream_balancer *b)
 }
 
 static double
-p2c_cost(const struct sl_upstream_member *m)
+p2c_cost(const struct sl_balance_member *m)
 {
 	/* a member without samples counts as 1 us, so it gets probed */
 	return RTE_MAX(m->lat_ewma_us, 1.0) * ((double)m->active + 1.0);
 }
 
 /* The k-th up member (k < number up). */
-static const struct sl_upstream_member *
-nth_up(const struct sl_upstream_balancer *b, uint32_t k)
+static const struct sl_balance_member *
+nth_up(const struct sl_balance *b, uint32_t k)
 {
 	uint32_t i;
 
@@ -167,9 +167,9 @@ nth_up(const struct sl_upstream_balancer *b, uint32_t k)
 }
 
 static int
-pick_p2c(struct sl_upstream_balancer *b, uint64_t rand)
+pick_p2c(struct sl_balance *b, uint64_t rand)
 {
-	const struct sl_upstream_member *x, *y;
+	const struct sl_balance_member *x, *y;
 	uint32_t i, up = 0, a, c;
 
 	for (i = 0; i < b->n_members; i++)
@@ -189,9 +189,9 @@ pick_p2c(struct sl_upstream_balancer *b, uint64_t rand)
 }
 
 static int
-pick_maglev(struct sl_upstream_balancer *b, uint64_t key)
+pick_maglev(struct sl_balance *b, uint64_t key)
 {
-	const struct sl_upstream_maglev *t = __atomic_load_n(&b->maglev, __ATOMIC_ACQUIRE);
+	const struct sl_balance_maglev *t = __atomic_load_n(&b->maglev, __ATOMIC_ACQUIRE);
 	uint32_t slot, i;
 
 	if (t == NULL || t->n_members == 0)
@@ -210,18 +210,18 @@ pick_maglev(struct sl_upstream_balancer *b, uint64_t key)
 }
 
 int
-sl_upstream_pick(struct sl_upstream_balancer *b, uint64_t key, uint64_t rand)
+sl_balance_pick(struct sl_balance *b, uint64_t key, uint64_t rand)
 {
 	switch (b->algo) {
-	case SL_UPSTREAM_RR:
+	case SL_BALANCE_RR:
 		return pick_rr(b);
-	case SL_UPSTREAM_SWRR:
+	case SL_BALANCE_SWRR:
 		return pick_swrr(b);
-	case SL_UPSTREAM_LEASTCONN:
+	case SL_BALANCE_LEASTCONN:
 		return pick_leastconn(b);
-	case SL_UPSTREAM_P2C:
+	case SL_BALANCE_P2C:
 		return pick_p2c(b, rand);
-	case SL_UPSTREAM_MAGLEV:
+	case SL_BALANCE_MAGLEV:
 		return pick_maglev(b, key);
 	}
 	return -1;
@@ -261,16 +261,16 @@ struct maglev_perm {
 	int64_t current; /* SWRR of the turns */
 };
 
-struct sl_upstream_maglev *
-sl_upstream_maglev_build(const struct sl_upstream_member *members, uint32_t n, uint32_t size)
+struct sl_balance_maglev *
+sl_balance_maglev_build(const struct sl_balance_member *members, uint32_t n, uint32_t size)
 {
-	struct maglev_perm perm[SL_UPSTREAM_MEMBERS_MAX];
-	uint32_t idx[SL_UPSTREAM_MEMBERS_MAX];
-	struct sl_upstream_maglev *t;
+	struct maglev_perm perm[SL_BALANCE_MEMBERS_MAX];
+	uint32_t idx[SL_BALANCE_MEMBERS_MAX];
+	struct sl_balance_maglev *t;
 	uint32_t i, k = 0, filled = 0;
 	int64_t total = 0;
 
-	if (n > SL_UPSTREAM_MEMBERS_MAX || size > SL_UPSTREAM_MAGLEV_SIZE_MAX ||
+	if (n > SL_BALANCE_MEMBERS_MAX || size > SL_BALANCE_MAGLEV_SIZE_MAX ||
 			size < 3 || !is_prime(size)) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -321,13 +321,13 @@ sl_upstream_maglev_build(const struct sl_upstream_member *members, uint32_t n, u
 }
 
 void
-sl_upstream_maglev_free(struct sl_upstream_maglev *t)
+sl_balance_maglev_free(struct sl_balance_maglev *t)
 {
 	free(t);
 }
 
-struct sl_upstream_maglev *
-sl_upstream_maglev_publish(struct sl_upstream_balancer *b, struct sl_upstream_maglev *t)
+struct sl_balance_maglev *
+sl_balance_maglev_publish(struct sl_balance *b, struct sl_balance_maglev *t)
 {
 	return __atomic_exchange_n(&b->maglev, t, __ATOMIC_ACQ_REL);
 }
