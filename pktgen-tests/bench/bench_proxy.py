@@ -4,6 +4,7 @@ HAProxy as reverse proxies, and against the client talking to the upstream
 directly, side by side in one run, on a testbed of its own.
 
     sudo python3 pktgen-tests/bench/bench_proxy.py [--quick] [--sluiced PATH]
+                                                   [--baseline PATH]
 
 Measures and prints, in markdown (DESIGN.md section 5: a benchmark, not a test;
 nothing is asserted, a target that fails shows its error in the table):
@@ -14,7 +15,10 @@ nothing is asserted, a target that fails shows its error in the table):
       nginx and to HAProxy;
   (b) user-space instructions per proxied request (callgrind over a fixed
       number of requests minus an idle stretch of the same length) of Sluice,
-      nginx and HAProxy, for keep-alive 1 KiB, keep-alive 16 KiB and close 1 KiB.
+      nginx and HAProxy, for keep-alive 1 KiB, keep-alive 16 KiB and close 1 KiB;
+      with --baseline PATH, also of another sluiced binary (an earlier build)
+      on the same configuration in the same run, and the ratio of the two:
+      what a change did to the cost of a request.
 
 Topology (ID = --id, default "bp"; only 198.18.0.0/15 and 127.0.0.1):
 
@@ -495,10 +499,10 @@ class Bench:
                 conf = conf.replace(old, new)
         return conf
 
-    def launch_sluiced(self, name, conf, valgrind=None, timeout=30):
+    def launch_sluiced(self, name, conf, valgrind=None, timeout=30, binary=None):
         """Start sluiced (optionally under valgrind); wait for 'sluiced: ready'."""
         path = self.write(f"{name}.conf", conf)
-        argv = [self.args.sluiced, "-c", path]
+        argv = [binary or self.args.sluiced, "-c", path]
         env = None
         if valgrind:
             argv = valgrind + argv
@@ -733,8 +737,9 @@ class Bench:
         # peers' ports are taken over by their callgrind instances
         for name in ("sluiced", "nginx", "haproxy"):
             self.stop(name)
-        for proxy in ("sluice", "nginx", "haproxy"):
-            if a.only and proxy not in a.only:
+        proxies = ("sluice",) + (("sluice_base",) if a.baseline else ()) + ("nginx", "haproxy")
+        for proxy in proxies:
+            if a.only and proxy.replace("_base", "") not in a.only:
                 continue
             try:
                 rows[proxy] = self.cg_proxy(proxy)
@@ -751,13 +756,14 @@ class Bench:
         out = os.path.join(self.tmp, f"callgrind.{proxy}.out")
         vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
         env = dict(os.environ, GLIBC_TUNABLES=GLIBC_TUNABLES)
-        if proxy == "sluice":
+        if proxy in ("sluice", "sluice_base"):
             if "sluice" in self.failed and not self.sluice_proxy:
                 raise RuntimeError(self.failed["sluice"])
-            prefix = f"bench-{self.tid}-cg-{os.getpid()}"
+            prefix = f"bench-{self.tid}-{name}-{os.getpid()}"
             self.prefixes.append(prefix)
             p = self.launch_sluiced(name, self.sluice_conf(prefix, True, callgrind=True),
-                                    valgrind=vg, timeout=300)
+                                    valgrind=vg, timeout=300,
+                                    binary=a.baseline if proxy == "sluice_base" else None)
             url = "http://198.18.0.1:80"
             self.wait_http(self.tb.client, url + "/1k", name, timeout=120)
         else:
@@ -800,7 +806,7 @@ class Bench:
             print(f"  callgrind {proxy:8s} {key:8s} {n} requests in {secs:6.2f} s  Ir loaded "
                   f"{ir_load:>14,}  idle {ir_idle:>12,}  per request {per:>10,.0f}  "
                   f"(wrk errors {w['errors']})", flush=True)
-        if proxy == "sluice":
+        if proxy in ("sluice", "sluice_base"):
             try:
                 st = self.telemetry("/sluice/proxy/stats", prefix=prefix)
                 keys = [k for k in st if re.match(r"(err_|req_err_|no_route)", k) and st[k]]
@@ -886,7 +892,8 @@ class Bench:
             f"(shared with other work; load average at start {self.loadavg}); kernel "
             f"{os.uname().release}",
             f"{nginx}; {haproxy}; {wrk}; {vg}; DPDK {dpdk}; sluice tree {commit.strip()}, "
-            f"sluiced ({os.path.relpath(a.sluiced, ROOT)}) built {built}",
+            f"sluiced ({os.path.relpath(a.sluiced, ROOT)}) built {built}" +
+            (f"; baseline sluiced {a.baseline}" if a.baseline else ""),
             f"client: wrk -t{a.threads} --latency in {self.tb.client}, {a.secs} s per run, "
             f"median of {a.runs} run(s), targets interleaved (reversed every other run), "
             f"{a.pause} s pause between runs; close case: -H 'Connection: close'",
@@ -956,7 +963,8 @@ class Bench:
         if cg is None:
             lines.append("Callgrind: skipped (--no-callgrind).")
             return lines
-        names = {"sluice": "Sluice", "nginx": "nginx", "haproxy": "HAProxy"}
+        names = {"sluice": "Sluice", "sluice_base": "Sluice baseline", "nginx": "nginx",
+                 "haproxy": "HAProxy"}
         case_label = {c[0]: c[1] for c in CASES}
         per = {}
         lines += [
@@ -980,6 +988,16 @@ class Bench:
             lines.append(f"| {case_label[key]} | " + " | ".join(
                 cell(x, p) for x, p in zip(v, ("sluice", "nginx", "haproxy"))) +
                 f" | {ratio(v[0], v[1])} | {ratio(v[0], v[2])} |")
+        if "sluice_base" in cg:
+            lines += ["", f"Against the baseline sluiced (`{self.args.baseline}`), same "
+                      "configuration, same run:", "",
+                      "| Case | Sluice | Sluice baseline | Sluice / baseline |",
+                      "|---|---:|---:|---:|"]
+            for key in CG_CASES:
+                x, b = per.get((key, "sluice"), nan), per.get((key, "sluice_base"), nan)
+                lines.append(f"| {case_label[key]} | {cell(x, 'sluice')} | "
+                             f"{cell(b, 'sluice_base')} | "
+                             f"{'—' if x != x or b != b else f'{x / b:.4f}'} |")
         lines += ["", "| Proxy | Case | Requests | Seconds under callgrind | Ir loaded | "
                   "Ir idle, same time | Net Ir / request | Idle Ir / request | wrk errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -1022,7 +1040,8 @@ class Bench:
             cg = self.callgrind()
         cmd = "sudo python3 pktgen-tests/bench/bench_proxy.py" + \
             (" --quick" if a.quick else "") + \
-            (f" --sluiced {os.path.relpath(a.sluiced, ROOT)}" if a.sluiced_given else "")
+            (f" --sluiced {os.path.relpath(a.sluiced, ROOT)}" if a.sluiced_given else "") + \
+            (f" --baseline {a.baseline}" if a.baseline else "")
         out = [f"### HTTP proxy, {self.started:%Y-%m-%d %H:%M} UTC"
                f"{' (--quick)' if a.quick else ''}", "",
                f"Command: `{cmd}` (took {time.time() - t0:.0f} s)", "", "Conditions:", ""]
@@ -1047,6 +1066,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1 run of 2 s, 5,000 callgrind requests")
     ap.add_argument("--sluiced", help="sluiced binary (default: $SLUICED or build/app/sluiced/"
                     "sluiced)")
+    ap.add_argument("--baseline", help="another sluiced binary (an earlier build) to count "
+                    "instructions of too, in the same run (b)")
     ap.add_argument("--id", default="bp", help="testbed id (default bp)")
     ap.add_argument("--runs", type=int, help="runs per figure (median; default 3, --quick 1)")
     ap.add_argument("--secs", type=int, help="seconds per run (default 5, --quick 2)")
@@ -1066,6 +1087,7 @@ def main():
     a = ap.parse_args()
     a.sluiced_given = a.sluiced is not None
     a.sluiced = os.path.abspath(a.sluiced or sltest.SLUICED)
+    a.baseline = os.path.abspath(a.baseline) if a.baseline else None
     a.runs = a.runs or (1 if a.quick else 3)
     a.secs = a.secs or (2 if a.quick else 5)
     a.cg_requests = a.cg_requests or (5000 if a.quick else 20000)
