@@ -32,36 +32,17 @@
 
 #define TESTMOD_COUNTERS(X) \
 	X(hits, 0, "things the test module did") \
-	X(refused, SL_CTR_DROP, "refused: the test module said no") \
-	X(queue_depth, 0, "a gauge of the test module")
+	X(refused, SL_CTR_DROP, "refused: the test module said no")
+#define TESTMOD_GAUGES(X) X(queue_depth, 0, "a gauge of the test module")
 
 static struct {
 	TESTMOD_COUNTERS(SL_COUNTER_FIELD)
+	TESTMOD_GAUGES(SL_COUNTER_FIELD)
 } testmod;
 
-static const char *const testmod_names[] = { TESTMOD_COUNTERS(SL_COUNTER_NAME) };
-static const char *const testmod_descs[] = { TESTMOD_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t testmod_marks[] = { TESTMOD_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block testmod_counters = {
-	.module = "testmod",
-	.names = testmod_names,
-	.descs = testmod_descs,
-	.marks = testmod_marks,
-	.n = 2,
-	.global = &testmod,
-};
-SL_COUNTERS_REGISTER(testmod_counters);
-
-static const struct sl_counter_block testmod_gauges = {
-	.module = "testmod",
-	.names = testmod_names + 2,
-	.descs = testmod_descs + 2,
-	.n = 1,
-	.kind = SL_COUNTER_KIND_GAUGE,
-	.global = &testmod.queue_depth,
-};
-SL_COUNTERS_REGISTER(testmod_gauges);
+SL_COUNTERS_DEFINE(testmod_counters, TESTMOD_COUNTERS, .module = "testmod", .global = &testmod);
+SL_COUNTERS_DEFINE(testmod_gauges, TESTMOD_GAUGES, .module = "testmod",
+		.kind = SL_COUNTER_KIND_GAUGE, .global = &testmod.queue_depth);
 
 static struct sl_test_stack stack;
 

@@ -135,26 +135,40 @@ sl_counters_check_partitions(const struct sl_counter_block *b, const uint64_t *v
 }
 
 void
-sl_counters_report(FILE *f)
+sl_counters_foreach(const char *module, void (*fn)(const struct sl_counter_ref *c, void *arg),
+		void *arg)
 {
-	const struct sl_counter_block *b;
-	unsigned int k, inst, i;
+	struct sl_counter_ref c;
 	char name[128];
+	unsigned int k;
 
-	for (k = 0; (b = sl_counters_block(k)) != NULL; k++)
-		for (inst = 0; inst < sl_counters_instances(b); inst++) {
-			const char *in = sl_counters_instance_name(b, inst);
-
-			for (i = 0; i < b->n; i++) {
-				uint64_t v = sl_counters_total(b, inst, i);
-
-				if (v == 0)
-					continue;
-				fprintf(f, "%s%s%s %s %" PRIu64 "\n", b->module, in ? " " : "",
-						in ? in : "", sl_counters_name(b, i, name, sizeof(name)),
-						v);
+	for (k = 0; (c.block = sl_counters_block(k)) != NULL; k++) {
+		if (module != NULL && strcmp(c.block->module, module) != 0)
+			continue;
+		for (c.instance = 0; c.instance < sl_counters_instances(c.block); c.instance++) {
+			c.instance_name = sl_counters_instance_name(c.block, c.instance);
+			for (c.index = 0; c.index < c.block->n; c.index++) {
+				c.name = sl_counters_name(c.block, c.index, name, sizeof(name));
+				c.total = sl_counters_total(c.block, c.instance, c.index);
+				fn(&c, arg);
 			}
 		}
+	}
+}
+
+static void
+report_one(const struct sl_counter_ref *c, void *arg)
+{
+	if (c->total != 0)
+		fprintf(arg, "%s%s%s %s %" PRIu64 "\n", c->block->module,
+				c->instance_name ? " " : "", c->instance_name ? c->instance_name : "",
+				c->name, c->total);
+}
+
+void
+sl_counters_report(FILE *f)
+{
+	sl_counters_foreach(NULL, report_one, f);
 }
 
 static void
@@ -218,26 +232,19 @@ tel_key(char *key, size_t size, const char *instance, const char *name)
 			key[i] = '_';
 }
 
+static void
+tel_one(const struct sl_counter_ref *c, void *arg)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	tel_key(key, sizeof(key), c->instance_name, c->name);
+	rte_tel_data_add_dict_u64(arg, key, c->total);
+}
+
 void
 sl_counters_tel_module(struct rte_tel_data *d, const char *module)
 {
-	const struct sl_counter_block *b;
-	unsigned int k, inst, i;
-	char name[128], key[RTE_TEL_MAX_STRING_LEN];
-
-	for (k = 0; (b = sl_counters_block(k)) != NULL; k++) {
-		if (strcmp(b->module, module) != 0)
-			continue;
-		for (inst = 0; inst < sl_counters_instances(b); inst++) {
-			const char *in = sl_counters_instance_name(b, inst);
-
-			for (i = 0; i < b->n; i++) {
-				tel_key(key, sizeof(key), in,
-						sl_counters_name(b, i, name, sizeof(name)));
-				rte_tel_data_add_dict_u64(d, key, sl_counters_total(b, inst, i));
-			}
-		}
-	}
+	sl_counters_foreach(module, tel_one, d);
 }
 
 /* With a module name: that module's totals; without: every module's, a

@@ -22,17 +22,9 @@ static const struct sl_conf_key idle_keys[] = {
 	SL_KEY_END,
 };
 
-static const char *const counter_names[] = { "idle_sleeps" };
-static const char *const counter_descs[] = { "times the worker slept when idle" };
-
-static const struct sl_counter_block idle_counters = {
-	.module = "worker",
-	.names = counter_names,
-	.descs = counter_descs,
-	.n = 1,
-	.lcore_offset = offsetof(struct sl_lcore, idle.sleeps),
-};
-SL_COUNTERS_REGISTER(idle_counters);
+#define IDLE_COUNTERS(X) X(idle_sleeps, 0, "times the worker slept when idle")
+SL_COUNTERS_DEFINE(idle_counters, IDLE_COUNTERS, .module = "worker",
+		.lcore_offset = offsetof(struct sl_lcore, idle.sleeps));
 
 int
 sl_idle_conf_register(void)

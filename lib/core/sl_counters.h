@@ -73,6 +73,26 @@ void sl_counters_register(const struct sl_counter_block *b);
 		sl_counters_register(&(block)); \
 	}
 
+/*
+ * Define and register a block `id` from an X-macro list; the designated
+ * initialisers that follow say the rest (.module, where the values are):
+ *
+ *   SL_COUNTERS_DEFINE(tcp_counters, SL_TCP_COUNTERS, .module = "tcp",
+ *		.lcore_offset = offsetof(struct sl_lcore, tcp.stats));
+ */
+#define SL_COUNTERS_DEFINE(id, LIST, ...) \
+	static const char *const id##_names[] = { LIST(SL_COUNTER_NAME) }; \
+	static const char *const id##_descs[] = { LIST(SL_COUNTER_DESC) }; \
+	static const uint16_t id##_marks[] = { LIST(SL_COUNTER_MARKS) }; \
+	static const struct sl_counter_block id = { \
+		.names = id##_names, \
+		.descs = id##_descs, \
+		.marks = id##_marks, \
+		.n = RTE_DIM(id##_names), \
+		__VA_ARGS__ \
+	}; \
+	SL_COUNTERS_REGISTER(id)
+
 /* The registered blocks, ordered by module, then by prefix: NULL past the end. */
 const struct sl_counter_block *sl_counters_block(unsigned int i);
 
@@ -90,6 +110,20 @@ uint64_t sl_counters_total(const struct sl_counter_block *b, unsigned int inst, 
 /* "prefix" + names[i] into buf; returns buf. */
 const char *sl_counters_name(const struct sl_counter_block *b, unsigned int i, char *buf,
 		size_t size);
+
+/* One counter, as sl_counters_foreach() shows it. */
+struct sl_counter_ref {
+	const struct sl_counter_block *block;
+	unsigned int instance, index;
+	const char *instance_name; /* NULL unless the block repeats */
+	const char *name;          /* with the block's prefix */
+	uint64_t total;            /* summed over workers */
+};
+
+/* Call fn for every counter of every block (of `module` only, unless NULL),
+ * in registry order. */
+void sl_counters_foreach(const char *module, void (*fn)(const struct sl_counter_ref *c, void *arg),
+		void *arg);
 
 /*
  * Check the partitions (SL_CTR_ROOT/LEAF marks) of values v[0..b->n): each

@@ -212,29 +212,30 @@ show_lcores(struct mgmt_out *out)
 	json_decref(a);
 }
 
+struct show_counters {
+	struct mgmt_out *out;
+	bool all;
+};
+
+static void
+show_counter(const struct sl_counter_ref *c, void *arg)
+{
+	const struct show_counters *s = arg;
+
+	if (c->total != 0 || s->all)
+		mgmt_out_printf(s->out, "%s%s%s %-32s %" PRIu64 "\r\n", c->block->module,
+				c->instance_name ? " " : "", c->instance_name ? c->instance_name : "",
+				c->name, c->total);
+}
+
 /* Every registered counter summed over workers: "<module>[ <instance>]
  * <name> <value>", the non-zero ones unless `all`. */
 void
 mgmt_cli_show_counters(struct mgmt_out *out, bool all)
 {
-	const struct sl_counter_block *b;
-	unsigned int k, inst, i;
-	char name[128];
+	struct show_counters s = { out, all };
 
-	for (k = 0; (b = sl_counters_block(k)) != NULL; k++)
-		for (inst = 0; inst < sl_counters_instances(b); inst++) {
-			const char *in = sl_counters_instance_name(b, inst);
-
-			for (i = 0; i < b->n; i++) {
-				uint64_t v = sl_counters_total(b, inst, i);
-
-				if (v == 0 && !all)
-					continue;
-				mgmt_out_printf(out, "%s%s%s %-32s %" PRIu64 "\r\n", b->module,
-						in ? " " : "", in ? in : "",
-						sl_counters_name(b, i, name, sizeof(name)), v);
-			}
-		}
+	sl_counters_foreach(NULL, show_counter, &s);
 }
 
 static void

@@ -76,34 +76,10 @@ static struct {
 	struct mgmt_console_stats stats;
 } con = {.fd = -1};
 
-static const char *const counter_names[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_NAME)};
-static const char *const counter_descs[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_DESC)};
-static const uint16_t counter_marks[] = {MGMT_CONSOLE_COUNTERS(SL_COUNTER_MARKS)};
-
-static const struct sl_counter_block mgmt_console_counters = {
-	.module = "mgmt",
-	.prefix = "console_",
-	.names = counter_names,
-	.descs = counter_descs,
-	.marks = counter_marks,
-	.n = RTE_DIM(counter_names),
-	.global = &con.stats,
-};
-SL_COUNTERS_REGISTER(mgmt_console_counters);
-
-static const char *const gauge_names[] = {"sessions_active"};
-static const char *const gauge_descs[] = {"console sessions open"};
-
-static const struct sl_counter_block mgmt_console_gauges = {
-	.module = "mgmt",
-	.prefix = "console_",
-	.names = gauge_names,
-	.descs = gauge_descs,
-	.n = 1,
-	.kind = SL_COUNTER_KIND_GAUGE,
-	.global = &con.stats.sessions_active,
-};
-SL_COUNTERS_REGISTER(mgmt_console_gauges);
+SL_COUNTERS_DEFINE(mgmt_console_counters, MGMT_CONSOLE_COUNTERS, .module = "mgmt",
+	.prefix = "console_", .global = &con.stats);
+SL_COUNTERS_DEFINE(mgmt_console_gauges, MGMT_CONSOLE_GAUGES, .module = "mgmt",
+	.prefix = "console_", .kind = SL_COUNTER_KIND_GAUGE, .global = &con.stats.sessions_active);
 
 static uint64_t
 now_ms(void)

@@ -51,9 +51,12 @@ typedef int (*mgmt_console_exec)(
 	X(output_overflows, 0, "console sessions closed: unsent output over the cap") \
 	X(oom, 0, "console lines or sessions failed for want of memory")
 
+#define MGMT_CONSOLE_GAUGES(X) X(sessions_active, 0, "console sessions open")
+
+/* The counters, then the gauges: two registered blocks. */
 struct mgmt_console_stats {
 	MGMT_CONSOLE_COUNTERS(SL_COUNTER_FIELD)
-	uint64_t sessions_active; /* gauge */
+	MGMT_CONSOLE_GAUGES(SL_COUNTER_FIELD)
 };
 
 /* Listen on addr:port (network order; port 0 picks a free port). banner and

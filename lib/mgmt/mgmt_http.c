@@ -49,20 +49,8 @@ static struct {
 	struct mgmt_http_stats stats;
 } http = {.epoll_fd = -1};
 
-static const char *const counter_names[] = {MGMT_HTTP_COUNTERS(SL_COUNTER_NAME)};
-static const char *const counter_descs[] = {MGMT_HTTP_COUNTERS(SL_COUNTER_DESC)};
-static const uint16_t counter_marks[] = {MGMT_HTTP_COUNTERS(SL_COUNTER_MARKS)};
-
-static const struct sl_counter_block mgmt_http_counters = {
-	.module = "mgmt",
-	.prefix = "http_",
-	.names = counter_names,
-	.descs = counter_descs,
-	.marks = counter_marks,
-	.n = RTE_DIM(counter_names),
-	.global = &http.stats,
-};
-SL_COUNTERS_REGISTER(mgmt_http_counters);
+SL_COUNTERS_DEFINE(mgmt_http_counters, MGMT_HTTP_COUNTERS, .module = "mgmt", .prefix = "http_",
+	.global = &http.stats);
 
 const char *
 mgmt_request_arg(const struct mgmt_request *rq, const char *name)

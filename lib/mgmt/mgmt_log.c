@@ -41,20 +41,8 @@ static struct {
 	LOG_COUNTERS(SL_COUNTER_FIELD)
 } stats;
 
-static const char *const counter_names[] = { LOG_COUNTERS(SL_COUNTER_NAME) };
-static const char *const counter_descs[] = { LOG_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t counter_marks[] = { LOG_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block access_log_counters = {
-	.module = "mgmt",
-	.prefix = "access_log_",
-	.names = counter_names,
-	.descs = counter_descs,
-	.marks = counter_marks,
-	.n = RTE_DIM(counter_names),
-	.global = &stats,
-};
-SL_COUNTERS_REGISTER(access_log_counters);
+SL_COUNTERS_DEFINE(access_log_counters, LOG_COUNTERS, .module = "mgmt",
+		.prefix = "access_log_", .global = &stats);
 static volatile sig_atomic_t reopen_asked;
 
 static int

@@ -11,34 +11,11 @@
 #include "sl_counters.h"
 #include "sl_lcore.h"
 
-static const char *const worker_names[] = { SL_NET_COUNTERS(SL_COUNTER_NAME) };
-static const char *const worker_descs[] = { SL_NET_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t worker_marks[] = { SL_NET_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block net_worker_counters = {
-	.module = "net",
-	.names = worker_names,
-	.descs = worker_descs,
-	.marks = worker_marks,
-	.n = RTE_DIM(worker_names),
-	.lcore_offset = offsetof(struct sl_lcore, net.stats),
-};
-SL_COUNTERS_REGISTER(net_worker_counters);
-
+SL_COUNTERS_DEFINE(net_worker_counters, SL_NET_COUNTERS, .module = "net",
+		.lcore_offset = offsetof(struct sl_lcore, net.stats));
 /* ARP and neighbour resolution run on the management lcore. */
-static const char *const mgmt_names[] = { NET_MGMT_COUNTERS(SL_COUNTER_NAME) };
-static const char *const mgmt_descs[] = { NET_MGMT_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t mgmt_marks[] = { NET_MGMT_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block net_mgmt_counters = {
-	.module = "net",
-	.names = mgmt_names,
-	.descs = mgmt_descs,
-	.marks = mgmt_marks,
-	.n = RTE_DIM(mgmt_names),
-	.global = &net_mgmt_stats,
-};
-SL_COUNTERS_REGISTER(net_mgmt_counters);
+SL_COUNTERS_DEFINE(net_mgmt_counters, NET_MGMT_COUNTERS, .module = "net",
+		.global = &net_mgmt_stats);
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)

@@ -14,10 +14,6 @@
 #include "sl_port.h"
 #include "port_priv.h"
 
-static const char *const queue_names[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_NAME) };
-static const char *const queue_descs[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t queue_marks[] = { SL_PORT_QUEUE_COUNTERS(SL_COUNTER_MARKS) };
-
 static const char *
 port_name(unsigned int i)
 {
@@ -25,20 +21,10 @@ port_name(unsigned int i)
 }
 
 /* Each worker's queue pair on each port. */
-static const struct sl_counter_block port_queue_counters = {
-	.module = "port",
-	.prefix = "queue_",
-	.names = queue_names,
-	.descs = queue_descs,
-	.marks = queue_marks,
-	.n = RTE_DIM(queue_names),
-	.lcore_offset = offsetof(struct sl_lcore, port.stats),
-	.instance_label = "port",
-	.instance_count = sl_port_count,
-	.instance_name = port_name,
-	.instance_stride = sizeof(struct sl_port_queue_stats),
-};
-SL_COUNTERS_REGISTER(port_queue_counters);
+SL_COUNTERS_DEFINE(port_queue_counters, SL_PORT_QUEUE_COUNTERS, .module = "port",
+		.prefix = "queue_", .lcore_offset = offsetof(struct sl_lcore, port.stats),
+		.instance_label = "port", .instance_count = sl_port_count,
+		.instance_name = port_name, .instance_stride = sizeof(struct sl_port_queue_stats));
 
 static int
 tel_port_list(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -71,8 +57,9 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ethdev", port->ethdev);
 	rte_tel_data_add_dict_u64(d, "rx_queues", port->nb_rxq);
 	rte_tel_data_add_dict_u64(d, "tx_queues", port->nb_txq);
-	for (i = 0; i < RTE_DIM(queue_names); i++)
-		rte_tel_data_add_dict_u64(d, queue_names[i], ((const uint64_t *)&sum)[i]);
+	for (i = 0; i < port_queue_counters.n; i++)
+		rte_tel_data_add_dict_u64(d, port_queue_counters.names[i],
+				((const uint64_t *)&sum)[i]);
 	rte_tel_data_add_dict_u64(d, "imissed", st.imissed);
 	rte_tel_data_add_dict_u64(d, "ierrors", st.ierrors);
 	rte_tel_data_add_dict_u64(d, "oerrors", st.oerrors);

@@ -16,19 +16,8 @@
 
 /* ---- counter blocks ---- */
 
-static const char *const counter_names[] = { SL_PROXY_COUNTERS(SL_COUNTER_NAME) };
-static const char *const counter_descs[] = { SL_PROXY_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t counter_marks[] = { SL_PROXY_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block proxy_counters = {
-	.module = "proxy",
-	.names = counter_names,
-	.descs = counter_descs,
-	.marks = counter_marks,
-	.n = RTE_DIM(counter_names),
-	.lcore_offset = offsetof(struct sl_lcore, proxy.stats),
-};
-SL_COUNTERS_REGISTER(proxy_counters);
+SL_COUNTERS_DEFINE(proxy_counters, SL_PROXY_COUNTERS, .module = "proxy",
+		.lcore_offset = offsetof(struct sl_lcore, proxy.stats));
 
 /* Parser refusals by reason: req_err[] is indexed by enum sl_http_err, whose
  * first entry (NONE) is not a reason. */

@@ -11,33 +11,10 @@
 #include "sl_counters.h"
 #include "tcp_priv.h"
 
-static const char *const counter_names[] = { SL_TCP_COUNTERS(SL_COUNTER_NAME) };
-static const char *const counter_descs[] = { SL_TCP_COUNTERS(SL_COUNTER_DESC) };
-static const uint16_t counter_marks[] = { SL_TCP_COUNTERS(SL_COUNTER_MARKS) };
-
-static const struct sl_counter_block tcp_counters = {
-	.module = "tcp",
-	.names = counter_names,
-	.descs = counter_descs,
-	.marks = counter_marks,
-	.n = RTE_DIM(counter_names),
-	.lcore_offset = offsetof(struct sl_lcore, tcp.stats),
-};
-SL_COUNTERS_REGISTER(tcp_counters);
-
-static const char *const gauge_names[] = { SL_TCP_GAUGES(SL_COUNTER_NAME) };
-static const char *const gauge_descs[] = { SL_TCP_GAUGES(SL_COUNTER_DESC) };
-
-static const struct sl_counter_block tcp_gauges = {
-	.module = "tcp",
-	.prefix = "connections_",
-	.names = gauge_names,
-	.descs = gauge_descs,
-	.n = RTE_DIM(gauge_names),
-	.kind = SL_COUNTER_KIND_GAUGE,
-	.lcore_offset = offsetof(struct sl_lcore, tcp.gauges),
-};
-SL_COUNTERS_REGISTER(tcp_gauges);
+SL_COUNTERS_DEFINE(tcp_counters, SL_TCP_COUNTERS, .module = "tcp",
+		.lcore_offset = offsetof(struct sl_lcore, tcp.stats));
+SL_COUNTERS_DEFINE(tcp_gauges, SL_TCP_GAUGES, .module = "tcp", .prefix = "connections_",
+		.kind = SL_COUNTER_KIND_GAUGE, .lcore_offset = offsetof(struct sl_lcore, tcp.gauges));
 
 /* The registry's counters and gauges, and the pools' fill. */
 static int
