@@ -30,53 +30,16 @@
 
 static const uint8_t no_bytes[1];
 
-static struct sl_proxy_stats *
-stats(struct session *s)
-{
-	return &s->w->lc->proxy.stats;
-}
-
-static uint64_t
-now(const struct session *s)
-{
-	return s->w->lc->now;
-}
-
-static void
-arm(struct session *s, struct sl_timer *t, uint64_t after)
-{
-	sl_timer_arm(s->w->lc->wheel, t, now(s) + after);
-}
-
-static void
-disarm(struct session *s, struct sl_timer *t)
-{
-	sl_timer_cancel(s->w->lc->wheel, t);
-}
-
-static const struct proxy_pool *
-pool_of(const struct session *s)
-{
-	return &s->gen->pools[s->act->pool];
-}
-
-/* This worker's counters of the member serving the exchange. */
-static struct sl_proxy_hstats *
-member_stats(const struct session *s)
-{
-	return &pool_of(s)->members[s->member].slot->lc[s->w->wid].stats;
-}
-
 /* ---- life cycle ---- */
 
-static void
-session_free(struct session *s)
+void
+proxy_session_free(struct session *s)
 {
 	*s->pprev = s->next;
 	if (s->next != NULL)
 		s->next->pprev = s->pprev;
-	disarm(s, &s->client_timer);
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->client_timer);
+	proxy_disarm(s, &s->up_timer);
 	proxy_inq_free(&s->cin);
 	proxy_inq_free(&s->uin);
 	proxy_outq_free(&s->to_up);
@@ -84,19 +47,6 @@ session_free(struct session *s)
 	proxy_outq_free(&s->replay);
 	proxy_gen_unpin(s->w, s->gen);
 	free(s);
-}
-
-static void
-enter(struct session *s)
-{
-	s->depth++;
-}
-
-static void
-leave(struct session *s)
-{
-	if (--s->depth == 0 && s->dead)
-		session_free(s);
 }
 
 static void repin(struct session *s);
@@ -117,11 +67,11 @@ proxy_session_adopt(struct proxy_worker *w)
 		if (s->gen == w->gen || s->dead || s->closing || s->req_phase != RQ_HEAD ||
 				s->resp_phase != RS_IDLE || s->head_partial || s->up != NULL)
 			continue;
-		enter(s);
+		proxy_enter(s);
 		repin(s);
 		if (s->close_after)
 			begin_close(s);
-		leave(s);
+		proxy_leave(s);
 	}
 }
 
@@ -134,35 +84,11 @@ proxy_session_free_all(struct proxy_worker *w)
 		if (s->client != NULL)
 			sl_tcp_set_ctx(s->client, NULL);
 		s->up = NULL; /* freed with the worker's upstream connections */
-		session_free(s);
+		proxy_session_free(s);
 	}
 }
 
 /* ---- output ---- */
-
-static bool
-flush_client(struct session *s)
-{
-	int rc;
-
-	if (s->client == NULL) {
-		proxy_outq_free(&s->to_client);
-		return true;
-	}
-	if (s->to_client.head != NULL) {
-		rc = sl_tcp_send(s->client, s->to_client.head);
-		if (rc == -ENOBUFS)
-			return false;
-		if (rc != 0)
-			proxy_outq_free(&s->to_client); /* closing: its event follows */
-		s->to_client.head = s->to_client.tail = NULL;
-	}
-	if (s->closing && !s->fin_sent) {
-		s->fin_sent = true;
-		sl_tcp_close(s->client);
-	}
-	return true;
-}
 
 static bool
 flush_up(struct session *s)
@@ -181,23 +107,8 @@ flush_up(struct session *s)
 		proxy_outq_free(&s->to_up); /* closing: its event follows */
 	s->to_up.head = s->to_up.tail = NULL;
 	if (s->req_phase == RQ_BODY)
-		arm(s, &s->client_timer, s->gen->body_tsc); /* the body moved */
+		proxy_arm(s, &s->client_timer, s->gen->body_tsc); /* the body moved */
 	return true;
-}
-
-/* Queue a written head. */
-static int
-emit(struct session *s, struct proxy_outq *q, const struct sl_http_wbuf *wb)
-{
-	struct rte_mbuf *m;
-
-	if (wb->overflow)
-		return -ENOSPC;
-	m = proxy_mbuf_from(s->w, wb->buf, wb->len);
-	if (m == NULL)
-		return -ENOMEM;
-	proxy_outq_append(q, m);
-	return 0;
 }
 
 /* ---- accounting ---- */
@@ -217,10 +128,11 @@ proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 static void
 account(struct session *s)
 {
-	uint64_t us = sl_clock_to_us(now(s) - s->t_head);
+	uint64_t us = sl_clock_to_us(proxy_now(s) - s->t_head);
 	unsigned int cls = s->status / 100;
-	uint64_t *global[] = { NULL, &stats(s)->status_1xx, &stats(s)->status_2xx,
-		&stats(s)->status_3xx, &stats(s)->status_4xx, &stats(s)->status_5xx };
+	uint64_t *global[] = { NULL, &proxy_stats(s)->status_1xx,
+		&proxy_stats(s)->status_2xx, &proxy_stats(s)->status_3xx,
+		&proxy_stats(s)->status_4xx, &proxy_stats(s)->status_5xx };
 
 	if (cls < 1 || cls > 5)
 		return;
@@ -232,7 +144,7 @@ account(struct session *s)
 		proxy_lat_add(s->rstats, us);
 	}
 	if (s->act != NULL && s->act->kind == PROXY_ACT_POOL && s->member >= 0) {
-		struct sl_proxy_hstats *ms = member_stats(s);
+		struct sl_proxy_hstats *ms = proxy_member_stats(s);
 
 		ms->status[cls - 1]++;
 		ms->bytes_in += s->body_in;
@@ -254,9 +166,9 @@ begin_close(struct session *s)
 	proxy_inq_free(&s->cin);
 	if (s->client == NULL)
 		return;
-	arm(s, &s->client_timer, s->gen->header_tsc);
+	proxy_arm(s, &s->client_timer, s->gen->header_tsc);
 	sl_tcp_pause_reading(s->client, false);
-	flush_client(s);
+	proxy_flush_client(s);
 }
 
 static void
@@ -272,14 +184,6 @@ drain_client(struct session *s)
 	}
 }
 
-/* Is this the last request client_max_requests allows on the connection? */
-static bool
-last_request(const struct session *s)
-{
-	return s->gen->conf.client_max_requests > 0 &&
-		s->requests + 1 >= (uint64_t)s->gen->conf.client_max_requests;
-}
-
 /* A response made here; the request body, if any, is read and dropped. */
 static void
 respond(struct session *s, uint16_t status, const char *body, const char *ctype,
@@ -287,14 +191,14 @@ respond(struct session *s, uint16_t status, const char *body, const char *ctype,
 {
 	struct sl_http_wbuf wb;
 
-	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || last_request(s))
+	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || proxy_last_request(s))
 		s->close_after = true;
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
 	if (proxy_head_local(&wb, status, body, ctype, location, s->close_after,
 			s->req.msg.minor, s->req.msg.method == SL_HTTP_M_HEAD) < 0 ||
-			emit(s, &s->to_client, &wb) < 0) {
+			proxy_emit(s, &s->to_client, &wb) < 0) {
 		/* No well-formed answer to give: the client sees a reset. */
-		stats(s)->client_aborted_response++;
+		proxy_stats(s)->client_aborted_response++;
 		if (s->client != NULL)
 			sl_tcp_abort(s->client);
 	}
@@ -318,9 +222,9 @@ fail_exchange(struct session *s, uint16_t status, const char *why)
 	proxy_upstream_abort(s);
 	proxy_outq_free(&s->to_up);
 	proxy_outq_free(&s->replay);
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->up_timer);
 	if (s->resp_head_sent && s->resp_phase != RS_DONE) {
-		stats(s)->client_aborted_response++;
+		proxy_stats(s)->client_aborted_response++;
 		if (s->client != NULL)
 			sl_tcp_abort(s->client);
 		return;
@@ -387,7 +291,7 @@ static void
 exchange_end(struct session *s)
 {
 	account(s);
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->up_timer);
 	if (s->up != NULL) {
 		struct upconn *u = s->up;
 		bool reusable = (s->resp.msg.flags & SL_HTTP_F_KEEP_ALIVE) &&
@@ -407,7 +311,8 @@ exchange_end(struct session *s)
 	s->req_phase = RQ_HEAD;
 	s->resp_phase = RS_IDLE;
 	s->head_partial = !proxy_inq_empty(&s->cin);
-	arm(s, &s->client_timer, s->head_partial ? s->gen->header_tsc : s->gen->keepalive_tsc);
+	proxy_arm(s, &s->client_timer,
+			s->head_partial ? s->gen->header_tsc : s->gen->keepalive_tsc);
 }
 
 /* ---- upstream side ---- */
@@ -419,19 +324,6 @@ idempotent(enum sl_http_method m)
 		m == SL_HTTP_M_DELETE || m == SL_HTTP_M_OPTIONS || m == SL_HTTP_M_TRACE;
 }
 
-static void
-arm_up_timer(struct session *s)
-{
-	const struct proxy_pool *pool = pool_of(s);
-
-	if (s->up != NULL && !s->up->connected)
-		arm(s, &s->up_timer, pool->connect_tsc);
-	else if (s->req_phase == RQ_DONE && !s->resp_started)
-		arm(s, &s->up_timer, pool->response_tsc);
-	else
-		arm(s, &s->up_timer, pool->idle_tsc);
-}
-
 /* Ready the response side for the exchange on a fresh or retried member. */
 static void
 expect_response(struct session *s)
@@ -441,8 +333,8 @@ expect_response(struct session *s)
 	proxy_inq_free(&s->uin);
 	s->resp_phase = RS_HEAD;
 	s->resp_started = false;
-	member_stats(s)->requests++;
-	arm_up_timer(s);
+	proxy_member_stats(s)->requests++;
+	proxy_arm_up_timer(s);
 }
 
 static void request_pump(struct session *s);
@@ -458,12 +350,12 @@ retry(struct session *s, bool nothing_sent)
 {
 	int status;
 
-	if (s->act == NULL || s->tries >= pool_of(s)->conf->retries)
+	if (s->act == NULL || s->tries >= proxy_pool_of(s)->conf->retries)
 		return false;
 	if (!nothing_sent && (!s->replayable || s->replay.head == NULL))
 		return false;
 	s->tries++;
-	stats(s)->retries++;
+	proxy_stats(s)->retries++;
 	s->failed_member = s->member;
 	if (!nothing_sent) {
 		proxy_outq_free(&s->to_up);
@@ -491,30 +383,30 @@ upstream_failed(struct session *s, bool connected, enum sl_tcp_close_reason why)
 		bool timeout = why == SL_TCP_TIMEOUT;
 
 		if (timeout)
-			stats(s)->err_connect_timeout++;
+			proxy_stats(s)->err_connect_timeout++;
 		else
-			stats(s)->err_upstream_connect++;
+			proxy_stats(s)->err_upstream_connect++;
 		if (!retry(s, true))
 			fail_exchange(s, timeout ? 504 : 502, timeout ? "upstream connect timeout" :
 					"upstream refused the connection");
 		return;
 	}
 	if (!s->resp_started) {
-		stats(s)->err_upstream_reset++;
+		proxy_stats(s)->err_upstream_reset++;
 		if (!retry(s, false))
 			fail_exchange(s, 502, "upstream closed the connection before responding");
 		return;
 	}
-	stats(s)->err_upstream_reset++;
+	proxy_stats(s)->err_upstream_reset++;
 	fail_exchange(s, 502, "upstream closed the connection inside the response");
 }
 
 void
 proxy_session_up_failed(struct session *s, enum sl_tcp_close_reason why, bool connected)
 {
-	enter(s);
+	proxy_enter(s);
 	upstream_failed(s, connected, why);
-	leave(s);
+	proxy_leave(s);
 }
 
 /* Keep a copy of what goes upstream while the request may be resent. */
@@ -524,7 +416,7 @@ keep_replay(struct session *s, struct rte_mbuf *piece)
 	if (!s->replayable)
 		return;
 	if (s->replay_len + piece->pkt_len > PROXY_REPLAY_MAX) {
-		stats(s)->replay_overflow++;
+		proxy_stats(s)->replay_overflow++;
 		goto drop;
 	}
 	if (proxy_outq_clone(s->w, &s->replay, piece) < 0)
@@ -594,18 +486,18 @@ start_upstream(struct session *s)
 		return;
 	}
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
-	if (proxy_head_request(&wb, s, pool_of(s)) < 0 || wb.overflow) {
+	if (proxy_head_request(&wb, s, proxy_pool_of(s)) < 0 || wb.overflow) {
 		fail_exchange(s, 431, "request head too large once rewritten");
 		return;
 	}
 	head = proxy_mbuf_from(s->w, wb.buf, wb.len);
 	if (head == NULL) {
-		stats(s)->err_no_memory++;
+		proxy_stats(s)->err_no_memory++;
 		fail_exchange(s, 503, "no memory");
 		return;
 	}
 	send_up(s, head);
-	stats(s)->proxied++;
+	proxy_stats(s)->proxied++;
 	expect_response(s);
 }
 
@@ -617,20 +509,20 @@ on_request_head(struct session *s)
 	const struct sl_proxy_route_conf *rc;
 	const struct sl_route *r;
 
-	stats(s)->requests++;
+	proxy_stats(s)->requests++;
 	w->lc->proxy.listener_requests[s->lis->slot->index]++;
 	s->req_phase = RQ_BODY;
 	s->head_partial = false;
-	s->t_head = now(s);
-	arm(s, &s->client_timer, s->gen->body_tsc);
+	s->t_head = proxy_now(s);
+	proxy_arm(s, &s->client_timer, s->gen->body_tsc);
 	if (m->proto != SL_HTTP_PROTO_HTTP || (m->flags & (SL_HTTP_F_TUNNEL | SL_HTTP_F_HTTP09))) {
-		stats(s)->unsupported++;
+		proxy_stats(s)->unsupported++;
 		fail_exchange(s, 501, "not supported by this proxy");
 		return;
 	}
 	r = route(s);
 	if (r == NULL) {
-		stats(s)->no_route++;
+		proxy_stats(s)->no_route++;
 		s->rstats = &proxy_no_route->lc[w->wid];
 		s->rstats->requests++;
 		respond(s, 404, "404 Not Found: no route\n", "text/plain", NULL, false);
@@ -642,11 +534,11 @@ on_request_head(struct session *s)
 	rc = s->act->conf;
 	switch (s->act->kind) {
 	case PROXY_ACT_FIXED:
-		stats(s)->local++;
+		proxy_stats(s)->local++;
 		respond(s, s->act->status, rc->return_body, rc->return_content_type, NULL, false);
 		return;
 	case PROXY_ACT_REDIRECT:
-		stats(s)->local++;
+		proxy_stats(s)->local++;
 		respond(s, s->act->status, NULL, NULL, rc->redirect, false);
 		return;
 	case PROXY_ACT_POOL:
@@ -659,9 +551,9 @@ static void
 on_request_end(struct session *s)
 {
 	s->req_phase = RQ_DONE;
-	disarm(s, &s->client_timer);
+	proxy_disarm(s, &s->client_timer);
 	if (s->up != NULL && !s->resp_started)
-		arm_up_timer(s);
+		proxy_arm_up_timer(s);
 	if (s->resp_phase == RS_DONE)
 		exchange_end(s);
 }
@@ -671,7 +563,7 @@ on_request_error(struct session *s)
 {
 	enum sl_http_err e = s->req.err;
 
-	stats(s)->req_refused++;
+	proxy_stats(s)->req_refused++;
 	if ((unsigned int)e < SL_PROXY_REQ_ERRS)
 		s->w->lc->proxy.req_err[e]++;
 	/* A half-sent request must not complete upstream: reset it. */
@@ -700,7 +592,7 @@ parse_request(struct session *s)
 	if (phase == RQ_BODY && !s->local && consumed > 0) {
 		if (proxy_inq_take(s->w, q, consumed, &piece) < 0) {
 			proxy_outq_free(&piece);
-			stats(s)->err_no_memory++;
+			proxy_stats(s)->err_no_memory++;
 			fail_exchange(s, 503, "no memory");
 			return;
 		}
@@ -748,13 +640,13 @@ receive_client(struct session *s)
 	m = sl_tcp_recv(s->client, &len);
 	if (m == NULL)
 		return false;
-	stats(s)->bytes_in += len;
+	proxy_stats(s)->bytes_in += len;
 	proxy_inq_append(&s->cin, m);
 	if (s->req_phase == RQ_HEAD && !s->head_partial) {
 		s->head_partial = true;
-		arm(s, &s->client_timer, s->gen->header_tsc);
+		proxy_arm(s, &s->client_timer, s->gen->header_tsc);
 	} else if (s->req_phase == RQ_BODY) {
-		arm(s, &s->client_timer, s->gen->body_tsc);
+		proxy_arm(s, &s->client_timer, s->gen->body_tsc);
 	}
 	return true;
 }
@@ -778,7 +670,7 @@ request_pump(struct session *s)
 				return;
 			if (s->req_phase == RQ_BODY && request_ends_here(s))
 				continue;
-			if (s->req_phase == RQ_HEAD && !flush_client(s))
+			if (s->req_phase == RQ_HEAD && !proxy_flush_client(s))
 				return; /* answers must drain before more requests are read */
 			if (!receive_client(s))
 				break;
@@ -791,7 +683,7 @@ request_pump(struct session *s)
 		parse_request(s);
 	}
 	sl_tcp_pause_reading(s->client, false);
-	flush_client(s);
+	proxy_flush_client(s);
 	if (sl_tcp_peer_finished(s->client))
 		client_eof(s);
 }
@@ -838,7 +730,7 @@ on_response_head(struct session *s)
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
 	if (m->status < 200) {
 		if (m->status == 101) {
-			stats(s)->err_upstream_response++;
+			proxy_stats(s)->err_upstream_response++;
 			fail_exchange(s, 502, "unexpected 101 Switching Protocols");
 			return;
 		}
@@ -846,35 +738,35 @@ on_response_head(struct session *s)
 		if (s->req.msg.minor >= 1) {
 			sl_http_w_status_line(&wb, m->status, NULL, 0, 1);
 			sl_http_w_end(&wb);
-			emit(s, &s->to_client, &wb);
+			proxy_emit(s, &s->to_client, &wb);
 		}
 		s->resp_phase = RS_BODY;
 		return;
 	}
 	s->status = m->status;
 	proxy_upstream_answered(s);
-	us = sl_clock_to_us(now(s) - s->t_head);
+	us = sl_clock_to_us(proxy_now(s) - s->t_head);
 	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
 	bm = &pl->bal.members[s->member];
 	sl_upstream_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
-			sl_clock_to_us(now(s)), 1000000);
+			sl_clock_to_us(proxy_now(s)), 1000000);
 	/* Kept with the member too, for the next generation's balancer. */
-	ml = &pool_of(s)->members[s->member].slot->lc[s->w->wid];
+	ml = &proxy_pool_of(s)->members[s->member].slot->lc[s->w->wid];
 	ml->lat_ewma_us = bm->lat_ewma_us;
 	ml->lat_last_us = bm->lat_last_us;
 	if (!(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || m->body == SL_HTTP_BODY_CLOSE ||
-			s->client_eof || last_request(s))
+			s->client_eof || proxy_last_request(s))
 		s->close_after = true;
 	if (s->req.msg.minor == 0 && m->body == SL_HTTP_BODY_CHUNKED) {
 		s->dechunk = true;
 		s->close_after = true;
 	}
-	if (proxy_head_response(&wb, s) < 0 || emit(s, &s->to_client, &wb) < 0) {
-		stats(s)->err_upstream_response++;
+	if (proxy_head_response(&wb, s) < 0 || proxy_emit(s, &s->to_client, &wb) < 0) {
+		proxy_stats(s)->err_upstream_response++;
 		fail_exchange(s, 502, "response head could not be rewritten");
 		return;
 	}
-	stats(s)->responses++;
+	proxy_stats(s)->responses++;
 	s->resp_head_sent = true;
 	s->resp_phase = RS_BODY;
 }
@@ -888,7 +780,7 @@ on_response_end(struct session *s)
 		return;
 	}
 	s->resp_phase = RS_DONE;
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->up_timer);
 	if (s->req_phase == RQ_DONE) {
 		exchange_end(s);
 		return;
@@ -903,7 +795,7 @@ on_response_end(struct session *s)
 static void
 on_response_error(struct session *s)
 {
-	stats(s)->err_upstream_response++;
+	proxy_stats(s)->err_upstream_response++;
 	fail_exchange(s, 502, "invalid response from upstream");
 }
 
@@ -929,11 +821,11 @@ parse_response(struct session *s)
 
 		rc = proxy_inq_take_range(s->w, q, body.off, n, consumed, &s->to_client);
 		s->body_out += n;
-		stats(s)->bytes_out += n;
+		proxy_stats(s)->bytes_out += n;
 	} else if (phase == RS_BODY) {
 		rc = proxy_inq_take(s->w, q, consumed, &s->to_client);
 		s->body_out += consumed;
-		stats(s)->bytes_out += consumed;
+		proxy_stats(s)->bytes_out += consumed;
 	} else {
 		proxy_inq_take(s->w, q, consumed, NULL);
 	}
@@ -984,7 +876,7 @@ receive_upstream(struct session *s)
 		s->replay_len = 0;
 		s->replayable = false;
 	}
-	arm(s, &s->up_timer, pool_of(s)->idle_tsc);
+	proxy_arm(s, &s->up_timer, proxy_pool_of(s)->idle_tsc);
 	proxy_inq_append(&s->uin, m);
 	return true;
 }
@@ -1010,7 +902,7 @@ response_pump(struct session *s)
 		if (s->dead || s->up == NULL)
 			return;
 		if (proxy_inq_empty(&s->uin)) {
-			if (!flush_client(s)) {
+			if (!proxy_flush_client(s)) {
 				sl_tcp_pause_reading(s->up->conn, true);
 				return;
 			}
@@ -1029,7 +921,7 @@ response_pump(struct session *s)
 	sl_tcp_pause_reading(s->up->conn, false);
 	if (sl_tcp_peer_finished(s->up->conn))
 		upstream_eof(s);
-	flush_client(s);
+	proxy_flush_client(s);
 }
 
 /* After the response side ran: a finished exchange lets the next request in. */
@@ -1043,27 +935,27 @@ resume_requests(struct session *s)
 void
 proxy_session_up_connected(struct session *s)
 {
-	enter(s);
-	arm_up_timer(s);
+	proxy_enter(s);
+	proxy_arm_up_timer(s);
 	request_pump(s);
-	leave(s);
+	proxy_leave(s);
 }
 
 void
 proxy_session_up_readable(struct session *s)
 {
-	enter(s);
+	proxy_enter(s);
 	response_pump(s);
 	resume_requests(s);
-	leave(s);
+	proxy_leave(s);
 }
 
 void
 proxy_session_up_writable(struct session *s)
 {
-	enter(s);
+	proxy_enter(s);
 	request_pump(s);
-	leave(s);
+	proxy_leave(s);
 }
 
 /* ---- timers ---- */
@@ -1073,24 +965,24 @@ client_timer_fired(struct sl_timer *t)
 {
 	struct session *s = container_of(t, struct session, client_timer);
 
-	enter(s);
+	proxy_enter(s);
 	if (s->closing) {
 		if (s->client != NULL)
 			sl_tcp_abort(s->client); /* lingered long enough */
 	} else if (s->req_phase == RQ_HEAD && s->head_partial) {
-		stats(s)->client_header_timeout++;
+		proxy_stats(s)->client_header_timeout++;
 		fail_exchange(s, 408, "request head not received in time");
 	} else if (s->req_phase == RQ_BODY) {
-		stats(s)->client_body_timeout++;
+		proxy_stats(s)->client_body_timeout++;
 		fail_exchange(s, 408, "request body not received in time");
 	} else if (s->req_phase == RQ_HEAD && s->resp_phase == RS_IDLE) {
 		if (s->requests == 0)
-			stats(s)->client_header_timeout++;
+			proxy_stats(s)->client_header_timeout++;
 		else
-			stats(s)->client_keepalive_timeout++;
+			proxy_stats(s)->client_keepalive_timeout++;
 		begin_close(s);
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1098,26 +990,26 @@ up_timer_fired(struct sl_timer *t)
 {
 	struct session *s = container_of(t, struct session, up_timer);
 
-	enter(s);
+	proxy_enter(s);
 	if (s->up == NULL) {
-		leave(s);
+		proxy_leave(s);
 		return;
 	}
 	if (!s->up->connected) {
-		stats(s)->err_connect_timeout++;
-		member_stats(s)->connect_failures++;
+		proxy_stats(s)->err_connect_timeout++;
+		proxy_member_stats(s)->connect_failures++;
 		proxy_upstream_abort(s);
 		proxy_upstream_failed(s);
 		if (!retry(s, true))
 			fail_exchange(s, 504, "upstream connect timeout");
 	} else if (!s->resp_started && s->req_phase == RQ_DONE) {
-		stats(s)->err_response_timeout++;
+		proxy_stats(s)->err_response_timeout++;
 		fail_exchange(s, 504, "upstream response timeout");
 	} else {
-		stats(s)->err_idle_timeout++;
+		proxy_stats(s)->err_idle_timeout++;
 		fail_exchange(s, 504, "upstream idle timeout");
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 /* ---- client connection events ---- */
@@ -1171,7 +1063,7 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	w->sessions = s;
 	s->pprev = &w->sessions;
 	sl_tcp_set_ctx(c, s);
-	arm(s, &s->client_timer, s->gen->header_tsc);
+	proxy_arm(s, &s->client_timer, s->gen->header_tsc);
 	lc->proxy.stats.accepted++;
 	lc->proxy.listener_accepted[slot->index]++;
 	return 0;
@@ -1185,9 +1077,9 @@ client_readable(struct sl_tcp_conn *c)
 
 	if (s == NULL)
 		return;
-	enter(s);
+	proxy_enter(s);
 	request_pump(s);
-	leave(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1197,15 +1089,15 @@ client_writable(struct sl_tcp_conn *c)
 
 	if (s == NULL)
 		return;
-	enter(s);
-	if (flush_client(s)) {
+	proxy_enter(s);
+	if (proxy_flush_client(s)) {
 		if (s->up != NULL) {
 			sl_tcp_pause_reading(s->up->conn, false);
 			response_pump(s);
 		}
 		resume_requests(s);
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1215,13 +1107,13 @@ client_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 
 	if (s == NULL)
 		return;
-	enter(s);
+	proxy_enter(s);
 	s->client = NULL;
 	if (!s->closing && (s->req_phase != RQ_HEAD || s->head_partial || s->up != NULL))
-		stats(s)->client_aborted++;
+		proxy_stats(s)->client_aborted++;
 	proxy_upstream_abort(s);
 	s->dead = true;
-	leave(s);
+	proxy_leave(s);
 }
 
 const struct sl_tcp_ops proxy_client_ops = {
