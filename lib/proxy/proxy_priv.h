@@ -311,6 +311,26 @@ void proxy_session_free(struct session *s);
 void proxy_session_free_all(struct proxy_worker *w);
 /* Move sessions between exchanges to the worker's new generation. */
 void proxy_session_adopt(struct proxy_worker *w);
+/* The exchange's status and latency, once, when it ends. */
+void proxy_account(struct session *s);
+/* Send what is queued, then FIN; read and drop whatever the client sends. */
+void proxy_begin_close(struct session *s);
+/* A response made here; the request body, if any, is read and dropped. */
+void proxy_respond(struct session *s, uint16_t status, const char *body, const char *ctype,
+		const char *location, bool close);
+/* The exchange cannot go on: answer with status and close, or cut the
+ * connection if a response head already went out. */
+void proxy_fail_exchange(struct session *s, uint16_t status, const char *why);
+/* Both messages are complete: settle the upstream, wait for the next request. */
+void proxy_exchange_end(struct session *s);
+/* Parse what the client sent and move it upstream, as far as back-pressure
+ * and pipelining allow. */
+void proxy_request_pump(struct session *s);
+/* Send the request again, to another member when there is one; true if the
+ * exchange was taken care of (resent or failed). */
+bool proxy_request_retry(struct session *s, bool nothing_sent);
+/* Parse what the member sent and move it to the client. */
+void proxy_response_pump(struct session *s);
 /* Upstream events, forwarded to the session owning the exchange. */
 void proxy_session_up_connected(struct session *s);
 void proxy_session_up_readable(struct session *s);
@@ -488,6 +508,14 @@ proxy_leave(struct session *s)
 {
 	if (--s->depth == 0 && s->dead)
 		proxy_session_free(s);
+}
+
+/* After the response side ran: a finished exchange lets the next request in. */
+static inline void
+proxy_resume_requests(struct session *s)
+{
+	if (!s->dead && s->client != NULL && !s->closing && s->req_phase == RQ_HEAD)
+		proxy_request_pump(s);
 }
 
 #endif /* PROXY_PRIV_H */

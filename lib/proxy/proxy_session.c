@@ -50,7 +50,6 @@ proxy_session_free(struct session *s)
 }
 
 static void repin(struct session *s);
-static void begin_close(struct session *s);
 
 /*
  * The worker adopted a new generation: sessions waiting for their next
@@ -70,7 +69,7 @@ proxy_session_adopt(struct proxy_worker *w)
 		proxy_enter(s);
 		repin(s);
 		if (s->close_after)
-			begin_close(s);
+			proxy_begin_close(s);
 		proxy_leave(s);
 	}
 }
@@ -125,8 +124,8 @@ proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 }
 
 /* The exchange's status and latency, once, when it ends. */
-static void
-account(struct session *s)
+void
+proxy_account(struct session *s)
 {
 	uint64_t us = sl_clock_to_us(proxy_now(s) - s->t_head);
 	unsigned int cls = s->status / 100;
@@ -158,8 +157,8 @@ account(struct session *s)
 /* ---- ending ---- */
 
 /* Send what is queued, then FIN; read and drop whatever the client sends. */
-static void
-begin_close(struct session *s)
+void
+proxy_begin_close(struct session *s)
 {
 	s->closing = true;
 	s->req_phase = RQ_DONE;
@@ -185,8 +184,8 @@ drain_client(struct session *s)
 }
 
 /* A response made here; the request body, if any, is read and dropped. */
-static void
-respond(struct session *s, uint16_t status, const char *body, const char *ctype,
+void
+proxy_respond(struct session *s, uint16_t status, const char *body, const char *ctype,
 		const char *location, bool close)
 {
 	struct sl_http_wbuf wb;
@@ -214,8 +213,8 @@ respond(struct session *s, uint16_t status, const char *body, const char *ctype,
  * response head already went out, cut the connection (the client sees the
  * response is incomplete).
  */
-static void
-fail_exchange(struct session *s, uint16_t status, const char *why)
+void
+proxy_fail_exchange(struct session *s, uint16_t status, const char *why)
 {
 	char body[160];
 
@@ -232,13 +231,13 @@ fail_exchange(struct session *s, uint16_t status, const char *why)
 	if (s->resp_head_sent) {
 		/* Answered already (a local response, its request body still
 		 * coming): one response per request, so just end here. */
-		begin_close(s);
+		proxy_begin_close(s);
 		return;
 	}
 	snprintf(body, sizeof(body), "%u %s: %s\n", status, sl_http_reason(status), why);
-	respond(s, status, body, "text/plain", NULL, true);
-	account(s);
-	begin_close(s);
+	proxy_respond(s, status, body, "text/plain", NULL, true);
+	proxy_account(s);
+	proxy_begin_close(s);
 }
 
 static void
@@ -287,10 +286,10 @@ repin(struct session *s)
 }
 
 /* Both messages are complete: settle the upstream, wait for the next request. */
-static void
-exchange_end(struct session *s)
+void
+proxy_exchange_end(struct session *s)
 {
-	account(s);
+	proxy_account(s);
 	proxy_disarm(s, &s->up_timer);
 	if (s->up != NULL) {
 		struct upconn *u = s->up;
@@ -304,7 +303,7 @@ exchange_end(struct session *s)
 	s->requests++;
 	repin(s);
 	if (s->close_after || (s->client_eof && proxy_inq_empty(&s->cin))) {
-		begin_close(s);
+		proxy_begin_close(s);
 		return;
 	}
 	sl_http_parser_reset(&s->req);
@@ -337,16 +336,14 @@ expect_response(struct session *s)
 	proxy_arm_up_timer(s);
 }
 
-static void request_pump(struct session *s);
-
 /*
  * Send the request again, to another member when there is one. Allowed
  * when nothing reached the member (a failed connect: to_up still holds it
  * all) or when the request is idempotent and fully kept in `replay`.
  * Returns true if the exchange was taken care of (resent or failed).
  */
-static bool
-retry(struct session *s, bool nothing_sent)
+bool
+proxy_request_retry(struct session *s, bool nothing_sent)
 {
 	int status;
 
@@ -364,11 +361,11 @@ retry(struct session *s, bool nothing_sent)
 	}
 	status = proxy_upstream_attach(s);
 	if (status != 0) {
-		fail_exchange(s, (uint16_t)status, "no other member to retry on");
+		proxy_fail_exchange(s, (uint16_t)status, "no other member to retry on");
 		return true;
 	}
 	expect_response(s);
-	request_pump(s);
+	proxy_request_pump(s);
 	return true;
 }
 
@@ -386,19 +383,21 @@ upstream_failed(struct session *s, bool connected, enum sl_tcp_close_reason why)
 			proxy_stats(s)->err_connect_timeout++;
 		else
 			proxy_stats(s)->err_upstream_connect++;
-		if (!retry(s, true))
-			fail_exchange(s, timeout ? 504 : 502, timeout ? "upstream connect timeout" :
+		if (!proxy_request_retry(s, true))
+			proxy_fail_exchange(s, timeout ? 504 : 502,
+					timeout ? "upstream connect timeout" :
 					"upstream refused the connection");
 		return;
 	}
 	if (!s->resp_started) {
 		proxy_stats(s)->err_upstream_reset++;
-		if (!retry(s, false))
-			fail_exchange(s, 502, "upstream closed the connection before responding");
+		if (!proxy_request_retry(s, false))
+			proxy_fail_exchange(s, 502,
+					"upstream closed the connection before responding");
 		return;
 	}
 	proxy_stats(s)->err_upstream_reset++;
-	fail_exchange(s, 502, "upstream closed the connection inside the response");
+	proxy_fail_exchange(s, 502, "upstream closed the connection inside the response");
 }
 
 void
@@ -481,19 +480,19 @@ start_upstream(struct session *s)
 	}
 	status = proxy_upstream_attach(s);
 	if (status != 0) {
-		fail_exchange(s, (uint16_t)status, status == 502 ? "upstream unreachable" :
+		proxy_fail_exchange(s, (uint16_t)status, status == 502 ? "upstream unreachable" :
 				"no upstream connection available");
 		return;
 	}
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
 	if (proxy_head_request(&wb, s, proxy_pool_of(s)) < 0 || wb.overflow) {
-		fail_exchange(s, 431, "request head too large once rewritten");
+		proxy_fail_exchange(s, 431, "request head too large once rewritten");
 		return;
 	}
 	head = proxy_mbuf_from(s->w, wb.buf, wb.len);
 	if (head == NULL) {
 		proxy_stats(s)->err_no_memory++;
-		fail_exchange(s, 503, "no memory");
+		proxy_fail_exchange(s, 503, "no memory");
 		return;
 	}
 	send_up(s, head);
@@ -517,7 +516,7 @@ on_request_head(struct session *s)
 	proxy_arm(s, &s->client_timer, s->gen->body_tsc);
 	if (m->proto != SL_HTTP_PROTO_HTTP || (m->flags & (SL_HTTP_F_TUNNEL | SL_HTTP_F_HTTP09))) {
 		proxy_stats(s)->unsupported++;
-		fail_exchange(s, 501, "not supported by this proxy");
+		proxy_fail_exchange(s, 501, "not supported by this proxy");
 		return;
 	}
 	r = route(s);
@@ -525,7 +524,7 @@ on_request_head(struct session *s)
 		proxy_stats(s)->no_route++;
 		s->rstats = &proxy_no_route->lc[w->wid];
 		s->rstats->requests++;
-		respond(s, 404, "404 Not Found: no route\n", "text/plain", NULL, false);
+		proxy_respond(s, 404, "404 Not Found: no route\n", "text/plain", NULL, false);
 		return;
 	}
 	s->act = &s->gen->actions[r->action];
@@ -535,11 +534,12 @@ on_request_head(struct session *s)
 	switch (s->act->kind) {
 	case PROXY_ACT_FIXED:
 		proxy_stats(s)->local++;
-		respond(s, s->act->status, rc->return_body, rc->return_content_type, NULL, false);
+		proxy_respond(s, s->act->status, rc->return_body, rc->return_content_type, NULL,
+				false);
 		return;
 	case PROXY_ACT_REDIRECT:
 		proxy_stats(s)->local++;
-		respond(s, s->act->status, NULL, NULL, rc->redirect, false);
+		proxy_respond(s, s->act->status, NULL, NULL, rc->redirect, false);
 		return;
 	case PROXY_ACT_POOL:
 		start_upstream(s);
@@ -555,7 +555,7 @@ on_request_end(struct session *s)
 	if (s->up != NULL && !s->resp_started)
 		proxy_arm_up_timer(s);
 	if (s->resp_phase == RS_DONE)
-		exchange_end(s);
+		proxy_exchange_end(s);
 }
 
 static void
@@ -567,7 +567,7 @@ on_request_error(struct session *s)
 	if ((unsigned int)e < SL_PROXY_REQ_ERRS)
 		s->w->lc->proxy.req_err[e]++;
 	/* A half-sent request must not complete upstream: reset it. */
-	fail_exchange(s, s->req.err_status, sl_http_err_str(e));
+	proxy_fail_exchange(s, s->req.err_status, sl_http_err_str(e));
 }
 
 /* Parse from the first segment of cin; body bytes go upstream unless the
@@ -593,7 +593,7 @@ parse_request(struct session *s)
 		if (proxy_inq_take(s->w, q, consumed, &piece) < 0) {
 			proxy_outq_free(&piece);
 			proxy_stats(s)->err_no_memory++;
-			fail_exchange(s, 503, "no memory");
+			proxy_fail_exchange(s, 503, "no memory");
 			return;
 		}
 		s->body_in += consumed;
@@ -651,8 +651,8 @@ receive_client(struct session *s)
 	return true;
 }
 
-static void
-request_pump(struct session *s)
+void
+proxy_request_pump(struct session *s)
 {
 	for (;;) {
 		if (s->dead || s->client == NULL)
@@ -701,7 +701,7 @@ client_eof(struct session *s)
 		if (s->head_partial && sl_http_parser_finish(&s->req) == SL_HTTP_EV_ERROR)
 			on_request_error(s);
 		else if (s->resp_phase == RS_IDLE)
-			begin_close(s);
+			proxy_begin_close(s);
 		break;
 	case RQ_BODY:
 		if (sl_http_parser_finish(&s->req) == SL_HTTP_EV_MESSAGE_END)
@@ -731,7 +731,7 @@ on_response_head(struct session *s)
 	if (m->status < 200) {
 		if (m->status == 101) {
 			proxy_stats(s)->err_upstream_response++;
-			fail_exchange(s, 502, "unexpected 101 Switching Protocols");
+			proxy_fail_exchange(s, 502, "unexpected 101 Switching Protocols");
 			return;
 		}
 		/* Interim responses (100 Continue) go to HTTP/1.1 clients only. */
@@ -763,7 +763,7 @@ on_response_head(struct session *s)
 	}
 	if (proxy_head_response(&wb, s) < 0 || proxy_emit(s, &s->to_client, &wb) < 0) {
 		proxy_stats(s)->err_upstream_response++;
-		fail_exchange(s, 502, "response head could not be rewritten");
+		proxy_fail_exchange(s, 502, "response head could not be rewritten");
 		return;
 	}
 	proxy_stats(s)->responses++;
@@ -782,21 +782,21 @@ on_response_end(struct session *s)
 	s->resp_phase = RS_DONE;
 	proxy_disarm(s, &s->up_timer);
 	if (s->req_phase == RQ_DONE) {
-		exchange_end(s);
+		proxy_exchange_end(s);
 		return;
 	}
 	/* Answered before the request ended: the rest of it is not sent. */
-	account(s);
+	proxy_account(s);
 	proxy_upstream_release(s, false);
 	proxy_outq_free(&s->to_up);
-	begin_close(s);
+	proxy_begin_close(s);
 }
 
 static void
 on_response_error(struct session *s)
 {
 	proxy_stats(s)->err_upstream_response++;
-	fail_exchange(s, 502, "invalid response from upstream");
+	proxy_fail_exchange(s, 502, "invalid response from upstream");
 }
 
 static void
@@ -830,7 +830,7 @@ parse_response(struct session *s)
 		proxy_inq_take(s->w, q, consumed, NULL);
 	}
 	if (rc < 0) {
-		fail_exchange(s, 503, "no memory");
+		proxy_fail_exchange(s, 503, "no memory");
 		return;
 	}
 	switch (ev) {
@@ -895,8 +895,8 @@ upstream_eof(struct session *s)
 	upstream_failed(s, true, SL_TCP_CLOSED);
 }
 
-static void
-response_pump(struct session *s)
+void
+proxy_response_pump(struct session *s)
 {
 	for (;;) {
 		if (s->dead || s->up == NULL)
@@ -924,20 +924,12 @@ response_pump(struct session *s)
 	proxy_flush_client(s);
 }
 
-/* After the response side ran: a finished exchange lets the next request in. */
-static void
-resume_requests(struct session *s)
-{
-	if (!s->dead && s->client != NULL && !s->closing && s->req_phase == RQ_HEAD)
-		request_pump(s);
-}
-
 void
 proxy_session_up_connected(struct session *s)
 {
 	proxy_enter(s);
 	proxy_arm_up_timer(s);
-	request_pump(s);
+	proxy_request_pump(s);
 	proxy_leave(s);
 }
 
@@ -945,8 +937,8 @@ void
 proxy_session_up_readable(struct session *s)
 {
 	proxy_enter(s);
-	response_pump(s);
-	resume_requests(s);
+	proxy_response_pump(s);
+	proxy_resume_requests(s);
 	proxy_leave(s);
 }
 
@@ -954,7 +946,7 @@ void
 proxy_session_up_writable(struct session *s)
 {
 	proxy_enter(s);
-	request_pump(s);
+	proxy_request_pump(s);
 	proxy_leave(s);
 }
 
@@ -971,16 +963,16 @@ client_timer_fired(struct sl_timer *t)
 			sl_tcp_abort(s->client); /* lingered long enough */
 	} else if (s->req_phase == RQ_HEAD && s->head_partial) {
 		proxy_stats(s)->client_header_timeout++;
-		fail_exchange(s, 408, "request head not received in time");
+		proxy_fail_exchange(s, 408, "request head not received in time");
 	} else if (s->req_phase == RQ_BODY) {
 		proxy_stats(s)->client_body_timeout++;
-		fail_exchange(s, 408, "request body not received in time");
+		proxy_fail_exchange(s, 408, "request body not received in time");
 	} else if (s->req_phase == RQ_HEAD && s->resp_phase == RS_IDLE) {
 		if (s->requests == 0)
 			proxy_stats(s)->client_header_timeout++;
 		else
 			proxy_stats(s)->client_keepalive_timeout++;
-		begin_close(s);
+		proxy_begin_close(s);
 	}
 	proxy_leave(s);
 }
@@ -1000,14 +992,14 @@ up_timer_fired(struct sl_timer *t)
 		proxy_member_stats(s)->connect_failures++;
 		proxy_upstream_abort(s);
 		proxy_upstream_failed(s);
-		if (!retry(s, true))
-			fail_exchange(s, 504, "upstream connect timeout");
+		if (!proxy_request_retry(s, true))
+			proxy_fail_exchange(s, 504, "upstream connect timeout");
 	} else if (!s->resp_started && s->req_phase == RQ_DONE) {
 		proxy_stats(s)->err_response_timeout++;
-		fail_exchange(s, 504, "upstream response timeout");
+		proxy_fail_exchange(s, 504, "upstream response timeout");
 	} else {
 		proxy_stats(s)->err_idle_timeout++;
-		fail_exchange(s, 504, "upstream idle timeout");
+		proxy_fail_exchange(s, 504, "upstream idle timeout");
 	}
 	proxy_leave(s);
 }
@@ -1078,7 +1070,7 @@ client_readable(struct sl_tcp_conn *c)
 	if (s == NULL)
 		return;
 	proxy_enter(s);
-	request_pump(s);
+	proxy_request_pump(s);
 	proxy_leave(s);
 }
 
@@ -1093,9 +1085,9 @@ client_writable(struct sl_tcp_conn *c)
 	if (proxy_flush_client(s)) {
 		if (s->up != NULL) {
 			sl_tcp_pause_reading(s->up->conn, false);
-			response_pump(s);
+			proxy_response_pump(s);
 		}
-		resume_requests(s);
+		proxy_resume_requests(s);
 	}
 	proxy_leave(s);
 }
