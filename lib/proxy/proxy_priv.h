@@ -304,7 +304,7 @@ proxy_pool_lcore(const struct proxy_worker *w, const struct proxy_gen *g, uint32
 	return &g->lcore[w->wid].pools[pool];
 }
 
-/* proxy_session.c */
+/* proxy_session.c: a client session, its ending, timers and client events. */
 extern const struct sl_tcp_ops proxy_client_ops;
 /* Free s now: only when no event runs on it (see proxy_leave). */
 void proxy_session_free(struct session *s);
@@ -323,12 +323,16 @@ void proxy_respond(struct session *s, uint16_t status, const char *body, const c
 void proxy_fail_exchange(struct session *s, uint16_t status, const char *why);
 /* Both messages are complete: settle the upstream, wait for the next request. */
 void proxy_exchange_end(struct session *s);
+
+/* proxy_request.c: a session's request side. */
 /* Parse what the client sent and move it upstream, as far as back-pressure
  * and pipelining allow. */
 void proxy_request_pump(struct session *s);
 /* Send the request again, to another member when there is one; true if the
  * exchange was taken care of (resent or failed). */
 bool proxy_request_retry(struct session *s, bool nothing_sent);
+
+/* proxy_response.c: a session's response side. */
 /* Parse what the member sent and move it to the client. */
 void proxy_response_pump(struct session *s);
 /* Upstream events, forwarded to the session owning the exchange. */
