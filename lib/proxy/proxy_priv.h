@@ -3,6 +3,7 @@
 #ifndef PROXY_PRIV_H
 #define PROXY_PRIV_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -306,11 +307,37 @@ proxy_pool_lcore(const struct proxy_worker *w, const struct proxy_gen *g, uint32
 	return &g->lcore[w->wid].pools[pool];
 }
 
-/* proxy_session.c */
+/* proxy_session.c: a client session, its ending, timers and client events. */
 extern const struct sl_tcp_ops proxy_client_ops;
+/* Free s now: only when no event runs on it (see proxy_leave). */
+void proxy_session_free(struct session *s);
 void proxy_session_free_all(struct proxy_worker *w);
 /* Move sessions between exchanges to the worker's new generation. */
 void proxy_session_adopt(struct proxy_worker *w);
+/* The exchange's status and latency, once, when it ends. */
+void proxy_account(struct session *s);
+/* Send what is queued, then FIN; read and drop whatever the client sends. */
+void proxy_begin_close(struct session *s);
+/* A response made here; the request body, if any, is read and dropped. */
+void proxy_respond(struct session *s, uint16_t status, const char *body, const char *ctype,
+		const char *location, bool close);
+/* The exchange cannot go on: answer with status and close, or cut the
+ * connection if a response head already went out. */
+void proxy_fail_exchange(struct session *s, uint16_t status, const char *why);
+/* Both messages are complete: settle the upstream, wait for the next request. */
+void proxy_exchange_end(struct session *s);
+
+/* proxy_request.c: a session's request side. */
+/* Parse what the client sent and move it upstream, as far as back-pressure
+ * and pipelining allow. */
+void proxy_request_pump(struct session *s);
+/* Send the request again, to another member when there is one; true if the
+ * exchange was taken care of (resent or failed). */
+bool proxy_request_retry(struct session *s, bool nothing_sent);
+
+/* proxy_response.c: a session's response side. */
+/* Parse what the member sent and move it to the client. */
+void proxy_response_pump(struct session *s);
 /* Upstream events, forwarded to the session owning the exchange. */
 void proxy_session_up_connected(struct session *s);
 void proxy_session_up_readable(struct session *s);
@@ -373,5 +400,129 @@ void proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us);
 
 /* proxy_log.c: queue the access log record of s's exchange (log on). */
 void proxy_log_exchange(const struct session *s, uint64_t us);
+
+/* ---- a session's small helpers, for its three files (per-request hot path) ---- */
+
+static inline struct sl_proxy_stats *
+proxy_stats(struct session *s)
+{
+	return &s->w->lc->proxy.stats;
+}
+
+static inline uint64_t
+proxy_now(const struct session *s)
+{
+	return s->w->lc->now;
+}
+
+static inline void
+proxy_arm(struct session *s, struct sl_timer *t, uint64_t after)
+{
+	sl_timer_arm(s->w->lc->wheel, t, proxy_now(s) + after);
+}
+
+static inline void
+proxy_disarm(struct session *s, struct sl_timer *t)
+{
+	sl_timer_cancel(s->w->lc->wheel, t);
+}
+
+static inline const struct proxy_pool *
+proxy_pool_of(const struct session *s)
+{
+	return &s->gen->pools[s->act->pool];
+}
+
+/* This worker's counters of the member serving the exchange. */
+static inline struct sl_proxy_hstats *
+proxy_member_stats(const struct session *s)
+{
+	return &proxy_pool_of(s)->members[s->member].slot->lc[s->w->wid].stats;
+}
+
+/* The upstream timer for where the exchange is: connect, response, idle. */
+static inline void
+proxy_arm_up_timer(struct session *s)
+{
+	const struct proxy_pool *pool = proxy_pool_of(s);
+
+	if (s->up != NULL && !s->up->connected)
+		proxy_arm(s, &s->up_timer, pool->connect_tsc);
+	else if (s->req_phase == RQ_DONE && !s->resp_started)
+		proxy_arm(s, &s->up_timer, pool->response_tsc);
+	else
+		proxy_arm(s, &s->up_timer, pool->idle_tsc);
+}
+
+/* Is this the last request client_max_requests allows on the connection? */
+static inline bool
+proxy_last_request(const struct session *s)
+{
+	return s->gen->conf.client_max_requests > 0 &&
+		s->requests + 1 >= (uint64_t)s->gen->conf.client_max_requests;
+}
+
+/* Send what is queued for the client, then the FIN once closing; false
+ * while the connection takes no more (back-pressure). */
+static inline bool
+proxy_flush_client(struct session *s)
+{
+	int rc;
+
+	if (s->client == NULL) {
+		proxy_outq_free(&s->to_client);
+		return true;
+	}
+	if (s->to_client.head != NULL) {
+		rc = sl_tcp_send(s->client, s->to_client.head);
+		if (rc == -ENOBUFS)
+			return false;
+		if (rc != 0)
+			proxy_outq_free(&s->to_client); /* closing: its event follows */
+		s->to_client.head = s->to_client.tail = NULL;
+	}
+	if (s->closing && !s->fin_sent) {
+		s->fin_sent = true;
+		sl_tcp_close(s->client);
+	}
+	return true;
+}
+
+/* Queue a written head. */
+static inline int
+proxy_emit(struct session *s, struct proxy_outq *q, const struct sl_http_wbuf *wb)
+{
+	struct rte_mbuf *m;
+
+	if (wb->overflow)
+		return -ENOSPC;
+	m = proxy_mbuf_from(s->w, wb->buf, wb->len);
+	if (m == NULL)
+		return -ENOMEM;
+	proxy_outq_append(q, m);
+	return 0;
+}
+
+/* Each event's hold on s (events nest; see the top of proxy_session.c). */
+static inline void
+proxy_enter(struct session *s)
+{
+	s->depth++;
+}
+
+static inline void
+proxy_leave(struct session *s)
+{
+	if (--s->depth == 0 && s->dead)
+		proxy_session_free(s);
+}
+
+/* After the response side ran: a finished exchange lets the next request in. */
+static inline void
+proxy_resume_requests(struct session *s)
+{
+	if (!s->dead && s->client != NULL && !s->closing && s->req_phase == RQ_HEAD)
+		proxy_request_pump(s);
+}
 
 #endif /* PROXY_PRIV_H */

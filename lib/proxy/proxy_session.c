@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * proxy/session: one client connection and the exchange in progress on it.
+ * proxy/session: one client connection and the exchange in progress on it,
+ * run by the worker lcore that accepted the connection (the upstream side
+ * lives on the same lcore).
+ *
+ * This file holds the session's life cycle, accounting, ending (local and
+ * error answers, the end of an exchange, closing), timers and the client
+ * connection's events; the request side is in proxy_request.c, the
+ * response side in proxy_response.c, and the small helpers both use are
+ * static inline in proxy_priv.h.
  *
  * Two pumps move data. The request pump parses what the client sent: a
  * head is routed and rewritten, body bytes (with their framing, as the
@@ -23,60 +31,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
-#include <rte_random.h>
-
 #include "proxy_priv.h"
-
-static const uint8_t no_bytes[1];
-
-static struct sl_proxy_stats *
-stats(struct session *s)
-{
-	return &s->w->lc->proxy.stats;
-}
-
-static uint64_t
-now(const struct session *s)
-{
-	return s->w->lc->now;
-}
-
-static void
-arm(struct session *s, struct sl_timer *t, uint64_t after)
-{
-	sl_timer_arm(s->w->lc->wheel, t, now(s) + after);
-}
-
-static void
-disarm(struct session *s, struct sl_timer *t)
-{
-	sl_timer_cancel(s->w->lc->wheel, t);
-}
-
-static const struct proxy_pool *
-pool_of(const struct session *s)
-{
-	return &s->gen->pools[s->act->pool];
-}
-
-/* This worker's counters of the member serving the exchange. */
-static struct sl_proxy_hstats *
-member_stats(const struct session *s)
-{
-	return &pool_of(s)->members[s->member].slot->lc[s->w->wid].stats;
-}
 
 /* ---- life cycle ---- */
 
-static void
-session_free(struct session *s)
+void
+proxy_session_free(struct session *s)
 {
 	*s->pprev = s->next;
 	if (s->next != NULL)
 		s->next->pprev = s->pprev;
-	disarm(s, &s->client_timer);
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->client_timer);
+	proxy_disarm(s, &s->up_timer);
 	proxy_inq_free(&s->cin);
 	proxy_inq_free(&s->uin);
 	proxy_outq_free(&s->to_up);
@@ -86,21 +52,7 @@ session_free(struct session *s)
 	free(s);
 }
 
-static void
-enter(struct session *s)
-{
-	s->depth++;
-}
-
-static void
-leave(struct session *s)
-{
-	if (--s->depth == 0 && s->dead)
-		session_free(s);
-}
-
 static void repin(struct session *s);
-static void begin_close(struct session *s);
 
 /*
  * The worker adopted a new generation: sessions waiting for their next
@@ -117,11 +69,11 @@ proxy_session_adopt(struct proxy_worker *w)
 		if (s->gen == w->gen || s->dead || s->closing || s->req_phase != RQ_HEAD ||
 				s->resp_phase != RS_IDLE || s->head_partial || s->up != NULL)
 			continue;
-		enter(s);
+		proxy_enter(s);
 		repin(s);
 		if (s->close_after)
-			begin_close(s);
-		leave(s);
+			proxy_begin_close(s);
+		proxy_leave(s);
 	}
 }
 
@@ -134,70 +86,8 @@ proxy_session_free_all(struct proxy_worker *w)
 		if (s->client != NULL)
 			sl_tcp_set_ctx(s->client, NULL);
 		s->up = NULL; /* freed with the worker's upstream connections */
-		session_free(s);
+		proxy_session_free(s);
 	}
-}
-
-/* ---- output ---- */
-
-static bool
-flush_client(struct session *s)
-{
-	int rc;
-
-	if (s->client == NULL) {
-		proxy_outq_free(&s->to_client);
-		return true;
-	}
-	if (s->to_client.head != NULL) {
-		rc = sl_tcp_send(s->client, s->to_client.head);
-		if (rc == -ENOBUFS)
-			return false;
-		if (rc != 0)
-			proxy_outq_free(&s->to_client); /* closing: its event follows */
-		s->to_client.head = s->to_client.tail = NULL;
-	}
-	if (s->closing && !s->fin_sent) {
-		s->fin_sent = true;
-		sl_tcp_close(s->client);
-	}
-	return true;
-}
-
-static bool
-flush_up(struct session *s)
-{
-	struct upconn *u = s->up;
-	int rc;
-
-	if (s->to_up.head == NULL)
-		return true;
-	if (u == NULL || u->conn == NULL || !u->connected)
-		return false;
-	rc = sl_tcp_send(u->conn, s->to_up.head);
-	if (rc == -ENOBUFS)
-		return false;
-	if (rc != 0)
-		proxy_outq_free(&s->to_up); /* closing: its event follows */
-	s->to_up.head = s->to_up.tail = NULL;
-	if (s->req_phase == RQ_BODY)
-		arm(s, &s->client_timer, s->gen->body_tsc); /* the body moved */
-	return true;
-}
-
-/* Queue a written head. */
-static int
-emit(struct session *s, struct proxy_outq *q, const struct sl_http_wbuf *wb)
-{
-	struct rte_mbuf *m;
-
-	if (wb->overflow)
-		return -ENOSPC;
-	m = proxy_mbuf_from(s->w, wb->buf, wb->len);
-	if (m == NULL)
-		return -ENOMEM;
-	proxy_outq_append(q, m);
-	return 0;
 }
 
 /* ---- accounting ---- */
@@ -214,13 +104,14 @@ proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us)
 }
 
 /* The exchange's status and latency, once, when it ends. */
-static void
-account(struct session *s)
+void
+proxy_account(struct session *s)
 {
-	uint64_t us = sl_clock_to_us(now(s) - s->t_head);
+	uint64_t us = sl_clock_to_us(proxy_now(s) - s->t_head);
 	unsigned int cls = s->status / 100;
-	uint64_t *global[] = { NULL, &stats(s)->status_1xx, &stats(s)->status_2xx,
-		&stats(s)->status_3xx, &stats(s)->status_4xx, &stats(s)->status_5xx };
+	uint64_t *global[] = { NULL, &proxy_stats(s)->status_1xx,
+		&proxy_stats(s)->status_2xx, &proxy_stats(s)->status_3xx,
+		&proxy_stats(s)->status_4xx, &proxy_stats(s)->status_5xx };
 
 	if (cls < 1 || cls > 5)
 		return;
@@ -232,7 +123,7 @@ account(struct session *s)
 		proxy_lat_add(s->rstats, us);
 	}
 	if (s->act != NULL && s->act->kind == PROXY_ACT_POOL && s->member >= 0) {
-		struct sl_proxy_hstats *ms = member_stats(s);
+		struct sl_proxy_hstats *ms = proxy_member_stats(s);
 
 		ms->status[cls - 1]++;
 		ms->bytes_in += s->body_in;
@@ -246,55 +137,34 @@ account(struct session *s)
 /* ---- ending ---- */
 
 /* Send what is queued, then FIN; read and drop whatever the client sends. */
-static void
-begin_close(struct session *s)
+void
+proxy_begin_close(struct session *s)
 {
 	s->closing = true;
 	s->req_phase = RQ_DONE;
 	proxy_inq_free(&s->cin);
 	if (s->client == NULL)
 		return;
-	arm(s, &s->client_timer, s->gen->header_tsc);
+	proxy_arm(s, &s->client_timer, s->gen->header_tsc);
 	sl_tcp_pause_reading(s->client, false);
-	flush_client(s);
-}
-
-static void
-drain_client(struct session *s)
-{
-	struct proxy_inq junk = { 0 };
-	struct rte_mbuf *m;
-	uint32_t len;
-
-	while (s->client != NULL && (m = sl_tcp_recv(s->client, &len)) != NULL) {
-		proxy_inq_append(&junk, m);
-		proxy_inq_free(&junk);
-	}
-}
-
-/* Is this the last request client_max_requests allows on the connection? */
-static bool
-last_request(const struct session *s)
-{
-	return s->gen->conf.client_max_requests > 0 &&
-		s->requests + 1 >= (uint64_t)s->gen->conf.client_max_requests;
+	proxy_flush_client(s);
 }
 
 /* A response made here; the request body, if any, is read and dropped. */
-static void
-respond(struct session *s, uint16_t status, const char *body, const char *ctype,
+void
+proxy_respond(struct session *s, uint16_t status, const char *body, const char *ctype,
 		const char *location, bool close)
 {
 	struct sl_http_wbuf wb;
 
-	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || last_request(s))
+	if (close || !(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || proxy_last_request(s))
 		s->close_after = true;
 	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
 	if (proxy_head_local(&wb, status, body, ctype, location, s->close_after,
 			s->req.msg.minor, s->req.msg.method == SL_HTTP_M_HEAD) < 0 ||
-			emit(s, &s->to_client, &wb) < 0) {
+			proxy_emit(s, &s->to_client, &wb) < 0) {
 		/* No well-formed answer to give: the client sees a reset. */
-		stats(s)->client_aborted_response++;
+		proxy_stats(s)->client_aborted_response++;
 		if (s->client != NULL)
 			sl_tcp_abort(s->client);
 	}
@@ -310,17 +180,17 @@ respond(struct session *s, uint16_t status, const char *body, const char *ctype,
  * response head already went out, cut the connection (the client sees the
  * response is incomplete).
  */
-static void
-fail_exchange(struct session *s, uint16_t status, const char *why)
+void
+proxy_fail_exchange(struct session *s, uint16_t status, const char *why)
 {
 	char body[160];
 
 	proxy_upstream_abort(s);
 	proxy_outq_free(&s->to_up);
 	proxy_outq_free(&s->replay);
-	disarm(s, &s->up_timer);
+	proxy_disarm(s, &s->up_timer);
 	if (s->resp_head_sent && s->resp_phase != RS_DONE) {
-		stats(s)->client_aborted_response++;
+		proxy_stats(s)->client_aborted_response++;
 		if (s->client != NULL)
 			sl_tcp_abort(s->client);
 		return;
@@ -328,13 +198,13 @@ fail_exchange(struct session *s, uint16_t status, const char *why)
 	if (s->resp_head_sent) {
 		/* Answered already (a local response, its request body still
 		 * coming): one response per request, so just end here. */
-		begin_close(s);
+		proxy_begin_close(s);
 		return;
 	}
 	snprintf(body, sizeof(body), "%u %s: %s\n", status, sl_http_reason(status), why);
-	respond(s, status, body, "text/plain", NULL, true);
-	account(s);
-	begin_close(s);
+	proxy_respond(s, status, body, "text/plain", NULL, true);
+	proxy_account(s);
+	proxy_begin_close(s);
 }
 
 static void
@@ -383,11 +253,11 @@ repin(struct session *s)
 }
 
 /* Both messages are complete: settle the upstream, wait for the next request. */
-static void
-exchange_end(struct session *s)
+void
+proxy_exchange_end(struct session *s)
 {
-	account(s);
-	disarm(s, &s->up_timer);
+	proxy_account(s);
+	proxy_disarm(s, &s->up_timer);
 	if (s->up != NULL) {
 		struct upconn *u = s->up;
 		bool reusable = (s->resp.msg.flags & SL_HTTP_F_KEEP_ALIVE) &&
@@ -400,670 +270,15 @@ exchange_end(struct session *s)
 	s->requests++;
 	repin(s);
 	if (s->close_after || (s->client_eof && proxy_inq_empty(&s->cin))) {
-		begin_close(s);
+		proxy_begin_close(s);
 		return;
 	}
 	sl_http_parser_reset(&s->req);
 	s->req_phase = RQ_HEAD;
 	s->resp_phase = RS_IDLE;
 	s->head_partial = !proxy_inq_empty(&s->cin);
-	arm(s, &s->client_timer, s->head_partial ? s->gen->header_tsc : s->gen->keepalive_tsc);
-}
-
-/* ---- upstream side ---- */
-
-static bool
-idempotent(enum sl_http_method m)
-{
-	return m == SL_HTTP_M_GET || m == SL_HTTP_M_HEAD || m == SL_HTTP_M_PUT ||
-		m == SL_HTTP_M_DELETE || m == SL_HTTP_M_OPTIONS || m == SL_HTTP_M_TRACE;
-}
-
-static void
-arm_up_timer(struct session *s)
-{
-	const struct proxy_pool *pool = pool_of(s);
-
-	if (s->up != NULL && !s->up->connected)
-		arm(s, &s->up_timer, pool->connect_tsc);
-	else if (s->req_phase == RQ_DONE && !s->resp_started)
-		arm(s, &s->up_timer, pool->response_tsc);
-	else
-		arm(s, &s->up_timer, pool->idle_tsc);
-}
-
-/* Ready the response side for the exchange on a fresh or retried member. */
-static void
-expect_response(struct session *s)
-{
-	sl_http_parser_reset(&s->resp);
-	sl_http_parser_set_method(&s->resp, s->req.msg.method);
-	proxy_inq_free(&s->uin);
-	s->resp_phase = RS_HEAD;
-	s->resp_started = false;
-	member_stats(s)->requests++;
-	arm_up_timer(s);
-}
-
-static void request_pump(struct session *s);
-
-/*
- * Send the request again, to another member when there is one. Allowed
- * when nothing reached the member (a failed connect: to_up still holds it
- * all) or when the request is idempotent and fully kept in `replay`.
- * Returns true if the exchange was taken care of (resent or failed).
- */
-static bool
-retry(struct session *s, bool nothing_sent)
-{
-	int status;
-
-	if (s->act == NULL || s->tries >= pool_of(s)->conf->retries)
-		return false;
-	if (!nothing_sent && (!s->replayable || s->replay.head == NULL))
-		return false;
-	s->tries++;
-	stats(s)->retries++;
-	s->failed_member = s->member;
-	if (!nothing_sent) {
-		proxy_outq_free(&s->to_up);
-		if (proxy_outq_clone(s->w, &s->to_up, s->replay.head) < 0)
-			return false;
-	}
-	status = proxy_upstream_attach(s);
-	if (status != 0) {
-		fail_exchange(s, (uint16_t)status, "no other member to retry on");
-		return true;
-	}
-	expect_response(s);
-	request_pump(s);
-	return true;
-}
-
-static void
-upstream_failed(struct session *s, bool connected, enum sl_tcp_close_reason why)
-{
-	if (s->act == NULL || s->resp_phase == RS_DONE || s->resp_phase == RS_IDLE)
-		return;
-	if (!s->resp_started)
-		proxy_upstream_failed(s);
-	if (!connected) {
-		bool timeout = why == SL_TCP_TIMEOUT;
-
-		if (timeout)
-			stats(s)->err_connect_timeout++;
-		else
-			stats(s)->err_upstream_connect++;
-		if (!retry(s, true))
-			fail_exchange(s, timeout ? 504 : 502, timeout ? "upstream connect timeout" :
-					"upstream refused the connection");
-		return;
-	}
-	if (!s->resp_started) {
-		stats(s)->err_upstream_reset++;
-		if (!retry(s, false))
-			fail_exchange(s, 502, "upstream closed the connection before responding");
-		return;
-	}
-	stats(s)->err_upstream_reset++;
-	fail_exchange(s, 502, "upstream closed the connection inside the response");
-}
-
-void
-proxy_session_up_failed(struct session *s, enum sl_tcp_close_reason why, bool connected)
-{
-	enter(s);
-	upstream_failed(s, connected, why);
-	leave(s);
-}
-
-/* Keep a copy of what goes upstream while the request may be resent. */
-static void
-keep_replay(struct session *s, struct rte_mbuf *piece)
-{
-	if (!s->replayable)
-		return;
-	if (s->replay_len + piece->pkt_len > PROXY_REPLAY_MAX) {
-		stats(s)->replay_overflow++;
-		goto drop;
-	}
-	if (proxy_outq_clone(s->w, &s->replay, piece) < 0)
-		goto drop;
-	s->replay_len += piece->pkt_len;
-	return;
-drop:
-	proxy_outq_free(&s->replay);
-	s->replay_len = 0;
-	s->replayable = false;
-}
-
-static void
-send_up(struct session *s, struct rte_mbuf *piece)
-{
-	keep_replay(s, piece);
-	proxy_outq_append(&s->to_up, piece);
-}
-
-/* ---- request side ---- */
-
-static const struct sl_route *
-route(struct session *s)
-{
-	const struct sl_http_parser *p = &s->req;
-	const char *target = sl_http_str(p, p->msg.target);
-	uint32_t tlen = p->msg.target.len;
-	const char *host = NULL, *path = target;
-	size_t host_len = 0, path_len = tlen;
-	struct sl_route_hdrs hdrs = { sl_route_http_has, p };
-	int i;
-
-	if (tlen > 7 && strncasecmp(target, "http://", 7) == 0) {
-		const char *slash = memchr(target + 7, '/', tlen - 7);
-
-		host = target + 7;
-		host_len = (size_t)((slash != NULL ? slash : target + tlen) - host);
-		path = slash != NULL ? slash : "/";
-		path_len = slash != NULL ? (size_t)(target + tlen - slash) : 1;
-	} else if ((i = sl_http_find(p, "host", 4, 0)) >= 0) {
-		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
-
-		host = sl_http_field_value(p, f);
-		host_len = f->value_len;
-	}
-	return sl_route_match(s->lis->routes, host, host_len, path, path_len, p->msg.method,
-			&hdrs, NULL);
-}
-
-static void
-start_upstream(struct session *s)
-{
-	struct sl_http_wbuf wb;
-	struct rte_mbuf *head;
-	int status;
-
-	s->replayable = idempotent(s->req.msg.method);
-	if (s->gen->conf.request_id) {
-		/* Drawn here so that the access log can name it. */
-		s->request_id[0] = rte_rand();
-		s->request_id[1] = rte_rand();
-	}
-	status = proxy_upstream_attach(s);
-	if (status != 0) {
-		fail_exchange(s, (uint16_t)status, status == 502 ? "upstream unreachable" :
-				"no upstream connection available");
-		return;
-	}
-	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
-	if (proxy_head_request(&wb, s, pool_of(s)) < 0 || wb.overflow) {
-		fail_exchange(s, 431, "request head too large once rewritten");
-		return;
-	}
-	head = proxy_mbuf_from(s->w, wb.buf, wb.len);
-	if (head == NULL) {
-		stats(s)->err_no_memory++;
-		fail_exchange(s, 503, "no memory");
-		return;
-	}
-	send_up(s, head);
-	stats(s)->proxied++;
-	expect_response(s);
-}
-
-static void
-on_request_head(struct session *s)
-{
-	const struct sl_http_msg *m = &s->req.msg;
-	struct proxy_worker *w = s->w;
-	const struct sl_proxy_route_conf *rc;
-	const struct sl_route *r;
-
-	stats(s)->requests++;
-	w->lc->proxy.listener_requests[s->lis->slot->index]++;
-	s->req_phase = RQ_BODY;
-	s->head_partial = false;
-	s->t_head = now(s);
-	arm(s, &s->client_timer, s->gen->body_tsc);
-	if (m->proto != SL_HTTP_PROTO_HTTP || (m->flags & (SL_HTTP_F_TUNNEL | SL_HTTP_F_HTTP09))) {
-		stats(s)->unsupported++;
-		fail_exchange(s, 501, "not supported by this proxy");
-		return;
-	}
-	r = route(s);
-	if (r == NULL) {
-		stats(s)->no_route++;
-		s->rstats = &proxy_no_route->lc[w->wid];
-		s->rstats->requests++;
-		respond(s, 404, "404 Not Found: no route\n", "text/plain", NULL, false);
-		return;
-	}
-	s->act = &s->gen->actions[r->action];
-	s->rstats = &s->act->stats->lc[w->wid];
-	s->rstats->requests++;
-	rc = s->act->conf;
-	switch (s->act->kind) {
-	case PROXY_ACT_FIXED:
-		stats(s)->local++;
-		respond(s, s->act->status, rc->return_body, rc->return_content_type, NULL, false);
-		return;
-	case PROXY_ACT_REDIRECT:
-		stats(s)->local++;
-		respond(s, s->act->status, NULL, NULL, rc->redirect, false);
-		return;
-	case PROXY_ACT_POOL:
-		start_upstream(s);
-		return;
-	}
-}
-
-static void
-on_request_end(struct session *s)
-{
-	s->req_phase = RQ_DONE;
-	disarm(s, &s->client_timer);
-	if (s->up != NULL && !s->resp_started)
-		arm_up_timer(s);
-	if (s->resp_phase == RS_DONE)
-		exchange_end(s);
-}
-
-static void
-on_request_error(struct session *s)
-{
-	enum sl_http_err e = s->req.err;
-
-	stats(s)->req_refused++;
-	if ((unsigned int)e < SL_PROXY_REQ_ERRS)
-		s->w->lc->proxy.req_err[e]++;
-	/* A half-sent request must not complete upstream: reset it. */
-	fail_exchange(s, s->req.err_status, sl_http_err_str(e));
-}
-
-/* Parse from the first segment of cin; body bytes go upstream unless the
- * request is answered here. */
-static void
-parse_request(struct session *s)
-{
-	struct proxy_inq *q = &s->cin;
-	struct rte_mbuf *seg = q->head;
-	uint32_t avail = seg->data_len - q->off, consumed;
-	struct sl_http_span body;
-	uint8_t phase = s->req_phase;
-	enum sl_http_event ev;
-	struct proxy_outq piece = { 0 };
-
-	if (avail == 0) {
-		proxy_inq_take(s->w, q, 0, NULL);
-		return;
-	}
-	ev = sl_http_parse(&s->req, rte_pktmbuf_mtod_offset(seg, uint8_t *, q->off), avail,
-			&consumed, &body);
-	if (phase == RQ_BODY && !s->local && consumed > 0) {
-		if (proxy_inq_take(s->w, q, consumed, &piece) < 0) {
-			proxy_outq_free(&piece);
-			stats(s)->err_no_memory++;
-			fail_exchange(s, 503, "no memory");
-			return;
-		}
-		s->body_in += consumed;
-		send_up(s, piece.head);
-	} else {
-		proxy_inq_take(s->w, q, consumed, NULL);
-	}
-	switch (ev) {
-	case SL_HTTP_EV_HEADERS:
-		on_request_head(s);
-		break;
-	case SL_HTTP_EV_MESSAGE_END:
-		on_request_end(s);
-		break;
-	case SL_HTTP_EV_ERROR:
-		on_request_error(s);
-		break;
-	default:
-		break;
-	}
-}
-
-/* A message may end without more input (no body, or a zero length). */
-static bool
-request_ends_here(struct session *s)
-{
-	uint32_t consumed;
-	struct sl_http_span body;
-
-	if (sl_http_parse(&s->req, no_bytes, 0, &consumed, &body) != SL_HTTP_EV_MESSAGE_END)
-		return false;
-	on_request_end(s);
-	return true;
-}
-
-static void client_eof(struct session *s);
-
-static bool
-receive_client(struct session *s)
-{
-	struct rte_mbuf *m;
-	uint32_t len;
-
-	m = sl_tcp_recv(s->client, &len);
-	if (m == NULL)
-		return false;
-	stats(s)->bytes_in += len;
-	proxy_inq_append(&s->cin, m);
-	if (s->req_phase == RQ_HEAD && !s->head_partial) {
-		s->head_partial = true;
-		arm(s, &s->client_timer, s->gen->header_tsc);
-	} else if (s->req_phase == RQ_BODY) {
-		arm(s, &s->client_timer, s->gen->body_tsc);
-	}
-	return true;
-}
-
-static void
-request_pump(struct session *s)
-{
-	for (;;) {
-		if (s->dead || s->client == NULL)
-			return;
-		if (s->closing) {
-			drain_client(s);
-			return;
-		}
-		if (proxy_inq_empty(&s->cin)) {
-			if (!flush_up(s)) {
-				sl_tcp_pause_reading(s->client, true);
-				return;
-			}
-			if (s->req_phase == RQ_DONE)
-				return;
-			if (s->req_phase == RQ_BODY && request_ends_here(s))
-				continue;
-			if (s->req_phase == RQ_HEAD && !flush_client(s))
-				return; /* answers must drain before more requests are read */
-			if (!receive_client(s))
-				break;
-			continue;
-		}
-		if (s->req_phase == RQ_DONE) {
-			flush_up(s);
-			return; /* pipelined: the next request waits for this response */
-		}
-		parse_request(s);
-	}
-	sl_tcp_pause_reading(s->client, false);
-	flush_client(s);
-	if (sl_tcp_peer_finished(s->client))
-		client_eof(s);
-}
-
-/* The client sent FIN and everything before it was parsed. */
-static void
-client_eof(struct session *s)
-{
-	if (s->closing || s->client_eof)
-		return;
-	s->client_eof = true;
-	switch (s->req_phase) {
-	case RQ_HEAD:
-		/* Bytes without a request (empty lines) end like an idle connection. */
-		if (s->head_partial && sl_http_parser_finish(&s->req) == SL_HTTP_EV_ERROR)
-			on_request_error(s);
-		else if (s->resp_phase == RS_IDLE)
-			begin_close(s);
-		break;
-	case RQ_BODY:
-		if (sl_http_parser_finish(&s->req) == SL_HTTP_EV_MESSAGE_END)
-			on_request_end(s);
-		else
-			on_request_error(s);
-		break;
-	case RQ_DONE:
-		s->close_after = true;
-		break;
-	}
-}
-
-/* ---- response side ---- */
-
-static void
-on_response_head(struct session *s)
-{
-	const struct sl_http_msg *m = &s->resp.msg;
-	struct sl_http_wbuf wb;
-	struct proxy_pool_lcore *pl;
-	struct sl_balance_member *bm;
-	struct proxy_member_lcore *ml;
-	uint64_t us;
-
-	sl_http_wbuf_init(&wb, s->w->scratch, sizeof(s->w->scratch));
-	if (m->status < 200) {
-		if (m->status == 101) {
-			stats(s)->err_upstream_response++;
-			fail_exchange(s, 502, "unexpected 101 Switching Protocols");
-			return;
-		}
-		/* Interim responses (100 Continue) go to HTTP/1.1 clients only. */
-		if (s->req.msg.minor >= 1) {
-			sl_http_w_status_line(&wb, m->status, NULL, 0, 1);
-			sl_http_w_end(&wb);
-			emit(s, &s->to_client, &wb);
-		}
-		s->resp_phase = RS_BODY;
-		return;
-	}
-	s->status = m->status;
-	proxy_upstream_answered(s);
-	us = sl_clock_to_us(now(s) - s->t_head);
-	pl = proxy_pool_lcore(s->w, s->gen, s->act->pool);
-	bm = &pl->bal.members[s->member];
-	sl_balance_latency_update(bm, (uint32_t)RTE_MIN(us, UINT32_MAX),
-			sl_clock_to_us(now(s)), 1000000);
-	/* Kept with the member too, for the next generation's balancer. */
-	ml = &pool_of(s)->members[s->member].slot->lc[s->w->wid];
-	ml->lat_ewma_us = bm->lat_ewma_us;
-	ml->lat_last_us = bm->lat_last_us;
-	if (!(s->req.msg.flags & SL_HTTP_F_KEEP_ALIVE) || m->body == SL_HTTP_BODY_CLOSE ||
-			s->client_eof || last_request(s))
-		s->close_after = true;
-	if (s->req.msg.minor == 0 && m->body == SL_HTTP_BODY_CHUNKED) {
-		s->dechunk = true;
-		s->close_after = true;
-	}
-	if (proxy_head_response(&wb, s) < 0 || emit(s, &s->to_client, &wb) < 0) {
-		stats(s)->err_upstream_response++;
-		fail_exchange(s, 502, "response head could not be rewritten");
-		return;
-	}
-	stats(s)->responses++;
-	s->resp_head_sent = true;
-	s->resp_phase = RS_BODY;
-}
-
-static void
-on_response_end(struct session *s)
-{
-	if (s->resp.msg.status < 200) {
-		sl_http_parser_reset(&s->resp); /* the final response follows */
-		s->resp_phase = RS_HEAD;
-		return;
-	}
-	s->resp_phase = RS_DONE;
-	disarm(s, &s->up_timer);
-	if (s->req_phase == RQ_DONE) {
-		exchange_end(s);
-		return;
-	}
-	/* Answered before the request ended: the rest of it is not sent. */
-	account(s);
-	proxy_upstream_release(s, false);
-	proxy_outq_free(&s->to_up);
-	begin_close(s);
-}
-
-static void
-on_response_error(struct session *s)
-{
-	stats(s)->err_upstream_response++;
-	fail_exchange(s, 502, "invalid response from upstream");
-}
-
-static void
-parse_response(struct session *s)
-{
-	struct proxy_inq *q = &s->uin;
-	struct rte_mbuf *seg = q->head;
-	uint32_t avail = seg->data_len - q->off, consumed;
-	struct sl_http_span body;
-	uint8_t phase = s->resp_phase;
-	enum sl_http_event ev;
-	int rc = 0;
-
-	if (avail == 0) {
-		proxy_inq_take(s->w, q, 0, NULL);
-		return;
-	}
-	ev = sl_http_parse(&s->resp, rte_pktmbuf_mtod_offset(seg, uint8_t *, q->off), avail,
-			&consumed, &body);
-	if (phase == RS_BODY && s->dechunk) {
-		uint32_t n = ev == SL_HTTP_EV_BODY ? body.len : 0;
-
-		rc = proxy_inq_take_range(s->w, q, body.off, n, consumed, &s->to_client);
-		s->body_out += n;
-		stats(s)->bytes_out += n;
-	} else if (phase == RS_BODY) {
-		rc = proxy_inq_take(s->w, q, consumed, &s->to_client);
-		s->body_out += consumed;
-		stats(s)->bytes_out += consumed;
-	} else {
-		proxy_inq_take(s->w, q, consumed, NULL);
-	}
-	if (rc < 0) {
-		fail_exchange(s, 503, "no memory");
-		return;
-	}
-	switch (ev) {
-	case SL_HTTP_EV_HEADERS:
-		on_response_head(s);
-		break;
-	case SL_HTTP_EV_MESSAGE_END:
-		on_response_end(s);
-		break;
-	case SL_HTTP_EV_ERROR:
-		on_response_error(s);
-		break;
-	default:
-		break;
-	}
-}
-
-static bool
-response_ends_here(struct session *s)
-{
-	uint32_t consumed;
-	struct sl_http_span body;
-
-	if (sl_http_parse(&s->resp, no_bytes, 0, &consumed, &body) != SL_HTTP_EV_MESSAGE_END)
-		return false;
-	on_response_end(s);
-	return true;
-}
-
-static bool
-receive_upstream(struct session *s)
-{
-	struct rte_mbuf *m;
-	uint32_t len;
-
-	m = sl_tcp_recv(s->up->conn, &len);
-	if (m == NULL)
-		return false;
-	if (!s->resp_started) {
-		/* The member answered: the request can no longer be resent. */
-		s->resp_started = true;
-		proxy_outq_free(&s->replay);
-		s->replay_len = 0;
-		s->replayable = false;
-	}
-	arm(s, &s->up_timer, pool_of(s)->idle_tsc);
-	proxy_inq_append(&s->uin, m);
-	return true;
-}
-
-/* The member sent FIN and everything before it was parsed. */
-static void
-upstream_eof(struct session *s)
-{
-	if (s->resp_phase == RS_BODY || (s->resp_phase == RS_HEAD && s->resp_started)) {
-		if (sl_http_parser_finish(&s->resp) == SL_HTTP_EV_MESSAGE_END) {
-			on_response_end(s); /* a body read until close */
-			return;
-		}
-	}
-	proxy_upstream_abort(s);
-	upstream_failed(s, true, SL_TCP_CLOSED);
-}
-
-static void
-response_pump(struct session *s)
-{
-	for (;;) {
-		if (s->dead || s->up == NULL)
-			return;
-		if (proxy_inq_empty(&s->uin)) {
-			if (!flush_client(s)) {
-				sl_tcp_pause_reading(s->up->conn, true);
-				return;
-			}
-			if (s->resp_phase == RS_DONE || s->resp_phase == RS_IDLE)
-				return;
-			if (s->resp_phase == RS_BODY && response_ends_here(s))
-				continue;
-			if (!receive_upstream(s))
-				break;
-			continue;
-		}
-		if (s->resp_phase == RS_DONE)
-			return;
-		parse_response(s);
-	}
-	sl_tcp_pause_reading(s->up->conn, false);
-	if (sl_tcp_peer_finished(s->up->conn))
-		upstream_eof(s);
-	flush_client(s);
-}
-
-/* After the response side ran: a finished exchange lets the next request in. */
-static void
-resume_requests(struct session *s)
-{
-	if (!s->dead && s->client != NULL && !s->closing && s->req_phase == RQ_HEAD)
-		request_pump(s);
-}
-
-void
-proxy_session_up_connected(struct session *s)
-{
-	enter(s);
-	arm_up_timer(s);
-	request_pump(s);
-	leave(s);
-}
-
-void
-proxy_session_up_readable(struct session *s)
-{
-	enter(s);
-	response_pump(s);
-	resume_requests(s);
-	leave(s);
-}
-
-void
-proxy_session_up_writable(struct session *s)
-{
-	enter(s);
-	request_pump(s);
-	leave(s);
+	proxy_arm(s, &s->client_timer,
+			s->head_partial ? s->gen->header_tsc : s->gen->keepalive_tsc);
 }
 
 /* ---- timers ---- */
@@ -1073,24 +288,24 @@ client_timer_fired(struct sl_timer *t)
 {
 	struct session *s = container_of(t, struct session, client_timer);
 
-	enter(s);
+	proxy_enter(s);
 	if (s->closing) {
 		if (s->client != NULL)
 			sl_tcp_abort(s->client); /* lingered long enough */
 	} else if (s->req_phase == RQ_HEAD && s->head_partial) {
-		stats(s)->client_header_timeout++;
-		fail_exchange(s, 408, "request head not received in time");
+		proxy_stats(s)->client_header_timeout++;
+		proxy_fail_exchange(s, 408, "request head not received in time");
 	} else if (s->req_phase == RQ_BODY) {
-		stats(s)->client_body_timeout++;
-		fail_exchange(s, 408, "request body not received in time");
+		proxy_stats(s)->client_body_timeout++;
+		proxy_fail_exchange(s, 408, "request body not received in time");
 	} else if (s->req_phase == RQ_HEAD && s->resp_phase == RS_IDLE) {
 		if (s->requests == 0)
-			stats(s)->client_header_timeout++;
+			proxy_stats(s)->client_header_timeout++;
 		else
-			stats(s)->client_keepalive_timeout++;
-		begin_close(s);
+			proxy_stats(s)->client_keepalive_timeout++;
+		proxy_begin_close(s);
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1098,26 +313,26 @@ up_timer_fired(struct sl_timer *t)
 {
 	struct session *s = container_of(t, struct session, up_timer);
 
-	enter(s);
+	proxy_enter(s);
 	if (s->up == NULL) {
-		leave(s);
+		proxy_leave(s);
 		return;
 	}
 	if (!s->up->connected) {
-		stats(s)->err_connect_timeout++;
-		member_stats(s)->connect_failures++;
+		proxy_stats(s)->err_connect_timeout++;
+		proxy_member_stats(s)->connect_failures++;
 		proxy_upstream_abort(s);
 		proxy_upstream_failed(s);
-		if (!retry(s, true))
-			fail_exchange(s, 504, "upstream connect timeout");
+		if (!proxy_request_retry(s, true))
+			proxy_fail_exchange(s, 504, "upstream connect timeout");
 	} else if (!s->resp_started && s->req_phase == RQ_DONE) {
-		stats(s)->err_response_timeout++;
-		fail_exchange(s, 504, "upstream response timeout");
+		proxy_stats(s)->err_response_timeout++;
+		proxy_fail_exchange(s, 504, "upstream response timeout");
 	} else {
-		stats(s)->err_idle_timeout++;
-		fail_exchange(s, 504, "upstream idle timeout");
+		proxy_stats(s)->err_idle_timeout++;
+		proxy_fail_exchange(s, 504, "upstream idle timeout");
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 /* ---- client connection events ---- */
@@ -1171,7 +386,7 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	w->sessions = s;
 	s->pprev = &w->sessions;
 	sl_tcp_set_ctx(c, s);
-	arm(s, &s->client_timer, s->gen->header_tsc);
+	proxy_arm(s, &s->client_timer, s->gen->header_tsc);
 	lc->proxy.stats.accepted++;
 	lc->proxy.listener_accepted[slot->index]++;
 	return 0;
@@ -1185,9 +400,9 @@ client_readable(struct sl_tcp_conn *c)
 
 	if (s == NULL)
 		return;
-	enter(s);
-	request_pump(s);
-	leave(s);
+	proxy_enter(s);
+	proxy_request_pump(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1197,15 +412,15 @@ client_writable(struct sl_tcp_conn *c)
 
 	if (s == NULL)
 		return;
-	enter(s);
-	if (flush_client(s)) {
+	proxy_enter(s);
+	if (proxy_flush_client(s)) {
 		if (s->up != NULL) {
 			sl_tcp_pause_reading(s->up->conn, false);
-			response_pump(s);
+			proxy_response_pump(s);
 		}
-		resume_requests(s);
+		proxy_resume_requests(s);
 	}
-	leave(s);
+	proxy_leave(s);
 }
 
 static void
@@ -1215,13 +430,13 @@ client_closed(struct sl_tcp_conn *c, enum sl_tcp_close_reason why)
 
 	if (s == NULL)
 		return;
-	enter(s);
+	proxy_enter(s);
 	s->client = NULL;
 	if (!s->closing && (s->req_phase != RQ_HEAD || s->head_partial || s->up != NULL))
-		stats(s)->client_aborted++;
+		proxy_stats(s)->client_aborted++;
 	proxy_upstream_abort(s);
 	s->dead = true;
-	leave(s);
+	proxy_leave(s);
 }
 
 const struct sl_tcp_ops proxy_client_ops = {
