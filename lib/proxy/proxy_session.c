@@ -260,12 +260,17 @@ proxy_exchange_end(struct session *s)
 	proxy_disarm(s, &s->up_timer);
 	if (s->up != NULL) {
 		struct upconn *u = s->up;
+		/* A request not all sent (its end still queued behind a full
+		 * window when the answer completed) leaves the member waiting
+		 * for the rest: the connection cannot carry another request. */
 		bool reusable = (s->resp.msg.flags & SL_HTTP_F_KEEP_ALIVE) &&
-			proxy_inq_empty(&s->uin) && u->conn != NULL &&
+			proxy_inq_empty(&s->uin) && s->to_up.head == NULL && u->conn != NULL &&
 			!sl_tcp_peer_finished(u->conn);
 
 		proxy_upstream_release(s, reusable);
 	}
+	/* Whatever of this request was not sent dies with the exchange. */
+	proxy_outq_free(&s->to_up);
 	reset_exchange(s);
 	s->requests++;
 	repin(s);
