@@ -27,6 +27,7 @@
 #include "sl_conf.h"
 #include "sl_core.h"
 #include "sl_counters.h"
+#include "sl_eal.h"
 #include "sl_idle.h"
 #include "sl_lcore.h"
 #include "sl_mgmt.h"
@@ -43,7 +44,7 @@ RTE_LOG_REGISTER(sluiced_logtype, sluice.daemon, INFO);
 
 /* Init order is dependency order; term runs in reverse. */
 static const struct sl_module modules[] = {
-	{ "eal", eal_conf_register, NULL, NULL },
+	{ "eal", sl_eal_conf_register, NULL, NULL },
 	{ "counters", NULL, sl_counters_telemetry_init, NULL },
 	{ "idle", sl_idle_conf_register, NULL, NULL },
 	{ "port", sl_port_conf_register, sl_port_init, sl_port_term },
@@ -231,7 +232,7 @@ run(const char *argv0)
 	rc = sl_lcore_setup();
 	if (rc == -EINVAL) {
 		LOG(ERR, "eal.lcores '%s': need at least two lcores (management + a worker)",
-				eal_conf.lcores);
+				sl_eal_conf.lcores);
 		rte_eal_cleanup();
 		return EXIT_CONFIG;
 	} else if (rc < 0) {

@@ -6,24 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define EAL_ARGS_MAX 16
-
-struct eal_conf {
-	char lcores[64];
-	char file_prefix[64];
-	bool huge;
-	int64_t memory_mb;
-	char log_level[16];
-	bool telemetry;
-	char args[EAL_ARGS_MAX][128];
-	unsigned int n_args;
-};
-
-extern struct eal_conf eal_conf;
 extern int sluiced_logtype;
 extern const char sl_default_conf[];
 
-int eal_conf_register(void);
 /* Start EAL from the eal section; `need_pci`: some port is a PCI device. */
 int eal_start(const char *argv0, bool need_pci);
 /* After eal_start failed: say why on stderr, naming the file_prefix in use

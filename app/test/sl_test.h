@@ -43,6 +43,16 @@ struct sl_test_case {
 	} \
 } while (0)
 
+/* A fixed-seed xorshift64 in [0, n): the same "random" inputs every run. */
+static inline uint32_t
+sl_test_rand(uint64_t *state, uint32_t n)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return n == 0 ? 0 : (uint32_t)(*state % n);
+}
+
 /* The source tree (meson sets SL_SOURCE_ROOT for the tests). */
 static inline const char *
 sl_test_source_root(void)

@@ -17,6 +17,7 @@
 #include <rte_common.h>
 
 #include "sl_conf.h"
+#include "sl_eal.h"
 #include "sl_idle.h"
 #include "sl_mgmt.h"
 #include "sl_net.h"
@@ -550,32 +551,11 @@ read_text(const char *path)
 	return text;
 }
 
-/* Stand-in for the daemon's `eal` section, which is not linked in here. */
-struct eal_standin {
-	char lcores[64];
-	char file_prefix[64];
-	bool huge;
-	int64_t memory_mb;
-	char log_level[16];
-	bool telemetry;
-};
-
-static const struct sl_conf_key eal_keys[] = {
-	SL_KEY_STR(struct eal_standin, lcores, 0, "0-1", "lcores"),
-	SL_KEY_STR(struct eal_standin, file_prefix, 0, "sluice", "file prefix"),
-	SL_KEY_BOOL(struct eal_standin, huge, true, "hugepages"),
-	SL_KEY_INT(struct eal_standin, memory_mb, 64, 1048576, 512, "memory"),
-	SL_KEY_STR(struct eal_standin, log_level, 0, "notice", "log level"),
-	SL_KEY_BOOL(struct eal_standin, telemetry, true, "telemetry"),
-	SL_KEY_END,
-};
-
 /* The daemon's default configuration loads against the real module schemas
  * and passes the modules' own validation. */
 static int
 test_default_conf(void)
 {
-	struct eal_standin eal;
 	struct sl_conf_error err;
 	char path[512];
 	char *text;
@@ -585,8 +565,7 @@ test_default_conf(void)
 	text = read_text(path);
 	SL_CHECK(text != NULL);
 	sl_conf_reset();
-	memset(&eal, 0, sizeof(eal));
-	SL_CHECK_EQ(sl_conf_register("eal", eal_keys, &eal, sizeof(eal)), 0);
+	SL_CHECK_EQ(sl_eal_conf_register(), 0);
 	SL_CHECK_EQ(sl_idle_conf_register(), 0);
 	SL_CHECK_EQ(sl_port_conf_register(), 0);
 	SL_CHECK_EQ(sl_net_conf_register(), 0);
@@ -599,9 +578,9 @@ test_default_conf(void)
 		print_err("default.conf", rc, &err);
 	SL_CHECK_EQ(rc, 0);
 
-	SL_CHECK_STR(eal.lcores, "0-1");
-	SL_CHECK(eal.huge);
-	SL_CHECK_EQ(eal.memory_mb, 512);
+	SL_CHECK_STR(sl_eal_conf.lcores, "0-1");
+	SL_CHECK(sl_eal_conf.huge);
+	SL_CHECK_EQ(sl_eal_conf.memory_mb, 512);
 	SL_CHECK_EQ(sl_idle_conf.spin_polls, 1024);
 	SL_CHECK_EQ(sl_idle_conf.pause_polls, 4096);
 	SL_CHECK_EQ(sl_idle_conf.sleep_max_us, 200);
