@@ -180,14 +180,6 @@ sl_http_method_lookup(const char *s, size_t len)
 	return SL_HTTP_M_OTHER;
 }
 
-const char *
-sl_http_method_str(enum sl_http_method m)
-{
-	if ((unsigned int)m >= SL_HTTP_M_COUNT || methods[m].len == 0)
-		return m == SL_HTTP_M_OTHER ? "OTHER" : "UNKNOWN";
-	return methods[m].name;
-}
-
 /* ---- errors ---- */
 
 static const struct {
