@@ -21,36 +21,9 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 
+#include "http_priv.h"
 #include "http_scan.h"
 #include "sl_http.h"
-
-enum {
-	ST_START, /* before a message: skips empty lines */
-	ST_RL_METHOD,
-	ST_RL_TARGET,
-	ST_RL_VERSION, /* request version, then CR */
-	ST_SL_VERSION, /* response version, then SP */
-	ST_SL_STATUS,
-	ST_SL_REASON,
-	ST_LINE_LF, /* CR seen at the end of the start line */
-	ST_FIELD_START,
-	ST_FIELD_NAME,
-	ST_FIELD_OWS,
-	ST_FIELD_VALUE,
-	ST_FIELD_LF,
-	ST_HEAD_LF, /* CR of the empty line ending a field section */
-	ST_BODY_LEN,
-	ST_BODY_CLOSE,
-	ST_CHUNK_SIZE,
-	ST_CHUNK_EXT,
-	ST_CHUNK_LF,
-	ST_CHUNK_DATA,
-	ST_CHUNK_DATA_CR,
-	ST_CHUNK_DATA_LF,
-	ST_END_PENDING,
-	ST_DONE,
-	ST_ERROR,
-};
 
 /* chunk extension sub-states */
 enum {
@@ -63,14 +36,6 @@ enum {
 	EXT_QEND,
 };
 
-/* private flags */
-#define PF_TRAILERS 0x01    /* parsing the trailer section */
-#define PF_UPGRADE_HDR 0x02 /* an Upgrade field was present */
-#define PF_TE_CHUNKED 0x04  /* chunked seen in Transfer-Encoding */
-#define PF_TE_LAST_CH 0x08  /* ... and it is the last coding so far */
-#define PF_START_LINE 0x10  /* text appended belongs to the start line */
-
-#define FIELD_SZ ((uint32_t)sizeof(struct sl_http_field))
 #define MAX_CHUNK_DIGITS 16
 #define MAX_METHOD_LEN 13 /* GET_PARAMETER */
 
@@ -78,7 +43,7 @@ enum {
 
 /* tchar (RFC 9110 5.6.2) */
 /* clang-format off */
-static const uint8_t tchar[256] = {
+const uint8_t http_tchar[256] = {
 	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
 	['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,
 	['~'] = 1,
@@ -94,18 +59,6 @@ static const uint8_t tchar[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 /* clang-format on */
-
-static inline int
-is_ows(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline int
-is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static inline int
 hex_val(uint8_t c)
@@ -213,15 +166,6 @@ sl_http_err_name(enum sl_http_err e)
 	return (unsigned int)e < SL_HTTP_ERR_COUNT ? errors[e].name : "?";
 }
 
-static enum sl_http_event
-set_error(struct sl_http_parser *p, enum sl_http_err e)
-{
-	p->err = e;
-	p->err_status = sl_http_err_status(e, (enum sl_http_kind)p->kind);
-	p->state = ST_ERROR;
-	return SL_HTTP_EV_ERROR;
-}
-
 /* ---- life cycle ---- */
 
 void
@@ -318,7 +262,7 @@ sl_http_parser_finish(struct sl_http_parser *p)
 	default:
 		break;
 	}
-	return set_error(p, SL_HTTP_ERR_TRUNCATED);
+	return http_set_error(p, SL_HTTP_ERR_TRUNCATED);
 }
 
 /* ---- field access ---- */
@@ -352,41 +296,6 @@ sl_http_find(const struct sl_http_parser *p, const char *name, size_t name_len, 
 	return -1;
 }
 
-/* ---- header buffer ---- */
-
-static inline int
-put(struct sl_http_parser *p, const uint8_t *s, uint32_t n)
-{
-	if (unlikely((uint64_t)p->pos + n > p->avail_end))
-		return -1;
-	memcpy(p->buf + p->pos, s, n);
-	p->pos += n;
-	return 0;
-}
-
-static inline int
-put1(struct sl_http_parser *p, uint8_t c)
-{
-	if (unlikely(p->pos >= p->avail_end))
-		return -1;
-	p->buf[p->pos++] = c;
-	return 0;
-}
-
-static enum sl_http_err
-overflow_err(const struct sl_http_parser *p)
-{
-	return (p->pflags & PF_START_LINE) ? SL_HTTP_ERR_LINE_TOO_LONG : SL_HTTP_ERR_HEAD_TOO_LARGE;
-}
-
-/* Room for field text keeps one entry free for the line being read. */
-static void
-fields_phase(struct sl_http_parser *p)
-{
-	p->pflags &= (uint8_t)~PF_START_LINE;
-	p->avail_end = p->fields_lim >= FIELD_SZ ? p->fields_lim - FIELD_SZ : 0;
-}
-
 /* ---- special fields ---- */
 
 /* lc is lower case; most names differ from it in their first byte. */
@@ -410,9 +319,9 @@ list_next(const uint8_t *s, uint32_t n, uint32_t *i, uint32_t *b, uint32_t *e)
 		k++;
 	start = *i;
 	end = k;
-	while (start < end && is_ows(s[start]))
+	while (start < end && http_is_ows(s[start]))
 		start++;
-	while (end > start && is_ows(s[end - 1]))
+	while (end > start && http_is_ows(s[end - 1]))
 		end--;
 	*b = start;
 	*e = end;
@@ -435,7 +344,7 @@ content_length(struct sl_http_parser *p, const uint8_t *v, uint32_t n)
 			return SL_HTTP_ERR_CL_INVALID;
 		val = 0;
 		for (k = b; k < e; k++) {
-			if (!is_digit(v[k]))
+			if (!http_is_digit(v[k]))
 				return SL_HTTP_ERR_CL_INVALID;
 			if (val > (UINT64_MAX - 9) / 10)
 				return SL_HTTP_ERR_CL_INVALID;
@@ -488,7 +397,7 @@ transfer_encoding(struct sl_http_parser *p, const uint8_t *v, uint32_t n)
 		if (b == e)
 			return SL_HTTP_ERR_TE_INVALID;
 		for (k = b; k < e; k++)
-			if (!tchar[v[k]])
+			if (!http_tchar[v[k]])
 				return SL_HTTP_ERR_TE_INVALID;
 		if (e - b == 7 && strncasecmp((const char *)v + b, "chunked", 7) == 0) {
 			if (p->pflags & PF_TE_CHUNKED)
@@ -571,16 +480,16 @@ field_done(struct sl_http_parser *p)
 	struct sl_http_field *f;
 	uint32_t vb = p->value_start, ve = p->pos - 2;
 
-	while (ve > vb && is_ows(p->buf[ve - 1]))
+	while (ve > vb && http_is_ows(p->buf[ve - 1]))
 		ve--;
-	/* fields_phase() kept room for this entry */
+	/* http_fields_phase() kept room for this entry */
 	p->fields_lim -= FIELD_SZ;
 	f = (struct sl_http_field *)(void *)(p->buf + p->fields_lim);
 	f->name_off = (uint16_t)p->line_start;
 	f->name_len = (uint16_t)(p->name_end - p->line_start);
 	f->value_off = (uint16_t)vb;
 	f->value_len = (uint16_t)(ve - vb);
-	fields_phase(p);
+	http_fields_phase(p);
 	if (p->pflags & PF_TRAILERS) {
 		p->msg.n_trailers++;
 		return SL_HTTP_ERR_NONE;
@@ -610,7 +519,7 @@ version_check(const uint8_t *s, uint32_t n, struct sl_http_msg *m)
 			continue;
 		if (n <= nl)
 			return 0;
-		if (!is_digit(s[nl]))
+		if (!http_is_digit(s[nl]))
 			return -1;
 		if (n == nl + 1)
 			return 0;
@@ -618,7 +527,7 @@ version_check(const uint8_t *s, uint32_t n, struct sl_http_msg *m)
 			return -1;
 		if (n == nl + 2)
 			return 0;
-		if (n > nl + 3 || !is_digit(s[nl + 2]))
+		if (n > nl + 3 || !http_is_digit(s[nl + 2]))
 			return -1;
 		m->proto = protos[k];
 		m->major = (uint8_t)(s[nl] - '0');
@@ -760,12 +669,12 @@ chunk_ext(struct sl_http_parser *p, uint8_t c)
 {
 	switch (p->sub) {
 	case EXT_NAME_START:
-		if (!tchar[c])
+		if (!http_tchar[c])
 			return -1;
 		p->sub = EXT_NAME;
 		return 0;
 	case EXT_NAME:
-		if (tchar[c])
+		if (http_tchar[c])
 			return 0;
 		if (c == ';')
 			p->sub = EXT_NAME_START;
@@ -779,13 +688,13 @@ chunk_ext(struct sl_http_parser *p, uint8_t c)
 	case EXT_VAL_START:
 		if (c == '"')
 			p->sub = EXT_QUOTED;
-		else if (tchar[c])
+		else if (http_tchar[c])
 			p->sub = EXT_TOKEN;
 		else
 			return -1;
 		return 0;
 	case EXT_TOKEN:
-		if (tchar[c])
+		if (http_tchar[c])
 			return 0;
 		if (c == ';')
 			p->sub = EXT_NAME_START;
@@ -825,22 +734,22 @@ chunk_ext(struct sl_http_parser *p, uint8_t c)
 #define FAIL(e)                           \
 	do {                              \
 		*consumed = i;            \
-		return set_error(p, (e)); \
+		return http_set_error(p, (e)); \
 	} while (0)
 
 /* The run data[s0..i) did not fit: fail at its first byte that did not. */
 #define PUT_RUN(s0)                                                                     \
 	do {                                                                            \
-		if (unlikely(put(p, data + (s0), i - (s0)) != 0)) {                     \
+		if (unlikely(http_put(p, data + (s0), i - (s0)) != 0)) {                     \
 			i = (s0) + (p->avail_end > p->pos ? p->avail_end - p->pos : 0); \
-			FAIL(overflow_err(p));                                          \
+			FAIL(http_overflow_err(p));                                          \
 		}                                                                       \
 	} while (0)
 
 #define PUT1(c)                                  \
 	do {                                     \
-		if (unlikely(put1(p, (c)) != 0)) \
-			FAIL(overflow_err(p));   \
+		if (unlikely(http_put1(p, (c)) != 0)) \
+			FAIL(http_overflow_err(p));   \
 	} while (0)
 
 /*
@@ -856,7 +765,7 @@ field_line_whole(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 {
 	uint32_t colon = *i, v = colon + 1, end;
 
-	while (v < len && is_ows(data[v]))
+	while (v < len && http_is_ows(data[v]))
 		v++;
 	end = v + http_scan_value(data + v, len - v);
 	if (end + 1 >= len || data[end] != '\r' || data[end + 1] != '\n' ||
@@ -883,7 +792,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 	body->len = 0;
 	if (unlikely(p->buf == NULL)) {
 		*consumed = 0;
-		return set_error(p, SL_HTTP_ERR_STATE);
+		return http_set_error(p, SL_HTTP_ERR_STATE);
 	}
 	for (;;) {
 		/* states that need no input */
@@ -933,7 +842,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 
 		case ST_RL_METHOD:
 			s0 = i;
-			while (i < len && tchar[data[i]])
+			while (i < len && http_tchar[data[i]])
 				i++;
 			PUT_RUN(s0);
 			p->count += i - s0;
@@ -1042,7 +951,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 
 		case ST_SL_STATUS:
 			if (p->count < 3) {
-				if (!is_digit(c))
+				if (!http_is_digit(c))
 					FAIL(SL_HTTP_ERR_STATUS);
 				PUT1(c);
 				i++;
@@ -1089,7 +998,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 			i++;
 			if (p->msg.flags & SL_HTTP_F_HTTP09)
 				goto head_complete;
-			fields_phase(p);
+			http_fields_phase(p);
 			p->state = ST_FIELD_START;
 			break;
 
@@ -1100,12 +1009,12 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 				p->state = ST_HEAD_LF;
 				break;
 			}
-			if (is_ows(c)) {
+			if (http_is_ows(c)) {
 				/* RFC 9112 2.2 and 5.2: rejected, never unfolded */
 				n = (p->pflags & PF_TRAILERS) ? p->msg.n_trailers : p->msg.n_fields;
 				FAIL(n == 0 ? SL_HTTP_ERR_WS_AFTER_START : SL_HTTP_ERR_OBS_FOLD);
 			}
-			if (!tchar[c])
+			if (!http_tchar[c])
 				FAIL(c == '\n' ? SL_HTTP_ERR_BARE_LF : SL_HTTP_ERR_NAME);
 			if ((uint32_t)p->msg.n_fields + p->msg.n_trailers >= p->lim.max_fields)
 				FAIL(SL_HTTP_ERR_TOO_MANY_FIELDS);
@@ -1115,7 +1024,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 
 		case ST_FIELD_NAME:
 			s0 = i;
-			while (i < len && tchar[data[i]])
+			while (i < len && http_tchar[data[i]])
 				i++;
 			if (i < len && data[i] == ':' && field_line_whole(p, data, len, s0, &i)) {
 				e = field_done(p);
@@ -1129,7 +1038,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 				break;
 			c = data[i];
 			if (c != ':')
-				FAIL(is_ows(c) ? SL_HTTP_ERR_WS_BEFORE_COLON : SL_HTTP_ERR_NAME);
+				FAIL(http_is_ows(c) ? SL_HTTP_ERR_WS_BEFORE_COLON : SL_HTTP_ERR_NAME);
 			p->name_end = p->pos;
 			PUT1(':');
 			i++;
@@ -1138,7 +1047,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 
 		case ST_FIELD_OWS:
 			s0 = i;
-			while (i < len && is_ows(data[i]))
+			while (i < len && http_is_ows(data[i]))
 				i++;
 			PUT_RUN(s0);
 			if (i >= len)
@@ -1263,7 +1172,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 			}
 			/* last chunk: the trailer section follows */
 			p->pflags |= PF_TRAILERS;
-			fields_phase(p);
+			http_fields_phase(p);
 			p->state = ST_FIELD_START;
 			break;
 

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * http: what the files of the parser share: its states, private flags, the
+ * character classes and the header buffer appends, inline because they sit
+ * in its per-byte loops.
+ */
+#ifndef HTTP_PRIV_H
+#define HTTP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
+#include "sl_http.h"
+
+enum {
+	ST_START, /* before a message: skips empty lines */
+	ST_RL_METHOD,
+	ST_RL_TARGET,
+	ST_RL_VERSION, /* request version, then CR */
+	ST_SL_VERSION, /* response version, then SP */
+	ST_SL_STATUS,
+	ST_SL_REASON,
+	ST_LINE_LF, /* CR seen at the end of the start line */
+	ST_FIELD_START,
+	ST_FIELD_NAME,
+	ST_FIELD_OWS,
+	ST_FIELD_VALUE,
+	ST_FIELD_LF,
+	ST_HEAD_LF, /* CR of the empty line ending a field section */
+	ST_BODY_LEN,
+	ST_BODY_CLOSE,
+	ST_CHUNK_SIZE,
+	ST_CHUNK_EXT,
+	ST_CHUNK_LF,
+	ST_CHUNK_DATA,
+	ST_CHUNK_DATA_CR,
+	ST_CHUNK_DATA_LF,
+	ST_END_PENDING,
+	ST_DONE,
+	ST_ERROR,
+};
+
+/* private flags */
+#define PF_TRAILERS 0x01    /* parsing the trailer section */
+#define PF_UPGRADE_HDR 0x02 /* an Upgrade field was present */
+#define PF_TE_CHUNKED 0x04  /* chunked seen in Transfer-Encoding */
+#define PF_TE_LAST_CH 0x08  /* ... and it is the last coding so far */
+#define PF_START_LINE 0x10  /* text appended belongs to the start line */
+
+#define FIELD_SZ ((uint32_t)sizeof(struct sl_http_field))
+
+/* ---- character classes ---- */
+
+/* tchar (RFC 9110 5.6.2); defined in http_parse.c */
+extern const uint8_t http_tchar[256];
+
+static inline int
+http_is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline int
+http_is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* ---- errors ---- */
+
+static inline enum sl_http_event
+http_set_error(struct sl_http_parser *p, enum sl_http_err e)
+{
+	p->err = e;
+	p->err_status = sl_http_err_status(e, (enum sl_http_kind)p->kind);
+	p->state = ST_ERROR;
+	return SL_HTTP_EV_ERROR;
+}
+
+/* ---- header buffer ---- */
+
+static inline int
+http_put(struct sl_http_parser *p, const uint8_t *s, uint32_t n)
+{
+	if (unlikely((uint64_t)p->pos + n > p->avail_end))
+		return -1;
+	memcpy(p->buf + p->pos, s, n);
+	p->pos += n;
+	return 0;
+}
+
+static inline int
+http_put1(struct sl_http_parser *p, uint8_t c)
+{
+	if (unlikely(p->pos >= p->avail_end))
+		return -1;
+	p->buf[p->pos++] = c;
+	return 0;
+}
+
+static inline enum sl_http_err
+http_overflow_err(const struct sl_http_parser *p)
+{
+	return (p->pflags & PF_START_LINE) ? SL_HTTP_ERR_LINE_TOO_LONG : SL_HTTP_ERR_HEAD_TOO_LARGE;
+}
+
+/* Room for field text keeps one entry free for the line being read. */
+static inline void
+http_fields_phase(struct sl_http_parser *p)
+{
+	p->pflags &= (uint8_t)~PF_START_LINE;
+	p->avail_end = p->fields_lim >= FIELD_SZ ? p->fields_lim - FIELD_SZ : 0;
+}
+
+#endif /* HTTP_PRIV_H */
