@@ -25,18 +25,6 @@
 #include "http_scan.h"
 #include "sl_http.h"
 
-/* chunk extension sub-states */
-enum {
-	EXT_NAME_START,
-	EXT_NAME,
-	EXT_VAL_START,
-	EXT_TOKEN,
-	EXT_QUOTED,
-	EXT_QESC,
-	EXT_QEND,
-};
-
-#define MAX_CHUNK_DIGITS 16
 #define MAX_METHOD_LEN 13 /* GET_PARAMETER */
 
 /* ---- character classes ---- */
@@ -59,18 +47,6 @@ const uint8_t http_tchar[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 /* clang-format on */
-
-static inline int
-hex_val(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* ---- methods ---- */
 
@@ -558,199 +534,7 @@ version_done(struct sl_http_parser *p)
 	return SL_HTTP_ERR_NONE;
 }
 
-/* ---- head complete: framing ---- */
-
-static enum sl_http_err
-head_done(struct sl_http_parser *p)
-{
-	struct sl_http_msg *m = &p->msg;
-	bool legacy = m->major == 0 || m->minor == 0;
-	bool ka;
-
-	m->head.off = 0;
-	m->head.len = p->pos;
-	if (p->kind == SL_HTTP_REQUEST) {
-		if (m->flags & SL_HTTP_F_HTTP09) {
-			m->body = SL_HTTP_BODY_NONE;
-			return SL_HTTP_ERR_NONE;
-		}
-		if (m->flags & SL_HTTP_F_HAS_TE) {
-			if (!(p->pflags & PF_TE_LAST_CH))
-				return SL_HTTP_ERR_TE_NOT_CHUNKED;
-			m->body = SL_HTTP_BODY_CHUNKED;
-		} else if (m->flags & SL_HTTP_F_HAS_CL) {
-			if (m->content_length > p->lim.max_body)
-				return SL_HTTP_ERR_BODY_TOO_LARGE;
-			m->body = SL_HTTP_BODY_LENGTH;
-		}
-		if (!legacy) {
-			if ((m->flags & SL_HTTP_F_CONN_UPGRADE) && (p->pflags & PF_UPGRADE_HDR))
-				m->flags |= SL_HTTP_F_UPGRADE;
-		} else {
-			/* RFC 9110 10.1.1: ignore 100-continue from HTTP/1.0 */
-			m->flags &= ~SL_HTTP_F_EXPECT_100;
-		}
-		if (m->method == SL_HTTP_M_CONNECT) {
-			/* what follows the head is the tunnel (RFC 9110 9.3.6) */
-			m->body = SL_HTTP_BODY_NONE;
-			m->flags |= SL_HTTP_F_TUNNEL;
-		}
-	} else {
-		enum sl_http_method rm = p->req_method;
-
-		m->method = rm;
-		m->flags &= ~SL_HTTP_F_EXPECT_100;
-		if (m->status == 101)
-			m->flags |= SL_HTTP_F_TUNNEL;
-		if ((m->status >= 100 && m->status < 200) || m->status == 204 || m->status == 304 ||
-			rm == SL_HTTP_M_HEAD) {
-			m->body = SL_HTTP_BODY_NONE;
-		} else if (rm == SL_HTTP_M_CONNECT && m->status >= 200 && m->status < 300) {
-			m->body = SL_HTTP_BODY_NONE;
-			m->flags |= SL_HTTP_F_TUNNEL;
-		} else if (m->flags & SL_HTTP_F_HAS_TE) {
-			/* RFC 9112 6.3: chunked not final: read until close */
-			m->body = (p->pflags & PF_TE_LAST_CH) ? SL_HTTP_BODY_CHUNKED
-							      : SL_HTTP_BODY_CLOSE;
-		} else if (m->flags & SL_HTTP_F_HAS_CL) {
-			if (m->content_length > p->lim.max_body)
-				return SL_HTTP_ERR_BODY_TOO_LARGE;
-			m->body = SL_HTTP_BODY_LENGTH;
-		} else {
-			m->body = SL_HTTP_BODY_CLOSE;
-		}
-	}
-	if (legacy)
-		ka = (m->flags & SL_HTTP_F_CONN_KA) && !(m->flags & SL_HTTP_F_CONN_CLOSE);
-	else
-		ka = !(m->flags & SL_HTTP_F_CONN_CLOSE);
-	if (m->body == SL_HTTP_BODY_CLOSE || (m->flags & SL_HTTP_F_TUNNEL))
-		ka = false;
-	if (ka)
-		m->flags |= SL_HTTP_F_KEEP_ALIVE;
-	return SL_HTTP_ERR_NONE;
-}
-
-/* State after HEADERS. */
-static void
-body_start(struct sl_http_parser *p)
-{
-	switch (p->msg.body) {
-	case SL_HTTP_BODY_LENGTH:
-		p->remaining = p->msg.content_length;
-		p->state = p->remaining == 0 ? ST_END_PENDING : ST_BODY_LEN;
-		break;
-	case SL_HTTP_BODY_CHUNKED:
-		p->state = ST_CHUNK_SIZE;
-		p->count = 0;
-		p->remaining = 0;
-		break;
-	case SL_HTTP_BODY_CLOSE:
-		p->state = ST_BODY_CLOSE;
-		break;
-	default:
-		p->state = ST_END_PENDING;
-		break;
-	}
-}
-
-/* ---- chunk extensions (RFC 9112 7.1.1), no whitespace allowed ---- */
-
-static inline int
-qdtext(uint8_t c)
-{
-	return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
-	       (c >= 0x5d && c <= 0x7e) || c >= 0x80;
-}
-
-/* One byte of extension: 0 go on, 1 CR ended the line, -1 error. */
-static int
-chunk_ext(struct sl_http_parser *p, uint8_t c)
-{
-	switch (p->sub) {
-	case EXT_NAME_START:
-		if (!http_tchar[c])
-			return -1;
-		p->sub = EXT_NAME;
-		return 0;
-	case EXT_NAME:
-		if (http_tchar[c])
-			return 0;
-		if (c == ';')
-			p->sub = EXT_NAME_START;
-		else if (c == '=')
-			p->sub = EXT_VAL_START;
-		else if (c == '\r')
-			return 1;
-		else
-			return -1;
-		return 0;
-	case EXT_VAL_START:
-		if (c == '"')
-			p->sub = EXT_QUOTED;
-		else if (http_tchar[c])
-			p->sub = EXT_TOKEN;
-		else
-			return -1;
-		return 0;
-	case EXT_TOKEN:
-		if (http_tchar[c])
-			return 0;
-		if (c == ';')
-			p->sub = EXT_NAME_START;
-		else if (c == '\r')
-			return 1;
-		else
-			return -1;
-		return 0;
-	case EXT_QUOTED:
-		if (c == '"')
-			p->sub = EXT_QEND;
-		else if (c == '\\')
-			p->sub = EXT_QESC;
-		else if (!qdtext(c))
-			return -1;
-		return 0;
-	case EXT_QESC:
-		if (!(c == '\t' || (c >= 0x20 && c != 0x7f)))
-			return -1;
-		p->sub = EXT_QUOTED;
-		return 0;
-	case EXT_QEND:
-		if (c == ';')
-			p->sub = EXT_NAME_START;
-		else if (c == '\r')
-			return 1;
-		else
-			return -1;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* ---- the parser ---- */
-
-#define FAIL(e)                           \
-	do {                              \
-		*consumed = i;            \
-		return http_set_error(p, (e)); \
-	} while (0)
-
-/* The run data[s0..i) did not fit: fail at its first byte that did not. */
-#define PUT_RUN(s0)                                                                     \
-	do {                                                                            \
-		if (unlikely(http_put(p, data + (s0), i - (s0)) != 0)) {                     \
-			i = (s0) + (p->avail_end > p->pos ? p->avail_end - p->pos : 0); \
-			FAIL(http_overflow_err(p));                                          \
-		}                                                                       \
-	} while (0)
-
-#define PUT1(c)                                  \
-	do {                                     \
-		if (unlikely(http_put1(p, (c)) != 0)) \
-			FAIL(http_overflow_err(p));   \
-	} while (0)
 
 /*
  * A field line whose name data[s0..*i) is followed by ':' and which is all
@@ -783,6 +567,7 @@ enum sl_http_event
 sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed,
 	struct sl_http_span *body)
 {
+	enum sl_http_event ev;
 	uint32_t i = 0, n, s0;
 	enum sl_http_err e;
 	uint8_t c;
@@ -1094,106 +879,21 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 				return SL_HTTP_EV_TRAILERS;
 			}
 		head_complete:
-			e = head_done(p);
+			/* the framing and the body follow (http_body.c) */
+			e = http_head_done(p);
 			if (e != SL_HTTP_ERR_NONE)
 				FAIL(e);
-			body_start(p);
 			*consumed = i;
 			return SL_HTTP_EV_HEADERS;
 
-		case ST_BODY_LEN:
-		case ST_CHUNK_DATA:
-			n = (uint32_t)RTE_MIN(p->remaining, (uint64_t)(len - i));
-			body->off = i;
-			body->len = n;
-			i += n;
-			p->remaining -= n;
-			p->msg.body_bytes += n;
-			if (p->remaining == 0)
-				p->state =
-					p->state == ST_BODY_LEN ? ST_END_PENDING : ST_CHUNK_DATA_CR;
-			*consumed = i;
-			return SL_HTTP_EV_BODY;
-
-		case ST_BODY_CLOSE:
-			/* up to the limit, then fail at the first byte beyond it */
-			n = (uint32_t)RTE_MIN(
-				(uint64_t)(len - i), p->lim.max_body - p->msg.body_bytes);
-			if (n == 0)
-				FAIL(SL_HTTP_ERR_BODY_TOO_LARGE);
-			body->off = i;
-			body->len = n;
-			i += n;
-			p->msg.body_bytes += n;
-			*consumed = i;
-			return SL_HTTP_EV_BODY;
-
-		case ST_CHUNK_SIZE:
-			r = hex_val(c);
-			if (r >= 0) {
-				if (++p->count > MAX_CHUNK_DIGITS)
-					FAIL(SL_HTTP_ERR_CHUNK_SIZE);
-				p->remaining = (p->remaining << 4) | (uint64_t)r;
-				i++;
-				break;
-			}
-			if (p->count == 0 || (c != ';' && c != '\r'))
-				FAIL(SL_HTTP_ERR_CHUNK_SIZE);
-			if (p->remaining > p->lim.max_body - p->msg.body_bytes)
-				FAIL(SL_HTTP_ERR_BODY_TOO_LARGE);
-			i++;
-			p->count = 0;
-			if (c == ';') {
-				p->sub = EXT_NAME_START;
-				p->state = ST_CHUNK_EXT;
-			} else {
-				p->state = ST_CHUNK_LF;
-			}
-			break;
-
-		case ST_CHUNK_EXT:
-			if (++p->count > p->lim.max_chunk_ext)
-				FAIL(SL_HTTP_ERR_CHUNK_EXT_TOO_LONG);
-			r = chunk_ext(p, c);
-			if (r < 0)
-				FAIL(SL_HTTP_ERR_CHUNK_EXT);
-			i++;
-			if (r == 1)
-				p->state = ST_CHUNK_LF;
-			break;
-
-		case ST_CHUNK_LF:
-			if (c != '\n')
-				FAIL(SL_HTTP_ERR_BARE_CR);
-			i++;
-			if (p->remaining != 0) {
-				p->state = ST_CHUNK_DATA;
-				break;
-			}
-			/* last chunk: the trailer section follows */
-			p->pflags |= PF_TRAILERS;
-			http_fields_phase(p);
-			p->state = ST_FIELD_START;
-			break;
-
-		case ST_CHUNK_DATA_CR:
-			if (c != '\r')
-				FAIL(SL_HTTP_ERR_CHUNK_DATA_CRLF);
-			i++;
-			p->state = ST_CHUNK_DATA_LF;
-			break;
-
-		case ST_CHUNK_DATA_LF:
-			if (c != '\n')
-				FAIL(SL_HTTP_ERR_CHUNK_DATA_CRLF);
-			i++;
-			p->count = 0;
-			p->remaining = 0;
-			p->state = ST_CHUNK_SIZE;
-			break;
-
 		default:
-			FAIL(SL_HTTP_ERR_STATE);
+			/* the body (http_body.c) */
+			ev = http_body_step(p, data, len, &i, body);
+			if (ev != SL_HTTP_EV_NEED_MORE) {
+				*consumed = i;
+				return ev;
+			}
+			break;
 		}
 	}
 }
