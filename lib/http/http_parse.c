@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * HTTP/1.x message parser: see sl_http.h.
+ * HTTP/1.x message parser: see sl_http.h. This file holds its core: the
+ * life cycle (init, reset, finish), the errors, the dispatch of
+ * sl_http_parse() to the step of each phase, field access, and the
+ * character classes the phases share.
  *
  * A state machine over bytes, resumable at any byte: nothing is ever parsed
  * twice, and splitting the input anywhere gives the same events. The head
@@ -9,9 +12,8 @@
  * same buffer, so that one bound covers both. Runs of target and value bytes
  * are found 16 bytes at a time (http_scan.h) and copied with one memcpy.
  *
- * Special fields (Content-Length, Transfer-Encoding, Host, Connection,
- * Upgrade, Expect) are checked when their line completes, so that a bad one
- * is refused before the rest of the head arrives.
+ * The phases: the start line (http_start.c), the field section and the
+ * trailers (http_fields.c), the body framing (http_body.c).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,13 +21,9 @@
 #include <strings.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_common.h>
 
 #include "http_priv.h"
-#include "http_scan.h"
 #include "sl_http.h"
-
-#define MAX_METHOD_LEN 13 /* GET_PARAMETER */
 
 /* ---- character classes ---- */
 
@@ -47,67 +45,6 @@ const uint8_t http_tchar[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 /* clang-format on */
-
-/* ---- methods ---- */
-
-#define P_HTTP 1u
-#define P_RTSP 2u
-#define P_ICE 4u
-
-/* clang-format off */
-static const struct {
-	const char *name;
-	uint8_t len;
-} methods[SL_HTTP_M_COUNT] = {
-	[SL_HTTP_M_UNKNOWN] = {"", 0},
-#define M_ENTRY(e, s) [SL_HTTP_M_##e] = {s, sizeof(s) - 1},
-	SL_HTTP_METHODS(M_ENTRY)
-#undef M_ENTRY
-	[SL_HTTP_M_OTHER] = {"", 0},
-};
-/* clang-format on */
-
-/* Protocols a method is valid for: llhttp's RTSP and ICE sets; every other
- * method (OTHER included, when allowed) is HTTP only. */
-static uint8_t
-method_protos(enum sl_http_method m)
-{
-	switch (m) {
-	case SL_HTTP_M_GET:
-	case SL_HTTP_M_POST:
-	case SL_HTTP_M_OPTIONS:
-		return P_HTTP | P_RTSP;
-	case SL_HTTP_M_SOURCE:
-		return P_HTTP | P_ICE;
-	case SL_HTTP_M_DESCRIBE:
-	case SL_HTTP_M_ANNOUNCE:
-	case SL_HTTP_M_SETUP:
-	case SL_HTTP_M_PLAY:
-	case SL_HTTP_M_PAUSE:
-	case SL_HTTP_M_TEARDOWN:
-	case SL_HTTP_M_GET_PARAMETER:
-	case SL_HTTP_M_SET_PARAMETER:
-	case SL_HTTP_M_REDIRECT:
-	case SL_HTTP_M_RECORD:
-	case SL_HTTP_M_FLUSH:
-		return P_RTSP;
-	case SL_HTTP_M_UNKNOWN:
-		return 0;
-	default:
-		return P_HTTP;
-	}
-}
-
-enum sl_http_method
-sl_http_method_lookup(const char *s, size_t len)
-{
-	unsigned int m;
-
-	for (m = SL_HTTP_M_UNKNOWN + 1; m < SL_HTTP_M_OTHER; m++)
-		if (methods[m].len == len && memcmp(methods[m].name, s, len) == 0)
-			return (enum sl_http_method)m;
-	return SL_HTTP_M_OTHER;
-}
 
 /* ---- errors ---- */
 
@@ -272,66 +209,6 @@ sl_http_find(const struct sl_http_parser *p, const char *name, size_t name_len, 
 	return -1;
 }
 
-/* ---- start line ---- */
-
-/*
- * The version in s[0..n): 0 a valid prefix, 1 complete (proto, digits
- * set), -1 invalid. Names: HTTP, RTSP, ICE; then DIGIT "." DIGIT.
- */
-static int
-version_check(const uint8_t *s, uint32_t n, struct sl_http_msg *m)
-{
-	static const char *const names[] = {"HTTP/", "RTSP/", "ICE/"};
-	static const enum sl_http_proto protos[] = {
-		SL_HTTP_PROTO_HTTP, SL_HTTP_PROTO_RTSP, SL_HTTP_PROTO_ICE};
-	unsigned int k;
-
-	for (k = 0; k < RTE_DIM(names); k++) {
-		uint32_t nl = (uint32_t)strlen(names[k]);
-
-		if (memcmp(s, names[k], RTE_MIN(n, nl)) != 0)
-			continue;
-		if (n <= nl)
-			return 0;
-		if (!http_is_digit(s[nl]))
-			return -1;
-		if (n == nl + 1)
-			return 0;
-		if (s[nl + 1] != '.')
-			return -1;
-		if (n == nl + 2)
-			return 0;
-		if (n > nl + 3 || !http_is_digit(s[nl + 2]))
-			return -1;
-		m->proto = protos[k];
-		m->major = (uint8_t)(s[nl] - '0');
-		m->minor = (uint8_t)(s[nl + 2] - '0');
-		return 1;
-	}
-	return -1;
-}
-
-/* The version is complete: is it one we handle? */
-static enum sl_http_err
-version_done(struct sl_http_parser *p)
-{
-	struct sl_http_msg *m = &p->msg;
-
-	if (m->major == 1) {
-		/* RFC 9110 6.2: a higher minor version is handled as the highest known */
-		if (m->minor > 1) {
-			m->minor = 1;
-			m->flags |= SL_HTTP_F_VERSION_HIGH;
-		}
-	} else if (!(m->major == 0 && m->minor == 9)) {
-		return SL_HTTP_ERR_VERSION_UNSUPPORTED;
-	}
-	if (p->kind == SL_HTTP_REQUEST && !(method_protos(m->method) & (1u << m->proto)))
-		return m->proto == SL_HTTP_PROTO_HTTP ? SL_HTTP_ERR_METHOD_UNKNOWN
-						      : SL_HTTP_ERR_METHOD_PROTO;
-	return SL_HTTP_ERR_NONE;
-}
-
 /* ---- the parser ---- */
 
 enum sl_http_event
@@ -339,10 +216,7 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 	struct sl_http_span *body)
 {
 	enum sl_http_event ev;
-	uint32_t i = 0, s0;
-	enum sl_http_err e;
-	uint8_t c;
-	int r;
+	uint32_t i = 0;
 
 	body->off = 0;
 	body->len = 0;
@@ -369,213 +243,16 @@ sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint3
 			*consumed = i;
 			return SL_HTTP_EV_NEED_MORE;
 		}
-		c = data[i];
-		switch (p->state) {
-		case ST_START:
-			if (p->sub) {
-				if (c != '\n')
-					FAIL(SL_HTTP_ERR_BARE_CR);
-				p->sub = 0;
-				i++;
-				break;
-			}
-			if (c == '\r') {
-				/* RFC 9112 2.2: empty lines before a message, bounded */
-				if (++p->count * 2 > p->lim.max_line)
-					FAIL(SL_HTTP_ERR_LINE_TOO_LONG);
-				p->sub = 1;
-				i++;
-				break;
-			}
-			if (c == '\n')
-				FAIL(SL_HTTP_ERR_BARE_LF);
-			p->count = 0;
-			p->value_start = 0;
-			p->pflags |= PF_START_LINE;
-			p->avail_end = RTE_MIN(p->fields_lim, p->lim.max_line);
-			p->state = p->kind == SL_HTTP_REQUEST ? ST_RL_METHOD : ST_SL_VERSION;
-			break;
-
-		case ST_RL_METHOD:
-			s0 = i;
-			while (i < len && http_tchar[data[i]])
-				i++;
-			PUT_RUN(s0);
-			p->count += i - s0;
-			if (!p->lim.allow_unknown_methods && p->count > MAX_METHOD_LEN)
-				FAIL(SL_HTTP_ERR_METHOD_UNKNOWN);
-			if (i >= len)
-				break;
-			if (data[i] != ' ' || p->count == 0)
-				FAIL(SL_HTTP_ERR_METHOD);
-			p->msg.method = sl_http_method_lookup((const char *)p->buf, p->count);
-			if (p->msg.method == SL_HTTP_M_OTHER && !p->lim.allow_unknown_methods)
-				FAIL(SL_HTTP_ERR_METHOD_UNKNOWN);
-			p->msg.method_s.off = 0;
-			p->msg.method_s.len = p->count;
-			PUT1(' ');
-			i++;
-			p->msg.target.off = p->pos;
-			p->count = 0;
-			p->state = ST_RL_TARGET;
-			break;
-
-		case ST_RL_TARGET:
-			s0 = i;
-			i += http_scan_target(data + i, len - i);
-			PUT_RUN(s0);
-			p->count += i - s0;
-			if (i >= len)
-				break;
-			c = data[i];
-			if (p->count == 0)
-				FAIL(SL_HTTP_ERR_TARGET);
-			p->msg.target.len = p->count;
-			if (c == ' ') {
-				PUT1(' ');
-				i++;
-				p->value_start = p->pos;
-				p->sub = 0;
-				p->state = ST_RL_VERSION;
-			} else if (c == '\r') {
-				/* HTTP/0.9 simple request: GET only, no fields */
-				if (p->msg.method != SL_HTTP_M_GET)
-					FAIL(SL_HTTP_ERR_VERSION);
-				p->msg.flags |= SL_HTTP_F_HTTP09;
-				p->msg.major = 0;
-				p->msg.minor = 9;
-				PUT1('\r');
-				i++;
-				p->state = ST_LINE_LF;
-			} else {
-				FAIL(c == '\n' ? SL_HTTP_ERR_BARE_LF : SL_HTTP_ERR_TARGET);
-			}
-			break;
-
-		case ST_RL_VERSION:
-		case ST_SL_VERSION:
-			if (p->sub == 0 && p->pos == p->value_start && len - i >= 8 &&
-					memcmp(data + i, "HTTP/1.", 7) == 0 &&
-					(data[i + 7] == '1' || data[i + 7] == '0')) {
-				/* the common versions whole: the same checks, at once */
-				s0 = i;
-				i += 8;
-				PUT_RUN(s0);
-				p->msg.proto = SL_HTTP_PROTO_HTTP;
-				p->msg.major = 1;
-				p->msg.minor = (uint8_t)(data[i - 1] - '0');
-				e = version_done(p);
-				if (e != SL_HTTP_ERR_NONE)
-					FAIL(e);
-				p->sub = 1;
-				break;
-			}
-			if (p->sub == 0) {
-				/* version not complete yet: one byte at a time, 8 at most */
-				PUT1(c);
-				i++;
-				r = version_check(
-					p->buf + p->value_start, p->pos - p->value_start, &p->msg);
-				if (r < 0)
-					FAIL(SL_HTTP_ERR_VERSION);
-				if (r == 1) {
-					e = version_done(p);
-					if (e != SL_HTTP_ERR_NONE)
-						FAIL(e);
-					p->sub = 1;
-				}
-				break;
-			}
-			p->sub = 0;
-			if (p->state == ST_RL_VERSION) {
-				if (c != '\r')
-					FAIL(c == '\n' ? SL_HTTP_ERR_BARE_LF : SL_HTTP_ERR_VERSION);
-				PUT1('\r');
-				i++;
-				p->state = ST_LINE_LF;
-			} else {
-				if (c != ' ')
-					FAIL(c == '\r'	    ? SL_HTTP_ERR_BARE_CR
-						: c == '\n' ? SL_HTTP_ERR_BARE_LF
-							    : SL_HTTP_ERR_VERSION);
-				PUT1(' ');
-				i++;
-				p->count = 0;
-				p->state = ST_SL_STATUS;
-			}
-			break;
-
-		case ST_SL_STATUS:
-			if (p->count < 3) {
-				if (!http_is_digit(c))
-					FAIL(SL_HTTP_ERR_STATUS);
-				PUT1(c);
-				i++;
-				p->msg.status = (uint16_t)(p->msg.status * 10 + (c - '0'));
-				if (++p->count == 3 && (p->msg.status < 100 || p->msg.status > 599))
-					FAIL(SL_HTTP_ERR_STATUS);
-				break;
-			}
-			if (c == ' ') {
-				PUT1(' ');
-				i++;
-				p->msg.reason.off = p->pos;
-				p->state = ST_SL_REASON;
-			} else if (c == '\r') {
-				/* no SP, no reason (llhttp and most peers accept it) */
-				p->msg.reason.off = p->pos;
-				PUT1('\r');
-				i++;
-				p->state = ST_LINE_LF;
-			} else {
-				FAIL(c == '\n' ? SL_HTTP_ERR_BARE_LF : SL_HTTP_ERR_STATUS);
-			}
-			break;
-
-		case ST_SL_REASON:
-			s0 = i;
-			i += http_scan_value(data + i, len - i);
-			PUT_RUN(s0);
-			p->msg.reason.len += i - s0;
-			if (i >= len)
-				break;
-			c = data[i];
-			if (c != '\r')
-				FAIL(c == '\n' ? SL_HTTP_ERR_BARE_LF : SL_HTTP_ERR_REASON);
-			PUT1('\r');
-			i++;
-			p->state = ST_LINE_LF;
-			break;
-
-		case ST_LINE_LF:
-			if (c != '\n')
-				FAIL(SL_HTTP_ERR_BARE_CR);
-			PUT1('\n');
-			i++;
-			if (p->msg.flags & SL_HTTP_F_HTTP09) {
-				/* the framing and the body follow (http_body.c) */
-				e = http_head_done(p);
-				if (e != SL_HTTP_ERR_NONE)
-					FAIL(e);
-				*consumed = i;
-				return SL_HTTP_EV_HEADERS;
-			}
-			/* the field section follows (http_fields.c) */
-			http_fields_phase(p);
-			p->state = ST_FIELD_START;
-			break;
-
-		default:
-			/* the field section (http_fields.c), the body (http_body.c) */
-			if (p->state < ST_BODY_LEN)
-				ev = http_fields_step(p, data, len, &i);
-			else
-				ev = http_body_step(p, data, len, &i, body);
-			if (ev != SL_HTTP_EV_NEED_MORE) {
-				*consumed = i;
-				return ev;
-			}
-			break;
+		/* each step runs until the input ends, its phase ends or an event */
+		if (p->state < ST_FIELD_START)
+			ev = http_start_step(p, data, len, &i);
+		else if (p->state < ST_BODY_LEN)
+			ev = http_fields_step(p, data, len, &i);
+		else
+			ev = http_body_step(p, data, len, &i, body);
+		if (ev != SL_HTTP_EV_NEED_MORE) {
+			*consumed = i;
+			return ev;
 		}
 	}
 }

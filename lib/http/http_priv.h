@@ -4,8 +4,8 @@
  * character classes, the header buffer appends and the per-phase steps.
  *
  * sl_http_parse() (http_parse.c) dispatches on the state to one step per
- * phase: the field section and trailers (http_fields.c), the body framing
- * (http_body.c). A step runs its own loop
+ * phase: the start line (http_start.c), the field section and trailers
+ * (http_fields.c), the body framing (http_body.c). A step runs its own loop
  * over as many bytes of its phase as the input holds, so that the calls
  * between files happen once per phase change, never once per byte; the
  * helpers used inside those loops are inline here. The parser is on the
@@ -159,6 +159,9 @@ http_fields_phase(struct sl_http_parser *p)
  * (ERROR, HEADERS, BODY, TRAILERS).
  */
 
+/* http_start.c: ST_START .. ST_LINE_LF */
+enum sl_http_event http_start_step(
+	struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed);
 /* http_fields.c: ST_FIELD_START .. ST_HEAD_LF, header fields and trailers */
 enum sl_http_event http_fields_step(
 	struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed);
