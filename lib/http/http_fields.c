@@ -265,6 +265,7 @@ http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 		c = data[i];
 		switch (p->state) {
 		case ST_FIELD_START:
+		field_start:
 			if (c == '\r') {
 				PUT1('\r');
 				i++;
@@ -282,8 +283,8 @@ http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 				FAIL(SL_HTTP_ERR_TOO_MANY_FIELDS);
 			p->line_start = p->pos;
 			p->state = ST_FIELD_NAME;
-			break;
-
+			/* the name starts at this byte */
+			/* fall through */
 		case ST_FIELD_NAME:
 			s0 = i;
 			while (i < len && http_tchar[data[i]])
@@ -293,6 +294,11 @@ http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 				if (e != SL_HTTP_ERR_NONE)
 					FAIL(e);
 				p->state = ST_FIELD_START;
+				/* the next line at once, not through the switch */
+				if (i < len) {
+					c = data[i];
+					goto field_start;
+				}
 				break;
 			}
 			PUT_RUN(s0);
