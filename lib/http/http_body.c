@@ -225,10 +225,10 @@ chunk_ext(struct sl_http_parser *p, uint8_t c)
 /* ---- the step ---- */
 
 enum sl_http_event
-http_body_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed,
-	struct sl_http_span *body)
+http_body_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t i,
+	uint32_t *consumed, struct sl_http_span *body)
 {
-	uint32_t i = *consumed, n;
+	uint32_t n;
 	uint8_t c;
 	int r;
 
@@ -308,8 +308,7 @@ http_body_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint
 			p->pflags |= PF_TRAILERS;
 			http_fields_phase(p);
 			p->state = ST_FIELD_START;
-			*consumed = i;
-			return SL_HTTP_EV_NEED_MORE;
+			return http_next(p, data, len, i, consumed, body);
 
 		case ST_CHUNK_DATA_CR:
 			if (c != '\r')

@@ -255,10 +255,11 @@ field_line_whole(
 /* ---- the step ---- */
 
 enum sl_http_event
-http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed)
+http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t i,
+	uint32_t *consumed, struct sl_http_span *body)
 {
 	enum sl_http_err e;
-	uint32_t i = *consumed, n, s0;
+	uint32_t n, s0;
 	uint8_t c;
 
 	while (i < len) {
@@ -355,17 +356,19 @@ http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 				FAIL(SL_HTTP_ERR_BARE_CR);
 			PUT1('\n');
 			i++;
-			*consumed = i;
 			if (p->pflags & PF_TRAILERS) {
-				/* MESSAGE_END follows (sl_http_parse()) */
+				/* MESSAGE_END follows, at once if there were no trailers */
 				p->state = ST_END_PENDING;
-				return p->msg.n_trailers == 0 ? SL_HTTP_EV_NEED_MORE
-							      : SL_HTTP_EV_TRAILERS;
+				if (p->msg.n_trailers == 0)
+					return http_next(p, data, len, i, consumed, body);
+				*consumed = i;
+				return SL_HTTP_EV_TRAILERS;
 			}
 			/* the framing and the body follow (http_body.c) */
 			e = http_head_done(p);
 			if (e != SL_HTTP_ERR_NONE)
 				FAIL(e);
+			*consumed = i;
 			return SL_HTTP_EV_HEADERS;
 
 		default:

@@ -215,44 +215,12 @@ enum sl_http_event
 sl_http_parse(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed,
 	struct sl_http_span *body)
 {
-	enum sl_http_event ev;
-	uint32_t i = 0;
-
 	body->off = 0;
 	body->len = 0;
 	if (unlikely(p->buf == NULL)) {
 		*consumed = 0;
 		return http_set_error(p, SL_HTTP_ERR_STATE);
 	}
-	for (;;) {
-		/* states that need no input */
-		switch (p->state) {
-		case ST_ERROR:
-			*consumed = i;
-			return SL_HTTP_EV_ERROR;
-		case ST_END_PENDING:
-			p->state = ST_DONE;
-			/* fall through */
-		case ST_DONE:
-			*consumed = i;
-			return SL_HTTP_EV_MESSAGE_END;
-		default:
-			break;
-		}
-		if (i >= len) {
-			*consumed = i;
-			return SL_HTTP_EV_NEED_MORE;
-		}
-		/* each step runs until the input ends, its phase ends or an event */
-		if (p->state < ST_FIELD_START)
-			ev = http_start_step(p, data, len, &i);
-		else if (p->state < ST_BODY_LEN)
-			ev = http_fields_step(p, data, len, &i);
-		else
-			ev = http_body_step(p, data, len, &i, body);
-		if (ev != SL_HTTP_EV_NEED_MORE) {
-			*consumed = i;
-			return ev;
-		}
-	}
+	/* from here the steps hand over to each other (http_priv.h) */
+	return http_next(p, data, len, 0, consumed, body);
 }

@@ -23,7 +23,7 @@
 
 #include "sl_http.h"
 
-/* The order matters: the phases are ranges (http_parse.c dispatches on them). */
+/* The order matters: the phases are ranges (http_next() dispatches on them). */
 enum {
 	ST_START, /* before a message: skips empty lines */
 	ST_RL_METHOD,
@@ -152,24 +152,59 @@ http_fields_phase(struct sl_http_parser *p)
 /*
  * ---- the steps ----
  *
- * Each parses data[*consumed..len) (*consumed < len) while the state stays
- * in its phase and stores in *consumed the position it stopped at. It
- * returns NEED_MORE when the input ran out or the phase changed
- * (sl_http_parse() dispatches again), otherwise the event to return
- * (ERROR, HEADERS, BODY, TRAILERS).
+ * Each parses data[i..len) (i < len) while the state stays in its phase. It
+ * returns an event with *consumed set to the bytes consumed (NEED_MORE when
+ * the input ran out), or, when its phase ends without an event, goes on
+ * through http_next() from the byte where it stopped.
  */
 
 /* http_start.c: ST_START .. ST_LINE_LF */
-enum sl_http_event http_start_step(
-	struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed);
+enum sl_http_event http_start_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len,
+	uint32_t i, uint32_t *consumed, struct sl_http_span *body);
 /* http_fields.c: ST_FIELD_START .. ST_HEAD_LF, header fields and trailers */
-enum sl_http_event http_fields_step(
-	struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed);
+enum sl_http_event http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len,
+	uint32_t i, uint32_t *consumed, struct sl_http_span *body);
 /* http_body.c: ST_BODY_LEN .. ST_CHUNK_DATA_LF */
 enum sl_http_event http_body_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len,
-	uint32_t *consumed, struct sl_http_span *body);
+	uint32_t i, uint32_t *consumed, struct sl_http_span *body);
 
 /* http_body.c: the head is complete; decide the framing and enter the body. */
 enum sl_http_err http_head_done(struct sl_http_parser *p);
+
+/*
+ * Parse on from data[i]: the events that need no input, the end of the
+ * input, or the step of the phase the state is in. sl_http_parse() starts
+ * here and a step whose phase ended goes on here, so that the steps follow
+ * each other as tail calls: one frame at a time, as when the parser was one
+ * function, and at most a few hand-overs per call (start line, fields,
+ * body, trailers), each of which consumes input or ends in an event.
+ */
+static inline enum sl_http_event
+http_next(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t i,
+	uint32_t *consumed, struct sl_http_span *body)
+{
+	switch (p->state) {
+	case ST_ERROR:
+		*consumed = i;
+		return SL_HTTP_EV_ERROR;
+	case ST_END_PENDING:
+		p->state = ST_DONE;
+		/* fall through */
+	case ST_DONE:
+		*consumed = i;
+		return SL_HTTP_EV_MESSAGE_END;
+	default:
+		break;
+	}
+	if (i >= len) {
+		*consumed = i;
+		return SL_HTTP_EV_NEED_MORE;
+	}
+	if (p->state < ST_FIELD_START)
+		return http_start_step(p, data, len, i, consumed, body);
+	if (p->state < ST_BODY_LEN)
+		return http_fields_step(p, data, len, i, consumed, body);
+	return http_body_step(p, data, len, i, consumed, body);
+}
 
 #endif /* HTTP_PRIV_H */

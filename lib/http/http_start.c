@@ -280,11 +280,12 @@ status(struct sl_http_parser *p, const uint8_t *data, uint32_t *consumed)
 /* ---- the step ---- */
 
 enum sl_http_event
-http_start_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *consumed)
+http_start_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t i,
+	uint32_t *consumed, struct sl_http_span *body)
 {
 	enum sl_http_event ev;
 	enum sl_http_err e;
-	uint32_t i = *consumed, s0;
+	uint32_t s0;
 	uint8_t c;
 
 	while (i < len) {
@@ -389,8 +390,7 @@ http_start_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uin
 			/* the field section follows (http_fields.c) */
 			http_fields_phase(p);
 			p->state = ST_FIELD_START;
-			*consumed = i;
-			return SL_HTTP_EV_NEED_MORE;
+			return http_next(p, data, len, i, consumed, body);
 
 		default:
 			FAIL(SL_HTTP_ERR_STATE);
