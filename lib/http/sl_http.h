@@ -289,7 +289,6 @@ bool sl_http_parser_done(const struct sl_http_parser *p);
 uint16_t sl_http_err_status(enum sl_http_err e, enum sl_http_kind kind);
 const char *sl_http_err_str(enum sl_http_err e);
 const char *sl_http_err_name(enum sl_http_err e);
-const char *sl_http_method_str(enum sl_http_method m);
 /* Method by name (exact, case-sensitive as methods are); M_OTHER if unknown. */
 enum sl_http_method sl_http_method_lookup(const char *s, size_t len);
 
