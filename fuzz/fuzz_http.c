@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_http: libFuzzer target for the HTTP/1.x parser and writer. Needs no
- * EAL and no other module: link it with the library (or just http.c and
- * http_write.c) and -fsanitize=fuzzer.
+ * EAL and no other module: lib/http and the test library's round-trip
+ * check (app/test/sl_test_http.h), with -fsanitize=fuzzer.
  *
  * Input: byte 0 selects the kind (bit 0: response), the request method a
  * response answers (bits 1-2: GET, HEAD, CONNECT, unknown) and a seed for
@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sl_http.h"
+#include "sl_test_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,56 +51,6 @@ fz_fail(const char *what)
 	abort();
 }
 
-static void
-fz_roundtrip(const struct sl_http_parser *p)
-{
-	static uint8_t out[SL_HTTP_HDR_BUF_DEFAULT * 2], hb[SL_HTTP_HDR_BUF_DEFAULT * 2];
-	const struct sl_http_msg *m = &p->msg;
-	struct sl_http_limits lim = p->lim;
-	struct sl_http_parser q;
-	struct sl_http_wbuf w;
-	struct sl_http_span sp;
-	uint32_t i, n;
-	int rc;
-
-	if (m->proto != SL_HTTP_PROTO_HTTP || m->major != 1)
-		return;
-	sl_http_wbuf_init(&w, out, sizeof(out));
-	if (p->kind == SL_HTTP_REQUEST)
-		rc = sl_http_w_request_line(&w, sl_http_str(p, m->method_s), m->method_s.len,
-			sl_http_str(p, m->target), m->target.len, m->minor);
-	else
-		rc = sl_http_w_status_line(
-			&w, m->status, sl_http_str(p, m->reason), m->reason.len, m->minor);
-	for (i = 0; rc == 0 && i < m->n_fields; i++) {
-		const struct sl_http_field *f = sl_http_field(p, i);
-
-		rc = sl_http_w_field(&w, sl_http_field_name(p, f), f->name_len,
-			sl_http_field_value(p, f), f->value_len);
-	}
-	if (rc == 0)
-		rc = sl_http_w_end(&w);
-	if (rc != 0)
-		fz_fail("the writer refused a parsed head");
-	lim.max_line = UINT32_MAX;
-	if (sl_http_parser_init(&q, (enum sl_http_kind)p->kind, &lim, hb, sizeof(hb)) != 0)
-		fz_fail("init");
-	sl_http_parser_set_method(&q, m->method);
-	if (sl_http_parse(&q, out, w.len, &n, &sp) != SL_HTTP_EV_HEADERS || n != w.len ||
-		q.msg.n_fields != m->n_fields ||
-		((q.msg.flags ^ m->flags) & ~SL_HTTP_F_VERSION_HIGH) != 0 ||
-		q.msg.body != m->body || q.msg.status != m->status || q.msg.method != m->method ||
-		q.msg.target.len != m->target.len)
-		fz_fail("a written head parses differently");
-	for (i = 0; i < m->n_fields; i++) {
-		const struct sl_http_field *a = sl_http_field(p, i), *b = sl_http_field(&q, i);
-
-		if (a->value_len != b->value_len ||
-			memcmp(sl_http_field_value(p, a), sl_http_field_value(&q, b),
-				a->value_len) != 0)
-			fz_fail("a written field parses differently");
-	}
-}
 
 static void
 fz_run(enum sl_http_kind kind, enum sl_http_method m, const uint8_t *d, uint32_t len, uint32_t seed,
@@ -150,7 +101,8 @@ fz_run(enum sl_http_kind kind, enum sl_http_method m, const uint8_t *d, uint32_t
 				fz_mix(t, &p.msg.flags, sizeof(p.msg.flags));
 				fz_mix(t, &p.msg.body, sizeof(p.msg.body));
 				if (seed == 0)
-					fz_roundtrip(&p);
+					if (sl_test_http_roundtrip(&p) != 0)
+						fz_fail("a parsed head written back parses differently");
 			} else if (ev == SL_HTTP_EV_ERROR) {
 				t->error = p.err;
 				fz_mix(t, &p.err, sizeof(p.err));

@@ -24,6 +24,7 @@
 #include "http_scan.h"
 #include "sl_http.h"
 #include "sl_test.h"
+#include "sl_test_http.h"
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -120,69 +121,6 @@ trace_head(struct run *r, const struct sl_http_parser *p)
 	trace_fields(r, p, 0, m->n_fields);
 }
 
-/*
- * Parse -> write -> parse: re-emit the head just parsed with the writer and
- * parse it again; the method or status, target, version and every field
- * must come back identical. Skips what the writer does not produce (HTTP/0.9,
- * RTSP/ICE). Returns 0 or -1.
- */
-static int
-roundtrip_head(const struct sl_http_parser *p)
-{
-	static uint8_t out[SL_HTTP_HDR_BUF_DEFAULT * 2], hb[SL_HTTP_HDR_BUF_DEFAULT * 2];
-	const struct sl_http_msg *m = &p->msg;
-	struct sl_http_limits lim = p->lim;
-	struct sl_http_parser q;
-	struct sl_http_wbuf w;
-	struct sl_http_span sp;
-	uint32_t i, n;
-
-	if (m->proto != SL_HTTP_PROTO_HTTP || m->major != 1)
-		return 0;
-	sl_http_wbuf_init(&w, out, sizeof(out));
-	if (p->kind == SL_HTTP_REQUEST) {
-		if (sl_http_w_request_line(&w, sl_http_str(p, m->method_s), m->method_s.len,
-			    sl_http_str(p, m->target), m->target.len, m->minor) != 0)
-			return -1;
-	} else if (sl_http_w_status_line(&w, m->status, sl_http_str(p, m->reason), m->reason.len,
-			   m->minor) != 0) {
-		return -1;
-	}
-	for (i = 0; i < m->n_fields; i++) {
-		const struct sl_http_field *f = sl_http_field(p, i);
-
-		if (sl_http_w_field(&w, sl_http_field_name(p, f), f->name_len,
-			    sl_http_field_value(p, f), f->value_len) != 0)
-			return -1;
-	}
-	if (sl_http_w_end(&w) != 0)
-		return -1;
-	/* the copy may be longer than the original (": " after each colon) */
-	lim.max_line = UINT32_MAX;
-	if (sl_http_parser_init(&q, (enum sl_http_kind)p->kind, &lim, hb, sizeof(hb)) != 0)
-		return -1;
-	sl_http_parser_set_method(&q, m->method);
-	if (sl_http_parse(&q, out, w.len, &n, &sp) != SL_HTTP_EV_HEADERS || n != w.len)
-		return -1;
-	if (q.msg.n_fields != m->n_fields || q.msg.status != m->status || q.msg.minor != m->minor ||
-		q.msg.method != m->method || q.msg.target.len != m->target.len ||
-		((q.msg.flags ^ m->flags) & ~SL_HTTP_F_VERSION_HIGH) != 0 ||
-		q.msg.body != m->body || q.msg.content_length != m->content_length ||
-		memcmp(sl_http_str(&q, q.msg.target), sl_http_str(p, m->target), m->target.len) !=
-			0)
-		return -1;
-	for (i = 0; i < m->n_fields; i++) {
-		const struct sl_http_field *a = sl_http_field(p, i), *b = sl_http_field(&q, i);
-
-		if (a->name_len != b->name_len || a->value_len != b->value_len ||
-			memcmp(sl_http_field_name(p, a), sl_http_field_name(&q, b), a->name_len) !=
-				0 ||
-			memcmp(sl_http_field_value(p, a), sl_http_field_value(&q, b),
-				a->value_len) != 0)
-			return -1;
-	}
-	return 0;
-}
 
 /*
  * Feed raw to a fresh parser in chunks (mode), following the connection
@@ -261,7 +199,7 @@ run_feed(enum sl_http_kind kind, const uint8_t *raw, uint32_t len, enum feed mod
 				r->last_flags = p.msg.flags;
 				r->last_body = p.msg.body;
 				trace_head(r, &p);
-				if (mode == FEED_WHOLE && roundtrip_head(&p) != 0) {
+				if (mode == FEED_WHOLE && sl_test_http_roundtrip(&p) != 0) {
 					fprintf(stderr, "head round trip failed: %.*s\n",
 						(int)p.msg.head.len, sl_http_str(&p, p.msg.head));
 					r->bad_api = 1;
