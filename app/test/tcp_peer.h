@@ -169,4 +169,25 @@ void sweep(void);
 int tcp_test_main(const char *suite, const struct sl_test_case *cases, unsigned int n_cases,
 		unsigned int time_wait_max);
 
+/*
+ * A test file's main(): CASES(X) lists the cases (X(name) runs
+ * test_name()), each after `before` (sweep, or the file's own) cleared
+ * what the case before left.
+ */
+#define TCP_TEST_CASE(name) \
+	static int case_##name(void) \
+	{ \
+		tcp_test_before(); \
+		return test_##name(); \
+	}
+#define TCP_TEST_ENTRY(name) { #name, case_##name },
+#define TCP_TEST_MAIN(suite, time_wait_max, before, CASES) \
+	static void (*const tcp_test_before)(void) = before; \
+	CASES(TCP_TEST_CASE) \
+	int main(void) \
+	{ \
+		static const struct sl_test_case cases[] = { CASES(TCP_TEST_ENTRY) }; \
+		return tcp_test_main(suite, cases, RTE_DIM(cases), time_wait_max); \
+	}
+
 #endif /* TCP_PEER_H */

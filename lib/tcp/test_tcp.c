@@ -577,16 +577,4 @@ test_zero_window(void)
 
 
 #define CASES(X) X(handshake) X(echo_in_order) X(delayed_ack) X(out_of_order) X(overlap_duplicate) X(window_trim) X(rst_exact) X(rst_in_window) X(syn_established) X(ack_unsent) X(retransmit) X(fast_retransmit) X(sack_retransmit) X(zero_window)
-#define WRAP(name) static int case_##name(void) { sweep(); return test_##name(); }
-CASES(WRAP)
-#undef WRAP
-
-int
-main(int argc, char **argv)
-{
-#define ENTRY(name) { #name, case_##name },
-	static const struct sl_test_case cases[] = { CASES(ENTRY) };
-#undef ENTRY
-
-	return tcp_test_main("tcp", cases, RTE_DIM(cases), 16);
-}
+TCP_TEST_MAIN("tcp", 16, sweep, CASES)

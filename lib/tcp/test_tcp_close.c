@@ -410,16 +410,4 @@ test_bad_checksum(void)
 
 
 #define CASES(X) X(fin_passive) X(active_close) X(simultaneous_close) X(time_wait_reuse) X(syncookies) X(paws) X(bad_options) X(bad_checksum)
-#define WRAP(name) static int case_##name(void) { sweep(); return test_##name(); }
-CASES(WRAP)
-#undef WRAP
-
-int
-main(int argc, char **argv)
-{
-#define ENTRY(name) { #name, case_##name },
-	static const struct sl_test_case cases[] = { CASES(ENTRY) };
-#undef ENTRY
-
-	return tcp_test_main("tcp_close", cases, RTE_DIM(cases), 16);
-}
+TCP_TEST_MAIN("tcp_close", 16, sweep, CASES)

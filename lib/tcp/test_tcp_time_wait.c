@@ -438,16 +438,4 @@ sweep_all(void)
 
 #define CASES(X) X(cap) X(exhausted_passive) X(exhausted_active) X(exhausted_no_time_wait) \
 	X(exhausted_guarded) X(flow_table_ext)
-#define WRAP(name) static int case_##name(void) { sweep_all(); return test_##name(); }
-CASES(WRAP)
-#undef WRAP
-
-int
-main(int argc, char **argv)
-{
-#define ENTRY(name) { #name, case_##name },
-	static const struct sl_test_case cases[] = { CASES(ENTRY) };
-#undef ENTRY
-
-	return tcp_test_main("tcp_time_wait", cases, RTE_DIM(cases), 1000);
-}
+TCP_TEST_MAIN("tcp_time_wait", 1000, sweep_all, CASES)
