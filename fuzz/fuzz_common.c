@@ -247,6 +247,7 @@ fz_check_pools(const char *when)
 	fprintf(stderr,
 		"fuzz: LEAK after %s: in use: %u mbufs, %u indirect, %u tcp clones, "
 		"%u tcp connections; tcp open %" PRIu64 ", time_waits %" PRIu64 ", half-open %u\n",
-		when, mbufs, indirect, clones, conns, t->gauges.open, t->gauges.time_wait, half_open);
+		when, mbufs, indirect, clones, conns, t->gauges.open, t->gauges.time_wait,
+		half_open);
 	abort();
 }

@@ -102,7 +102,8 @@ fz_run(enum sl_http_kind kind, enum sl_http_method m, const uint8_t *d, uint32_t
 				fz_mix(t, &p.msg.body, sizeof(p.msg.body));
 				if (seed == 0)
 					if (sl_test_http_roundtrip(&p) != 0)
-						fz_fail("a parsed head written back parses differently");
+						fz_fail("a head written back parses "
+							"differently");
 			} else if (ev == SL_HTTP_EV_ERROR) {
 				t->error = p.err;
 				fz_mix(t, &p.err, sizeof(p.err));

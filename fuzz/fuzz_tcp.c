@@ -185,7 +185,8 @@ deliver(size_t len, uint8_t ctl)
 	if (!(ctl & CTL_RAW_CKSUM) && len >= 18) {
 		sl_test_put16(l4 + 16, 0);
 		*(unaligned_uint16_t *)(l4 + 16) =
-			sl_test_l4_cksum(FZ_HOST_A, SL_TEST_FRONT_ADDR, IPPROTO_TCP, l4, (uint32_t)len);
+			sl_test_l4_cksum(FZ_HOST_A, SL_TEST_FRONT_ADDR, IPPROTO_TCP, l4,
+				(uint32_t)len);
 	}
 
 	hdr_end = (uint32_t)ETH_IP_LEN + (len >= 13 ? (l4[12] >> 4) * 4u : 20u);

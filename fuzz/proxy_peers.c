@@ -118,8 +118,9 @@ peer_seg(struct peer *p, uint32_t seq, uint8_t flags, const uint8_t *data, uint3
 {
 	if (trace)
 		trace_seg("  ->", p, flags, seq, p->rcv_nxt, (uint16_t)peer_window(p), data, len);
-	emit_raw(p->via, p->mac, p->addr, p->via == fz_front ? SL_TEST_FRONT_ADDR : SL_TEST_BACK_ADDR,
-		p->port, p->sport, seq, (flags & F(ACK)) ? p->rcv_nxt : 0, flags,
+	emit_raw(p->via, p->mac, p->addr,
+		p->via == fz_front ? SL_TEST_FRONT_ADDR : SL_TEST_BACK_ADDR, p->port, p->sport, seq,
+		(flags & F(ACK)) ? p->rcv_nxt : 0, flags,
 		(uint16_t)peer_window(p), (flags & F(SYN)) != 0, data, len, p->split);
 	p->need_ack = false;
 }
@@ -273,8 +274,8 @@ upstream_syn(uint32_t addr, uint16_t port, uint16_t sport, uint32_t seq, uint16_
 		if (trace)
 			fprintf(stderr, "  -> RST refusing the SYN\n");
 		emit_raw(fz_back, addr == FZ_HOST_B ? &fz_host_b_mac : &fz_host_c_mac, addr,
-			SL_TEST_BACK_ADDR, port, sport, 0, seq + 1, F(RST) | F(ACK), 0, false, NULL, 0,
-			false);
+			SL_TEST_BACK_ADDR, port, sport, 0, seq + 1, F(RST) | F(ACK), 0, false, NULL,
+			0, false);
 		return;
 	}
 	if (n_upstreams == PEERS_MAX) { /* nobody home: let it time out */

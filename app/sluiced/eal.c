@@ -95,7 +95,8 @@ eal_explain_failure(void)
 	}
 	/* EAL does not always set rte_errno: then its own messages above say why. */
 	if (rte_errno != 0)
-		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "sluiced: EAL initialisation failed: %s\n",
+				rte_strerror(rte_errno));
 	else
 		fprintf(stderr, "sluiced: EAL initialisation failed (EAL's messages above say "
 				"why)\n");

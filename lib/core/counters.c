@@ -126,8 +126,9 @@ sl_counters_check_partitions(const struct sl_counter_block *b, const uint64_t *v
 				leaves += v[i];
 		}
 		if (root >= 0 && leaves != v[root]) {
-			snprintf(why, size, "%s %s%s %" PRIu64 " != %" PRIu64 ", the sum of its leaves",
-					b->module, prefix_of(b), b->names[root], v[root], leaves);
+			snprintf(why, size, "%s %s%s %" PRIu64 " != %" PRIu64
+					", the sum of its leaves", b->module, prefix_of(b),
+					b->names[root], v[root], leaves);
 			return -1;
 		}
 	}
@@ -161,8 +162,8 @@ report_one(const struct sl_counter_ref *c, void *arg)
 {
 	if (c->total != 0)
 		fprintf(arg, "%s%s%s %s %" PRIu64 "\n", c->block->module,
-				c->instance_name ? " " : "", c->instance_name ? c->instance_name : "",
-				c->name, c->total);
+				c->instance_name ? " " : "",
+				c->instance_name ? c->instance_name : "", c->name, c->total);
 }
 
 void

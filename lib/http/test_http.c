@@ -29,6 +29,7 @@
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull; /* fixed seed: reproducible runs */
+#define rnd(n) sl_test_rand(&rng, (n))
 
 
 /* ---- a driver that records everything observable ---- */
@@ -163,7 +164,7 @@ run_feed(enum sl_http_kind kind, const uint8_t *raw, uint32_t len, enum feed mod
 		else if (mode == FEED_BYTES)
 			clen = off < len ? 1 : 0;
 		else
-			clen = len - off < 2 ? len - off : 1 + sl_test_rand(&rng, len - off < 40 ? len - off : 40);
+			clen = len - off < 2 ? len - off : 1 + rnd(len - off < 40 ? len - off : 40);
 		for (;;) {
 			struct sl_http_span body;
 			uint32_t n = UINT32_MAX;
@@ -1102,11 +1103,11 @@ test_scan(void)
 	unsigned int it, k;
 
 	for (it = 0; it < 20000; it++) {
-		uint32_t n = sl_test_rand(&rng, sizeof(b));
+		uint32_t n = rnd(sizeof(b));
 
 		for (k = 0; k < n; k++) {
 			/* mostly valid bytes, sometimes anything */
-			b[k] = sl_test_rand(&rng, 8) == 0 ? (uint8_t)sl_test_rand(&rng, 256) : (uint8_t)(0x21 + sl_test_rand(&rng, 0x5e));
+			b[k] = rnd(8) == 0 ? (uint8_t)rnd(256) : (uint8_t)(0x21 + rnd(0x5e));
 		}
 		SL_CHECK_EQ(http_scan_target(b, n), http_scan_target_scalar(b, n));
 		SL_CHECK_EQ(http_scan_value(b, n), http_scan_value_scalar(b, n));
@@ -1257,24 +1258,24 @@ test_mutations(void)
 
 	for (it = 0; it < 3000; it++) {
 		const char *s = seeds[it % DIM(seeds)];
-		uint32_t n = (uint32_t)strlen(s), k, muts = 1 + sl_test_rand(&rng, 4);
+		uint32_t n = (uint32_t)strlen(s), k, muts = 1 + rnd(4);
 		enum sl_http_kind kind = s[0] == 'H' ? RS : RQ;
 
 		memcpy(b, s, n);
 		for (k = 0; k < muts; k++) {
-			uint32_t at = sl_test_rand(&rng, n);
+			uint32_t at = rnd(n);
 
-			switch (sl_test_rand(&rng, 3)) {
+			switch (rnd(3)) {
 			case 0:
-				b[at] = (uint8_t)alphabet[sl_test_rand(&rng, sizeof(alphabet) - 1)];
+				b[at] = (uint8_t)alphabet[rnd(sizeof(alphabet) - 1)];
 				break;
 			case 1:
-				b[at] = (uint8_t)sl_test_rand(&rng, 256);
+				b[at] = (uint8_t)rnd(256);
 				break;
 			default:
 				if (n + 1 < sizeof(b)) {
 					memmove(b + at + 1, b + at, n - at);
-					b[at] = (uint8_t)alphabet[sl_test_rand(&rng, sizeof(alphabet) - 1)];
+					b[at] = (uint8_t)alphabet[rnd(sizeof(alphabet) - 1)];
 					n++;
 				}
 				break;

@@ -224,8 +224,8 @@ show_counter(const struct sl_counter_ref *c, void *arg)
 
 	if (c->total != 0 || s->all)
 		mgmt_out_printf(s->out, "%s%s%s %-32s %" PRIu64 "\r\n", c->block->module,
-				c->instance_name ? " " : "", c->instance_name ? c->instance_name : "",
-				c->name, c->total);
+				c->instance_name ? " " : "",
+				c->instance_name ? c->instance_name : "", c->name, c->total);
 }
 
 /* Every registered counter summed over workers: "<module>[ <instance>]

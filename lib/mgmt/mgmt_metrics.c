@@ -152,7 +152,8 @@ render_block(struct mgmt_out *o, const struct sl_counter_block *b)
 	unsigned int i;
 
 	if (b->family != NULL) {
-		snprintf(name, sizeof(name), "sluice_%s_%s%s", b->module, b->family, kind_suffix(b));
+		snprintf(name, sizeof(name), "sluice_%s_%s%s", b->module, b->family,
+				kind_suffix(b));
 		family(o, name, kind_type(b), b->family_help);
 		for (i = 0; i < b->n; i++)
 			block_samples(o, name, b, i, b->family_label, b->names[i]);

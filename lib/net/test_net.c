@@ -33,6 +33,8 @@
 #include "sl_test_frame.h"
 #include "sl_test_stack.h"
 
+/* Addresses are many here: the test library's SL_TEST_IP, short. */
+#define IP(a, b, c, d) SL_TEST_IP(a, b, c, d)
 #define BROADCAST ((struct rte_ether_addr){ .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } })
 
 /* Hosts on the subnet of port 0 (198.18.0.0/24) and port 1 (198.19.0.0/24). */
@@ -303,11 +305,11 @@ test_arp_request(void)
 	struct rte_mbuf *out[4];
 	struct snap s;
 
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	snap_take(&s);
 	/* padded to the Ethernet minimum: the reply must not carry the padding */
-	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
-			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
+			&mac_zero, IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
@@ -315,22 +317,22 @@ test_arp_request(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(take_tx(p1, out + 1, RTE_DIM(out) - 1), 0);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REPLY, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_a, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_a, IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 
 	/* asked again (unicast): answered, the entry only confirmed */
 	mw.neigh_created = 0;
 	snap_take(&s);
-	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
-			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
+			&mac_zero, IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
 	sl_net_worker_poll(wlc);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REPLY, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_a, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_a, IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 	return pools_full();
@@ -350,67 +352,67 @@ test_arp_ignored_malformed(void)
 
 	/* for 198.18.0.99 from 198.19.200.5 (no subnet of port 0) */
 	snap_take(&s);
-	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 19, 200, 5), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 99), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5),
+			&mac_zero, IP(198, 18, 0, 99), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 0);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* a request for 198.19.0.1 (port 1's address) arriving on port 0 */
 	snap_take(&s);
-	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 19, 200, 5), &mac_zero,
-			SL_TEST_IP(198, 19, 0, 1), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 19, 200, 5),
+			&mac_zero, IP(198, 19, 0, 1), 0));
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* for 198.18.0.99 from our subnet: examined, but not learnt (RFC 826) */
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1 };
 	snap_take(&s);
-	input(p0, sl_test_arp(&BROADCAST, &mac_e, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 7), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 99), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_e, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 7), &mac_zero,
+			IP(198, 18, 0, 99), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 0);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 7), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 7), &mac));
 	/* a reply to us from outside our subnet: not learnt, not answered */
 	snap_take(&s);
-	input(p0, sl_test_arp(&p0->mac, &mac_x, RTE_ARP_OP_REPLY, SL_TEST_IP(10, 0, 0, 5), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_x, RTE_ARP_OP_REPLY, IP(10, 0, 0, 5), &p0->mac,
+			IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 0);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(10, 0, 0, 5), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(10, 0, 0, 5), &mac));
 
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_malformed = 1 };
 	/* shorter than an ARP header */
 	snap_take(&s);
-	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
+			IP(198, 18, 0, 1), 0);
 	rte_pktmbuf_trim(m, 1);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* hardware address length 8 */
 	snap_take(&s);
-	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
+			IP(198, 18, 0, 1), 0);
 	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	arp->arp_hlen = 8;
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* opcode 3 (RARP) */
 	snap_take(&s);
-	m = sl_test_arp(&BROADCAST, &mac_a, 3, SL_TEST_IP(198, 18, 0, 2), &mac_zero, SL_TEST_IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, 3, IP(198, 18, 0, 2), &mac_zero, IP(198, 18, 0, 1), 0);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* protocol not IPv4 */
 	snap_take(&s);
-	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
+			IP(198, 18, 0, 1), 0);
 	arp = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	/* broadcast sender hardware address */
 	snap_take(&s);
-	m = sl_test_arp(&BROADCAST, &BROADCAST, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 1), 0);
+	m = sl_test_arp(&BROADCAST, &BROADCAST, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2), &mac_zero,
+			IP(198, 18, 0, 1), 0);
 	input(p0, m);
 	CHECK_DELTAS(&s, &w, &mw);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 0);
@@ -428,13 +430,13 @@ test_arp_conflict(void)
 	struct snap s;
 
 	snap_take(&s);
-	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 1), &mac_zero,
-			SL_TEST_IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&BROADCAST, &mac_x, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 1), &mac_zero,
+			IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 1)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 1)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 	return pools_full();
@@ -454,16 +456,16 @@ test_arp_ageing(void)
 	struct snap s;
 
 	/* 198.18.0.2, learnt by test_arp_request, is the only entry */
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	snap_take(&s);
 	tick_ms(1000); /* past reachable_ms: first probe */
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac)); /* still usable while probing */
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac)); /* still usable while probing */
 
 	snap_take(&s);
 	tick_ms(50); /* before retrans_ms: nothing */
@@ -477,7 +479,7 @@ test_arp_ageing(void)
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .arp_probes_sent = 1 };
@@ -489,11 +491,11 @@ test_arp_ageing(void)
 	w = (struct sl_net_stats){ 0 };
 	mw = (struct net_mgmt_stats){ .neigh_expired = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 
 	/* learn it again; this time the probe is answered (from a new MAC) */
-	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, SL_TEST_IP(198, 18, 0, 2),
-			&mac_zero, SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
+			&mac_zero, IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
 	sl_net_worker_poll(wlc);
 	free_all(out, take_tx(p0, out, RTE_DIM(out)));
@@ -502,10 +504,10 @@ test_arp_ageing(void)
 	sl_net_worker_poll(wlc);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	free_all(out, 1);
-	input(p0, sl_test_arp(&p0->mac, &mac_a2, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a2, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
+			IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a2));
 	/*
 	 * The answer confirmed it at the real time, far behind the fake clock,
@@ -520,29 +522,29 @@ test_arp_ageing(void)
 	mw = (struct net_mgmt_stats){ .arp_probes_sent = 3, .neigh_confirmed = 1,
 		.neigh_mac_changed = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	/* answered again, with the first MAC, which later tests expect */
-	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
+			IP(198, 18, 0, 1), 0));
 	sl_net_mgmt_poll();
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 
 	/* 198.18.0.5 never answers: `probes` broadcast requests, then given up */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_e, SL_TEST_IP(198, 18, 0, 5), SL_TEST_IP(198, 18, 0, 1), 1, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_e, IP(198, 18, 0, 5), IP(198, 18, 0, 1), 1, 8, 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 5)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 5)), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
 		.icmp_echo_replied = 1, .neigh_to_mgmt = 1, .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .arp_requests_sent = 1, .neigh_created = 1,
 		.neigh_held = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 5), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 5), &mac));
 	/*
 	 * Next retrans: a second request for .5, and (its last answer being at
 	 * the real time) a probe for .2, which is answered; then .5 is given up
@@ -554,33 +556,33 @@ test_arp_ageing(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 2);
 	/* one each, in the table's order */
 	i = rte_pktmbuf_mtod_offset(out[0], struct rte_arp_hdr *,
-			sizeof(struct rte_ether_hdr))->arp_data.arp_tip == SL_TEST_IP(198, 18, 0, 5) ?
+			sizeof(struct rte_ether_hdr))->arp_data.arp_tip == IP(198, 18, 0, 5) ?
 		0 : 1;
 	SL_CHECK_EQ(check_arp(out[i], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 5)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 5)), 0);
 	SL_CHECK_EQ(check_arp(out[1 - i], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
 	free_all(out, 2);
-	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
+			IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	tick_ms(100);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 5), &mac));
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 5), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &mac_a, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 2)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 2)), 0);
 	free_all(out, 1);
 	/* answer .2's probe so it stays for the tests below */
-	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 2), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 0));
+	input(p0, sl_test_arp(&p0->mac, &mac_a, RTE_ARP_OP_REPLY, IP(198, 18, 0, 2), &p0->mac,
+			IP(198, 18, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	w = (struct sl_net_stats){ .rx_frames = 2, .arp_in = 2, .arp_to_mgmt = 2, .ctrl_tx = 3 };
 	mw = (struct net_mgmt_stats){ .arp_requests_sent = 1, .arp_probes_sent = 2,
 		.neigh_confirmed = 2, .neigh_failed = 1, .neigh_unresolved = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
 	/* The held frame of the removed entry of .5 is freed at removal. */
 	return pools_full();
@@ -603,40 +605,40 @@ test_resolve(void)
 	snap_take(&s);
 	/* five echoes while unresolved: pending_max (4) held, one dropped */
 	for (seq = 1; seq <= 5; seq++)
-		input(p0, echo_frame(&p0->mac, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1), seq,
+		input(p0, echo_frame(&p0->mac, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1), seq,
 				32, 0));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 5);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p0->mac, RTE_ARP_OP_REQUEST, &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), &mac_zero, SL_TEST_IP(198, 18, 0, 3)), 0);
+			IP(198, 18, 0, 1), &mac_zero, IP(198, 18, 0, 3)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(!net_neigh_lookup(SL_TEST_IP(198, 18, 0, 3), &mac));
+	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 3), &mac));
 
 	/* the answer releases the held replies, in order */
 	snap_take(&s);
-	input(p0, sl_test_arp(&p0->mac, &mac_c, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 18, 0, 3), &p0->mac,
-			SL_TEST_IP(198, 18, 0, 1), 18));
+	input(p0, sl_test_arp(&p0->mac, &mac_c, RTE_ARP_OP_REPLY, IP(198, 18, 0, 3), &p0->mac,
+			IP(198, 18, 0, 1), 18));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 4);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 4);
 	for (seq = 0; seq < 4; seq++)
-		SL_CHECK_EQ(check_echo_reply(out[seq], p0, &mac_c, SL_TEST_IP(198, 18, 0, 3),
-				SL_TEST_IP(198, 18, 0, 1), (uint16_t)(seq + 1), 32), 0);
+		SL_CHECK_EQ(check_echo_reply(out[seq], p0, &mac_c, IP(198, 18, 0, 3),
+				IP(198, 18, 0, 1), (uint16_t)(seq + 1), 32), 0);
 	free_all(out, 4);
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1, .ctrl_tx = 4 };
 	mw = (struct net_mgmt_stats){ .neigh_confirmed = 1, .neigh_released = 4 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 18, 0, 3), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 3), &mac));
 	SL_CHECK(same_mac(&mac, &mac_c));
 
 	/* now resolved: answered directly by the worker */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1), 6, 32, 0));
+	input(p0, echo_frame(&p0->mac, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1), 6, 32, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_c, SL_TEST_IP(198, 18, 0, 3), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_c, IP(198, 18, 0, 3), IP(198, 18, 0, 1),
 			6, 32), 0);
 	free_all(out, 1);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
@@ -663,16 +665,16 @@ test_icmp_echo(void)
 	uint16_t seq;
 
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 7, 56, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 7, 56, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			7, 56), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* find a request whose checksum makes the 8 -> 0 update carry */
 	for (seq = 0; seq < UINT16_MAX; seq++) {
-		m = echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), seq, 0, 0);
+		m = echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), seq, 0, 0);
 		icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *,
 				sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
 		if ((uint32_t)icmp->icmp_cksum + RTE_BE16(0x0800) > 0xffff)
@@ -683,26 +685,26 @@ test_icmp_echo(void)
 	snap_take(&s);
 	input(p0, m);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			seq, 0), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* 10 bytes of Ethernet padding after the datagram */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 8, 4, 10));
+	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 8, 4, 10));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			8, 4), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	/* sent to port 1's address through port 0: answered out of port 0 */
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 1), 9, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 1), 9, 8, 0));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 0);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 1),
 			9, 8), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
@@ -710,7 +712,7 @@ test_icmp_echo(void)
 	/* icmp_echo = false: not answered */
 	sl_net_conf.icmp_echo = false;
 	snap_take(&s);
-	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 10, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 10, 8, 0));
 	sl_net_conf.icmp_echo = true;
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_local = 1, .icmp_in = 1,
@@ -731,7 +733,7 @@ enum bad_kind {
 static struct rte_mbuf *
 bad_frame(enum bad_kind k)
 {
-	struct rte_mbuf *m = echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	struct rte_mbuf *m = echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			100, 8, 0);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = ip_of(m);
@@ -779,29 +781,29 @@ bad_frame(enum bad_kind k)
 		ip->time_to_live = 0;
 		break;
 	case BAD_SRC_LOOPBACK:
-		ip->src_addr = SL_TEST_IP(127, 0, 0, 1);
+		ip->src_addr = IP(127, 0, 0, 1);
 		break;
 	case BAD_SRC_ZERO:
 		ip->src_addr = 0;
 		break;
 	case BAD_SRC_MCAST:
-		ip->src_addr = SL_TEST_IP(224, 0, 0, 1);
+		ip->src_addr = IP(224, 0, 0, 1);
 		break;
 	case BAD_SRC_BCAST:
-		ip->src_addr = SL_TEST_IP(255, 255, 255, 255);
+		ip->src_addr = IP(255, 255, 255, 255);
 		break;
 	case BAD_SRC_OURS:
-		ip->src_addr = SL_TEST_IP(198, 19, 0, 1);
+		ip->src_addr = IP(198, 19, 0, 1);
 		break;
 	case BAD_DST_SUBNET_BCAST:
-		ip->dst_addr = SL_TEST_IP(198, 18, 0, 255);
+		ip->dst_addr = IP(198, 18, 0, 255);
 		break;
 	case BAD_DST_BCAST:
-		ip->dst_addr = SL_TEST_IP(255, 255, 255, 255);
+		ip->dst_addr = IP(255, 255, 255, 255);
 		rte_ether_addr_copy(&BROADCAST, &eth->dst_addr);
 		break;
 	case BAD_DST_MCAST:
-		ip->dst_addr = SL_TEST_IP(239, 1, 2, 3);
+		ip->dst_addr = IP(239, 1, 2, 3);
 		break;
 	case BAD_ICMP_CKSUM:
 		icmp->icmp_cksum ^= 0x0001;
@@ -889,7 +891,7 @@ test_malformed(void)
 	snap_take(&s);
 	input(p0, bad_frame(BAD_COUNT));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			100, 8), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
@@ -913,7 +915,7 @@ echo_fragment(const uint8_t *dgram, unsigned int idx, uint16_t id)
 
 	sl_test_eth(eth, &p0->mac, &mac_a, RTE_ETHER_TYPE_IPV4);
 	memcpy(ip + 1, dgram + sizeof(*ip) + off, len);
-	sl_test_ipv4(ip, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 64, IPPROTO_ICMP,
+	sl_test_ipv4(ip, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 64, IPPROTO_ICMP,
 			(uint16_t)(sizeof(*ip) + len), id,
 			(uint16_t)((off / 8) | (off + len < data_len ? RTE_IPV4_HDR_MF_FLAG : 0)));
 	return m;
@@ -939,7 +941,7 @@ test_fragments(void)
 
 	icmp_fill((struct rte_icmp_hdr *)(ip + 1), RTE_IP_ICMP_ECHO_REQUEST, 0x5151, 33,
 			FRAG_PAYLOAD);
-	sl_test_ipv4(ip, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 64, IPPROTO_ICMP, FRAG_DGRAM, 0, 0);
+	sl_test_ipv4(ip, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 64, IPPROTO_ICMP, FRAG_DGRAM, 0, 0);
 
 	snap_take(&s);
 	for (i = 0; i < RTE_DIM(order); i++) {
@@ -963,8 +965,8 @@ test_fragments(void)
 		SL_CHECK(same_mac(&eth->dst_addr, &mac_a));
 		SL_CHECK(same_mac(&eth->src_addr, &p0->mac));
 		SL_CHECK_EQ(rte_raw_cksum(fip, sizeof(*fip)), 0xffff);
-		SL_CHECK_EQ(fip->src_addr, SL_TEST_IP(198, 18, 0, 1));
-		SL_CHECK_EQ(fip->dst_addr, SL_TEST_IP(198, 18, 0, 2));
+		SL_CHECK_EQ(fip->src_addr, IP(198, 18, 0, 1));
+		SL_CHECK_EQ(fip->dst_addr, IP(198, 18, 0, 2));
 		total = rte_be_to_cpu_16(fip->total_length);
 		SL_CHECK_EQ(out[i]->pkt_len, sizeof(*eth) + total);
 		fo = rte_be_to_cpu_16(fip->fragment_offset);
@@ -1063,7 +1065,7 @@ test_forwarding(void)
 	struct rte_ether_addr mac;
 	struct snap s;
 
-	orig = udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 100, 0);
+	orig = udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 100, 0);
 	snap_take(&s);
 	input(p0, rte_pktmbuf_copy(orig, sl_port_pool(), 0, UINT32_MAX));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
@@ -1071,13 +1073,13 @@ test_forwarding(void)
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(check_arp(out[0], &BROADCAST, &p1->mac, RTE_ARP_OP_REQUEST, &p1->mac,
-			SL_TEST_IP(198, 19, 0, 1), &mac_zero, SL_TEST_IP(198, 19, 0, 2)), 0);
+			IP(198, 19, 0, 1), &mac_zero, IP(198, 19, 0, 2)), 0);
 	free_all(out, 1);
 	CHECK_DELTAS(&s, &w, &mw);
 
 	snap_take(&s);
-	input(p1, sl_test_arp(&p1->mac, &mac_b, RTE_ARP_OP_REPLY, SL_TEST_IP(198, 19, 0, 2), &p1->mac,
-			SL_TEST_IP(198, 19, 0, 1), 0));
+	input(p1, sl_test_arp(&p1->mac, &mac_b, RTE_ARP_OP_REPLY, IP(198, 19, 0, 2), &p1->mac,
+			IP(198, 19, 0, 1), 0));
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 0);
@@ -1087,7 +1089,7 @@ test_forwarding(void)
 	w = (struct sl_net_stats){ .rx_frames = 1, .arp_in = 1, .arp_to_mgmt = 1, .ctrl_tx = 1 };
 	mw = (struct net_mgmt_stats){ .neigh_confirmed = 1, .neigh_released = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
-	SL_CHECK(net_neigh_lookup(SL_TEST_IP(198, 19, 0, 2), &mac));
+	SL_CHECK(net_neigh_lookup(IP(198, 19, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_b));
 
 	/* resolved: straight through */
@@ -1101,7 +1103,7 @@ test_forwarding(void)
 	CHECK_DELTAS(&s, &w, &mw);
 	/* and back, from port 1 to port 0 */
 	snap_take(&s);
-	input(p1, udp_frame(&p1->mac, &mac_b, SL_TEST_IP(198, 19, 0, 2), SL_TEST_IP(198, 18, 0, 2), 9, 10, 0));
+	input(p1, udp_frame(&p1->mac, &mac_b, IP(198, 19, 0, 2), IP(198, 18, 0, 2), 9, 10, 0));
 	SL_CHECK_EQ(take_tx(p0, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(ip_of(out[0])->time_to_live, 8);
 	SL_CHECK(same_mac(&rte_pktmbuf_mtod(out[0], struct rte_ether_hdr *)->dst_addr, &mac_a));
@@ -1111,31 +1113,31 @@ test_forwarding(void)
 
 	/* TTL 1 */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 1, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 1, 100, 0));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_ttl_exceeded = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* no route */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(192, 0, 2, 1), 5, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(192, 0, 2, 1), 5, 100, 0));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_no_route = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* forwarding off */
 	sl_net_conf.ip_forward = false;
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 100, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 100, 0));
 	sl_net_conf.ip_forward = true;
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_not_forwarding = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	/* DF and larger than port 1's MTU (1000) */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 1172,
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 1172,
 			RTE_IPV4_HDR_DF_FLAG));
 	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_frag_needed = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	SL_CHECK_EQ(wlc->port.tx[0].n + wlc->port.tx[1].n, 0);
 	/* DF and exactly the MTU: forwarded whole */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 972,
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 972,
 			RTE_IPV4_HDR_DF_FLAG));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 1);
 	SL_CHECK_EQ(out[0]->pkt_len, sizeof(struct rte_ether_hdr) + 1000);
@@ -1144,7 +1146,7 @@ test_forwarding(void)
 	CHECK_DELTAS(&s, &w, &mw);
 	/* no DF, 1200 bytes: two fragments of at most 1000 */
 	snap_take(&s);
-	input(p0, udp_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 19, 0, 2), 5, 1172, 0));
+	input(p0, udp_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 5, 1172, 0));
 	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 2);
 	SL_CHECK(out[0]->pkt_len <= sizeof(struct rte_ether_hdr) + 1000);
 	SL_CHECK_EQ(out[0]->pkt_len + out[1]->pkt_len,
@@ -1167,13 +1169,13 @@ test_port_flush(void)
 	struct rte_mbuf *out[4];
 	uint64_t tx_before = wlc->port.stats[0].tx_packets;
 
-	input(p0, echo_frame(&p0->mac, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1), 77, 8, 0));
+	input(p0, echo_frame(&p0->mac, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1), 77, 8, 0));
 	SL_CHECK_EQ(wlc->port.tx[0].n, 1);
 	sl_port_flush(wlc);
 	SL_CHECK_EQ(wlc->port.tx[0].n, 0);
 	SL_CHECK_EQ(wlc->port.stats[0].tx_packets - tx_before, 1);
 	SL_CHECK_EQ(rte_eth_rx_burst(p0->ethdev, 0, out, RTE_DIM(out)), 1);
-	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, SL_TEST_IP(198, 18, 0, 2), SL_TEST_IP(198, 18, 0, 1),
+	SL_CHECK_EQ(check_echo_reply(out[0], p0, &mac_a, IP(198, 18, 0, 2), IP(198, 18, 0, 1),
 			77, 8), 0);
 	free_all(out, 1);
 	SL_CHECK_EQ(rte_eth_rx_burst(p1->ethdev, 0, out, RTE_DIM(out)), 0);

@@ -463,7 +463,8 @@ tcp_rst_allowed(struct sl_lcore *lc)
 	if (rate == 0)
 		return false;
 	if (lc->now - t->rst_refill >= hz / rate) {
-		t->rst_tokens = RTE_MIN(t->rst_tokens + (lc->now - t->rst_refill) * rate / hz, burst);
+		t->rst_tokens = RTE_MIN(t->rst_tokens + (lc->now - t->rst_refill) * rate / hz,
+				burst);
 		t->rst_refill = lc->now;
 	}
 	if (t->rst_tokens == 0) {

@@ -14,7 +14,8 @@
 SL_COUNTERS_DEFINE(tcp_counters, SL_TCP_COUNTERS, .module = "tcp",
 		.lcore_offset = offsetof(struct sl_lcore, tcp.stats));
 SL_COUNTERS_DEFINE(tcp_gauges, SL_TCP_GAUGES, .module = "tcp", .prefix = "connections_",
-		.kind = SL_COUNTER_KIND_GAUGE, .lcore_offset = offsetof(struct sl_lcore, tcp.gauges));
+		.kind = SL_COUNTER_KIND_GAUGE,
+		.lcore_offset = offsetof(struct sl_lcore, tcp.gauges));
 
 /* The registry's counters and gauges, and the pools' fill. */
 static int

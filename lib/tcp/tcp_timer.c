@@ -99,7 +99,8 @@ on_rtx(struct sl_timer *t)
 	if (flight == 0)
 		return;
 	if (c->backoff >= sl_tcp_conf.retries || (sl_tcp_conf.user_timeout_ms != 0 &&
-			lc->now - c->last_rx > sl_clock_from_ms((uint64_t)sl_tcp_conf.user_timeout_ms))) {
+			lc->now - c->last_rx >
+			sl_clock_from_ms((uint64_t)sl_tcp_conf.user_timeout_ms))) {
 		give_up(lc, c);
 		return;
 	}

@@ -26,6 +26,7 @@
 
 static struct rte_mempool *pool;
 static uint64_t rng = 0x9e3779b97f4a7c15ull; /* fixed seed: reproducible runs */
+#define rnd(n) sl_test_rand(&rng, (n))
 
 
 static uint8_t
@@ -43,7 +44,7 @@ mk_chunked(struct rte_mempool *mp, uint32_t seq, uint32_t len, uint32_t chunk)
 	uint8_t *p;
 
 	do {
-		n = chunk != 0 ? chunk : 1 + sl_test_rand(&rng, SEG_ROOM);
+		n = chunk != 0 ? chunk : 1 + rnd(SEG_ROOM);
 		n = RTE_MIN(n, len - off);
 		m = rte_pktmbuf_alloc(mp);
 		if (m == NULL)
@@ -320,14 +321,14 @@ test_random(void)
 
 	for (round = 0; round < 300; round++) {
 		struct rx x = { .limit = limits[round % RTE_DIM(limits)] };
-		uint32_t base = round % 3 == 0 ? 0u - sl_test_rand(&rng, 20000) : sl_test_rand(&rng, UINT32_MAX);
-		uint32_t total = 1 + sl_test_rand(&rng, 10000), off, len;
+		uint32_t base = round % 3 == 0 ? 0u - rnd(20000) : rnd(UINT32_MAX);
+		uint32_t total = 1 + rnd(10000), off, len;
 
 		x.rcv_nxt = base;
 		tcp_reass_init(&x.r);
 		for (k = 0; k < 100; k++) {
-			off = sl_test_rand(&rng, total);
-			len = 1 + sl_test_rand(&rng, RTE_MIN(total - off, 1500u));
+			off = rnd(total);
+			len = 1 + rnd(RTE_MIN(total - off, 1500u));
 			if (rx_deliver(&x, base + off, len) != 0)
 				goto fail;
 		}
@@ -899,15 +900,15 @@ test_board_model(void)
 	unsigned int round, k, i, n;
 
 	for (round = 0; round < 300; round++) {
-		uint32_t una = round % 2 ? 0u - sl_test_rand(&rng, 4 * WIN) : sl_test_rand(&rng, UINT32_MAX), nxt = una + WIN;
+		uint32_t una = round % 2 ? 0u - rnd(4 * WIN) : rnd(UINT32_MAX), nxt = una + WIN;
 		struct tcp_sack_board b;
 
 		tcp_sack_board_init(&b);
 		memset(model, 0, sizeof(model));
 		for (k = 0; k < 60; k++) {
 			struct tcp_sack_block blk[4];
-			unsigned int nb = sl_test_rand(&rng, 5), j;
-			uint32_t adv = sl_test_rand(&rng, 8) == 0 ? sl_test_rand(&rng, 200) : 0, sacked = 0, hs, hl;
+			unsigned int nb = rnd(5), j;
+			uint32_t adv = rnd(8) == 0 ? rnd(200) : 0, sacked = 0, hs, hl;
 
 			/* snd_una advances, snd_nxt with it */
 			memmove(model, model + adv, WIN - adv);
@@ -915,11 +916,11 @@ test_board_model(void)
 			una += adv;
 			nxt += adv;
 			for (j = 0; j < nb; j++) {
-				uint32_t s = una - 100 + sl_test_rand(&rng, WIN + 200);
-				uint32_t len = sl_test_rand(&rng, 4) == 0 ? sl_test_rand(&rng, UINT32_MAX) : sl_test_rand(&rng, 300);
+				uint32_t s = una - 100 + rnd(WIN + 200);
+				uint32_t len = rnd(4) == 0 ? rnd(UINT32_MAX) : rnd(300);
 
 				blk[j].start = s;
-				blk[j].end = sl_test_rand(&rng, 10) == 0 ? s - len : s + len;
+				blk[j].end = rnd(10) == 0 ? s - len : s + len;
 				model_add(una, nxt, blk[j].start, blk[j].end);
 			}
 			tcp_sack_board_update(&b, una, nxt, blk, nb);
@@ -932,8 +933,8 @@ test_board_model(void)
 			}
 			SL_CHECK_EQ(tcp_sack_board_bytes(&b), sacked);
 			/* covered / next_hole agree with the bitmap at a random point */
-			j = sl_test_rand(&rng, WIN);
-			hl = 1 + sl_test_rand(&rng, 64);
+			j = rnd(WIN);
+			hl = 1 + rnd(64);
 			for (i = 0; i < hl && j + i < WIN && model[j + i]; i++)
 				;
 			SL_CHECK_EQ(tcp_sack_board_covered(&b, una + j, hl), i == hl);
