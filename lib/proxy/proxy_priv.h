@@ -396,6 +396,25 @@ proxy_inq_empty(const struct proxy_inq *q)
 	return q->head == NULL;
 }
 
+/* Hand what q holds to the connection: false while it takes no more
+ * (back-pressure: q is kept); on any other refusal the connection is
+ * closing, its event follows, and q is dropped. */
+static inline bool
+proxy_outq_send(struct sl_tcp_conn *c, struct proxy_outq *q)
+{
+	int rc;
+
+	if (q->head == NULL)
+		return true;
+	rc = sl_tcp_send(c, q->head);
+	if (rc == -ENOBUFS)
+		return false;
+	if (rc != 0)
+		proxy_outq_free(q);
+	q->head = q->tail = NULL;
+	return true;
+}
+
 void proxy_lat_add(struct sl_proxy_hstats *h, uint64_t us);
 
 /* proxy_log.c: queue the access log record of s's exchange (log on). */
@@ -467,20 +486,12 @@ proxy_last_request(const struct session *s)
 static inline bool
 proxy_flush_client(struct session *s)
 {
-	int rc;
-
 	if (s->client == NULL) {
 		proxy_outq_free(&s->to_client);
 		return true;
 	}
-	if (s->to_client.head != NULL) {
-		rc = sl_tcp_send(s->client, s->to_client.head);
-		if (rc == -ENOBUFS)
-			return false;
-		if (rc != 0)
-			proxy_outq_free(&s->to_client); /* closing: its event follows */
-		s->to_client.head = s->to_client.tail = NULL;
-	}
+	if (!proxy_outq_send(s->client, &s->to_client))
+		return false;
 	if (s->closing && !s->fin_sent) {
 		s->fin_sent = true;
 		sl_tcp_close(s->client);

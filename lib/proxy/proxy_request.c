@@ -324,18 +324,13 @@ static bool
 flush_up(struct session *s)
 {
 	struct upconn *u = s->up;
-	int rc;
 
 	if (s->to_up.head == NULL)
 		return true;
 	if (u == NULL || u->conn == NULL || !u->connected)
 		return false;
-	rc = sl_tcp_send(u->conn, s->to_up.head);
-	if (rc == -ENOBUFS)
+	if (!proxy_outq_send(u->conn, &s->to_up))
 		return false;
-	if (rc != 0)
-		proxy_outq_free(&s->to_up); /* closing: its event follows */
-	s->to_up.head = s->to_up.tail = NULL;
 	if (s->req_phase == RQ_BODY)
 		proxy_arm(s, &s->client_timer, s->gen->body_tsc); /* the body moved */
 	return true;
