@@ -199,7 +199,7 @@ fz_tcp_reset(void)
 	/* Nothing is armed: restart the wheel (and the clocks) at the real time. */
 	fz_lc->now = rte_rdtsc();
 	sl_timer_wheel_init(fz_lc->wheel, fz_lc->now, fz_lc->wheel->tick);
-	t->rst_refill = fz_lc->now;
+	t->rst_rate.refill = t->challenge_rate.refill = fz_lc->now;
 }
 
 void

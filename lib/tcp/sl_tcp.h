@@ -91,6 +91,7 @@ struct sl_tcp_conf {
 	bool timestamps, sack, window_scaling;
 	char congestion[16];
 	int64_t rst_per_s;
+	int64_t challenge_acks_per_s;
 	int64_t ephemeral_min, ephemeral_max;
 	int64_t ooo_max_bytes;
 };

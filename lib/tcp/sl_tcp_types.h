@@ -37,6 +37,7 @@
 	X(conn_alloc_fail, 0, "no connection object: limit reached") \
 	X(rst_rcvd, 0, "valid RSTs that reset a connection") \
 	X(rst_challenge, 0, "challenge ACKs for in-window RSTs (RFC 5961 3)") \
+	X(challenge_limited, 0, "challenge ACKs not sent: rate limit (RFC 5961 7)") \
 	X(rst_bad, 0, "RSTs outside the window, ignored") \
 	X(syn_challenge, 0, "challenge ACKs for SYNs on a synchronised connection (RFC 5961 4)") \
 	X(ack_challenge, 0, "challenge ACKs for ACKs outside the acceptable range (RFC 5961 5)") \
@@ -79,6 +80,12 @@ struct sl_tcp_gauges {
 	SL_TCP_GAUGES(SL_COUNTER_FIELD)
 };
 
+/* A token bucket: a rate per second with a burst of a tenth of it. */
+struct sl_tcp_rate {
+	uint64_t tokens;
+	uint64_t refill; /* TSC of the last refill */
+};
+
 struct rte_hash;
 struct rte_ring;
 struct tcp_conn;
@@ -91,7 +98,8 @@ struct sl_tcp_lcore {
 	struct tcp_conn *tw_oldest;   /* TIME_WAIT FIFO, for recycling */
 	struct tcp_conn *tw_newest;
 	uint32_t half_open[SL_TCP_LISTENERS_MAX];
-	uint64_t rst_tokens, rst_refill;
+	struct sl_tcp_rate rst_rate;       /* RSTs without a connection */
+	struct sl_tcp_rate challenge_rate; /* challenge ACKs (RFC 5961 7) */
 	uint16_t next_port;           /* ephemeral port cursor */
 	bool mem_low;                 /* mbuf pool below its low watermark */
 	uint32_t win_cap;             /* receive window any one connection may offer */

@@ -85,6 +85,9 @@ static const struct sl_conf_key tcp_keys[] = {
 			"congestion control"),
 	SL_KEY_INT(struct sl_tcp_conf, rst_per_s, 0, 10000000, 1000,
 			"RSTs for segments without a connection, per second per worker"),
+	SL_KEY_INT(struct sl_tcp_conf, challenge_acks_per_s, 0, 10000000, 1000,
+			"challenge ACKs (RFC 5961: RSTs, SYNs, ACKs out of range), per second "
+			"per worker"),
 	SL_KEY_INT(struct sl_tcp_conf, ephemeral_min, 1024, 65535, 32768,
 			"lowest source port of active opens"),
 	SL_KEY_INT(struct sl_tcp_conf, ephemeral_max, 1024, 65535, 60999,
@@ -248,7 +251,7 @@ init_worker(struct sl_lcore *lc)
 	t->next_port = (uint16_t)(sl_tcp_conf.ephemeral_min +
 			rte_rand_max((uint64_t)(sl_tcp_conf.ephemeral_max -
 					sl_tcp_conf.ephemeral_min + 1)));
-	t->rst_refill = lc->now;
+	t->rst_rate.refill = t->challenge_rate.refill = lc->now;
 	t->win_cap = UINT32_MAX;
 	return 0;
 }
@@ -453,26 +456,41 @@ tcp_rcv_window(const struct tcp_conn *c)
 	return RTE_MIN(buf - used, sl_lcore_get(c->owner)->tcp.win_cap);
 }
 
-bool
-tcp_rst_allowed(struct sl_lcore *lc)
+/* Take a token of a bucket refilled at `rate` a second (burst: a tenth). */
+static bool
+rate_take(const struct sl_lcore *lc, struct sl_tcp_rate *r, int64_t per_s)
 {
-	struct sl_tcp_lcore *t = &lc->tcp;
-	uint64_t rate = (uint64_t)sl_tcp_conf.rst_per_s, hz = sl_clock_base.hz;
+	uint64_t rate = (uint64_t)per_s, hz = sl_clock_base.hz;
 	uint64_t burst = RTE_MAX(rate / 10, (uint64_t)1);
 
 	if (rate == 0)
 		return false;
-	if (lc->now - t->rst_refill >= hz / rate) {
-		t->rst_tokens = RTE_MIN(t->rst_tokens + (lc->now - t->rst_refill) * rate / hz,
-				burst);
-		t->rst_refill = lc->now;
+	if (lc->now - r->refill >= hz / rate) {
+		r->tokens = RTE_MIN(r->tokens + (lc->now - r->refill) * rate / hz, burst);
+		r->refill = lc->now;
 	}
-	if (t->rst_tokens == 0) {
-		t->stats.rst_limited++;
+	if (r->tokens == 0)
 		return false;
-	}
-	t->rst_tokens--;
+	r->tokens--;
 	return true;
+}
+
+bool
+tcp_rst_allowed(struct sl_lcore *lc)
+{
+	if (rate_take(lc, &lc->tcp.rst_rate, sl_tcp_conf.rst_per_s))
+		return true;
+	lc->tcp.stats.rst_limited++;
+	return false;
+}
+
+bool
+tcp_challenge_allowed(struct sl_lcore *lc)
+{
+	if (rate_take(lc, &lc->tcp.challenge_rate, sl_tcp_conf.challenge_acks_per_s))
+		return true;
+	lc->tcp.stats.challenge_limited++;
+	return false;
 }
 
 /*

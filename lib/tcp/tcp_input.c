@@ -210,6 +210,13 @@ new_passive(struct sl_lcore *lc, int l, const struct seg *s)
 	return c;
 }
 
+/* The window a cookie SYN-ACK advertises: unscaled, as no state is kept. */
+static uint16_t
+cookie_window(void)
+{
+	return (uint16_t)RTE_MIN(sl_tcp_conf.rcvbuf, 65535);
+}
+
 static void
 cookie_syn_ack(struct sl_lcore *lc, const struct seg *s)
 {
@@ -221,8 +228,7 @@ cookie_syn_ack(struct sl_lcore *lc, const struct seg *s)
 	struct tcp_opts o = { .mss = mss };
 
 	/* No state is kept, so no window scaling, SACK or timestamps. */
-	tcp_send_raw(lc, &s->key, cookie, s->seq + 1, F(SYN) | F(ACK),
-			(uint16_t)RTE_MIN(sl_tcp_conf.rcvbuf, 65535), &o, 0);
+	tcp_send_raw(lc, &s->key, cookie, s->seq + 1, F(SYN) | F(ACK), cookie_window(), &o, 0);
 	lc->tcp.stats.syncookies_sent++;
 }
 
@@ -247,7 +253,8 @@ cookie_ack(struct sl_lcore *lc, int l, const struct seg *s)
 	c->listener = (int8_t)l;
 	c->flags |= TCP_F_PASSIVE;
 	c->irs = s->seq - 1;
-	c->rcv_nxt = c->rcv_adv = s->seq;
+	c->rcv_nxt = s->seq;
+	c->rcv_adv = s->seq + cookie_window(); /* what the SYN-ACK advertised */
 	c->iss = s->ack - 1;
 	c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 	c->snd_wnd = c->max_snd_wnd = s->wnd;
@@ -302,15 +309,18 @@ drop:
 	rte_pktmbuf_free(s->m);
 }
 
-/* RFC 9293 3.10.7.4 first check: does the segment fall in the window? */
+/*
+ * RFC 9293 3.10.7.4 first check: does the segment fall in the window? The
+ * window is the one we advertised (its right edge, rcv_adv), not what the
+ * buffer could take: the peer may send only into what it was told, and a
+ * segment beyond it is not acceptable even if it would fit.
+ */
 static bool
 acceptable(const struct tcp_conn *c, const struct seg *s)
 {
-	uint32_t wnd = RTE_MAX(tcp_rcv_window(c), c->rcv_adv - c->rcv_nxt);
+	uint32_t wnd = c->rcv_adv - c->rcv_nxt;
 	uint32_t len = seg_space(s);
 
-	if (SEQ_GT(c->rcv_adv, c->rcv_nxt + wnd))
-		wnd = c->rcv_adv - c->rcv_nxt;
 	if (len == 0)
 		return wnd == 0 ? s->seq == c->rcv_nxt :
 			SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd);
@@ -321,20 +331,47 @@ acceptable(const struct tcp_conn *c, const struct seg *s)
 		 SEQ_LT(s->seq + len - 1, c->rcv_nxt + wnd));
 }
 
+static bool
+rst_in_window(const struct tcp_conn *c, const struct seg *s)
+{
+	uint32_t wnd = c->rcv_adv - c->rcv_nxt;
+
+	return wnd == 0 ? s->seq == c->rcv_nxt :
+		SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd);
+}
+
 static void
 ack_now(struct tcp_conn *c)
 {
 	c->flags |= TCP_F_ACK_NOW;
 }
 
+/* A challenge ACK (RFC 5961 3-5), within the rate limit of section 7. */
+static void
+challenge(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	if (tcp_challenge_allowed(lc))
+		ack_now(c);
+}
+
 static void
 update_window(struct tcp_conn *c, const struct seg *s)
 {
-	if (SEQ_LT(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
-		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
-		c->snd_wl1 = s->seq;
-		c->snd_wl2 = s->ack;
-		c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
+	uint32_t was = c->snd_wnd;
+
+	if (!SEQ_LT(c->snd_wl1, s->seq) && (c->snd_wl1 != s->seq || SEQ_GT(c->snd_wl2, s->ack)))
+		return;
+	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+	c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
+	/* The window opens after being closed (RFC 9293 3.8.6.1): sending
+	 * restarts at once from snd_una, the probe byte the peer did not take
+	 * at the head of it (a receiver that keeps no out-of-order data would
+	 * otherwise wait for the RTO), and the probes' back-off ends. */
+	if (was == 0 && c->snd_wnd != 0 && c->sndq_len != 0 && c->snd_max - c->snd_una <= 1) {
+		c->snd_nxt = c->snd_una;
+		c->backoff = 0;
 	}
 }
 
@@ -455,7 +492,7 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	}
 	if (SEQ_LT(s->ack, c->snd_una - c->max_snd_wnd)) {
 		st->ack_challenge++;
-		ack_now(c);
+		challenge(lc, c);
 		return false;
 	}
 	if (c->state == TCP_SYN_RECEIVED) {
@@ -615,7 +652,7 @@ static bool
 process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 {
 	struct sl_tcp_stats *st = &lc->tcp.stats;
-	uint32_t wnd_end = c->rcv_nxt + RTE_MAX(tcp_rcv_window(c), c->rcv_adv - c->rcv_nxt);
+	uint32_t wnd_end = c->rcv_adv; /* what we advertised: beyond it, trimmed */
 	bool fin = (s->flags & F(FIN)) != 0;
 	struct rte_mbuf *m;
 	uint32_t len;
@@ -774,13 +811,15 @@ conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		ack_now(c);
 		goto out;
 	}
-	if (!acceptable(c, s)) {
-		if (s->flags & F(RST)) {
-			st->rst_bad++;
-		} else {
-			st->seg_out_of_window++;
-			ack_now(c);
-		}
+	/* RFC 5961 3.2: an RST's sequence number alone must fall in the
+	 * window, whatever data it carries; outside, it is dropped unanswered. */
+	if ((s->flags & F(RST)) && !rst_in_window(c, s)) {
+		st->rst_bad++;
+		goto drop;
+	}
+	if (!(s->flags & F(RST)) && !acceptable(c, s)) {
+		st->seg_out_of_window++;
+		ack_now(c);
 		goto out;
 	}
 	if (s->flags & F(RST)) {
@@ -793,13 +832,13 @@ conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 			goto drop;
 		}
 		st->rst_challenge++;
-		ack_now(c);
+		challenge(lc, c);
 		goto out;
 	}
 	if (s->flags & F(SYN)) {
 		/* RFC 5961 4.2: never reset on a SYN; challenge instead. */
 		st->syn_challenge++;
-		ack_now(c);
+		challenge(lc, c);
 		goto out;
 	}
 	if (!(s->flags & F(ACK)))

@@ -302,11 +302,12 @@ tcp_sndq_drop(struct tcp_conn *c, uint32_t acked)
 		c->sndq_tail = NULL;
 }
 
-void
+uint32_t
 tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t max)
 {
 	uint32_t end = c->snd_una + c->sndq_len;
-	uint32_t len;
+	uint32_t len, off;
+	int sent;
 
 	if (SEQ_LT(seq, c->snd_una))
 		seq = c->snd_una;
@@ -314,12 +315,27 @@ tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t m
 		/* Only the FIN is outstanding. */
 		if ((c->flags & TCP_F_FIN_SENT) && SEQ_LT(seq, c->snd_max))
 			send_segment(lc, c, end, 0, F(FIN));
-		return;
+		return 0;
+	}
+	/* The peer's window bounds retransmissions too (RFC 9293 3.8.6): a
+	 * full MSS would overrun a window smaller than one. At snd_una with
+	 * no room left (the window shrank or closed) one byte goes, as a
+	 * probe does. */
+	off = seq - c->snd_una;
+	if (off >= c->snd_wnd) {
+		if (off != 0)
+			return 0;
+		max = 1;
+	} else {
+		max = RTE_MIN(max, c->snd_wnd - off);
 	}
 	len = RTE_MIN(max, (uint32_t)c->mss);
 	len = RTE_MIN(len, end - seq);
-	if (send_segment(lc, c, seq, len, 0) > 0)
-		lc->tcp.stats.retransmits++;
+	sent = send_segment(lc, c, seq, len, 0);
+	if (sent <= 0)
+		return 0;
+	lc->tcp.stats.retransmits++;
+	return (uint32_t)sent;
 }
 
 /* Send new data (or data again after an RTO pulled snd_nxt back). */

@@ -148,7 +148,9 @@ void tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_conn_close(struct sl_lcore *lc, struct tcp_conn *c, enum sl_tcp_close_reason why);
 void tcp_set_state(struct sl_lcore *lc, struct tcp_conn *c, enum tcp_state s);
 uint32_t tcp_rcv_window(const struct tcp_conn *c);
+/* Rate limits (per worker): true if one more may be sent; counted if not. */
 bool tcp_rst_allowed(struct sl_lcore *lc);
+bool tcp_challenge_allowed(struct sl_lcore *lc);
 
 /* The lcore's clock in microseconds, and in milliseconds (TSval). */
 static inline uint64_t
@@ -187,8 +189,9 @@ void tcp_send_raw(struct sl_lcore *lc, const struct tcp_key *k, uint32_t seq, ui
 		uint8_t flags, uint16_t win, const struct tcp_opts *echo, uint32_t tsval);
 void tcp_send_rst_for(struct sl_lcore *lc, const struct tcp_key *k,
 		const struct rte_tcp_hdr *th, uint32_t seg_len);
-/* Retransmit from snd_una (RTO) or the given range (fast/SACK). */
-void tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t max);
+/* Resend up to max bytes from seq (snd_una for an RTO), within the peer's
+ * window; returns the payload bytes sent. */
+uint32_t tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t max);
 void tcp_sndq_drop(struct tcp_conn *c, uint32_t acked);
 uint16_t tcp_mss_for(uint32_t raddr);
 

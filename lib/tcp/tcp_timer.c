@@ -111,10 +111,7 @@ on_rtx(struct sl_timer *t)
 	tcp_sack_board_init(&c->sacked);
 	c->dupacks = 0;
 	c->backoff++;
-	c->snd_nxt = c->snd_una;
-	tcp_retransmit(lc, c, c->snd_una, c->mss);
-	if (SEQ_LT(c->snd_nxt, c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len)))
-		c->snd_nxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
+	c->snd_nxt = c->snd_una + tcp_retransmit(lc, c, c->snd_una, c->mss);
 	if (c->sndq_len == 0 && (c->flags & TCP_F_FIN_SENT))
 		c->snd_nxt = c->snd_max;
 	sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));

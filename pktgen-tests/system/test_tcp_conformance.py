@@ -2,7 +2,8 @@
 """TCP conformance of the gateway's own stack, scripted with scapy from the
 client namespace: RSTs for closed ports, RFC 5961 (RST and SYN challenge
 ACKs, blind RSTs ignored), window trimming, zero windows and window
-updates, FIN in every state that receives one, malformed options, PAWS,
+updates, the peer's window bounding what is in flight, our advertised window
+bounding what we take, FIN in every state that receives one, malformed options, PAWS,
 and a spoofed SYN flood against a small backlog while a real transfer
 completes. Each case checks the segments the gateway sends back and the
 counters that moved.
@@ -519,7 +520,9 @@ class TcpConformance(unittest.TestCase):
             a = p.expect(lambda s: True, what="challenge ACK")
             self.assertEqual(a.flags, ACK, a)
             self.assertEqual((a.seq, a.ack, a.data), (p.rcv_nxt, p.snd_nxt, b""), a)
-            # The last byte of the window: still in it, still challenged.
+            # The last byte of the window we advertised: still in it, still
+            # challenged. That ACK advertised the whole buffer, scaled.
+            self.assertEqual(a.win << p.gw_ws, RCVBUF, a)
             p.send(RST | ACK, seq=seq_add(p.snd_nxt, RCVBUF - 1))
             a = p.expect(lambda s: True, what="challenge ACK")
             self.assertEqual((a.flags, a.ack), (ACK, p.snd_nxt), a)
@@ -1048,6 +1051,117 @@ class TcpConformance(unittest.TestCase):
             p.rcv_nxt = seq_add(una, 3)
             self.assert_state(40080, "ESTABLISHED")
             p.abort()
+        self.converse(run)
+
+    # Windows: what the peer advertised bounds what is in flight; what we
+    # advertised bounds what we take (issue 11, section 1).
+
+    def test_22_window_below_mss_bounds_flight(self):
+        """A peer without window scaling advertises 1,000 bytes, in its SYN
+        and in every segment, and withholds its ACKs: at most 1,000 bytes
+        are ever in flight, first transmissions and retransmissions alike;
+        as it ACKs, the rest comes 1,000 at a time."""
+        def run():
+            p = self.peer(ECHO, 40090, 90000, win=1000)
+            sa = p.connect(opts=[("MSS", 1460)])
+            self.assertNotIn("WScale", sa.opts, sa)
+            base = p.rcv_nxt
+            before = self.stats()
+            for i in range(3):
+                p.request(stream_bytes(i * 1000, 1000), wait_ack=False)
+            segs = p.drain(2.6)  # the first transmission and an RTO (1 s)
+            data = [x for x in segs if x.data]
+            self.assertGreaterEqual(len(data), 2, segs)
+            for x in data:
+                end = (x.seq + len(x.data) - base) & 0xFFFFFFFF
+                self.assertLessEqual(end, 1000, f"beyond the 1,000-byte window: {x}")
+            self.assert_moved(before, {"rto": None})
+            p.queue = [x for x in segs if x.data and x.seq != base]
+            got = p.receive(3000, timeout=10)
+            self.assertEqual(got, stream_bytes(0, 3000))
+            p.abort()
+            self.assert_gone(40090)
+        self.converse(run)
+
+    def test_23_window_update_restarts_sending(self):
+        """Echo data waits behind the peer's zero window; the gateway
+        probes; the peer leaves the probes' byte unacknowledged and then
+        opens its window with an ACK of the same SND.UNA: all 3,000 bytes
+        arrive in order at once, from that byte on (a receiver that keeps
+        nothing out of order has nothing to wait for), well before the
+        backed-off RTO."""
+        def run():
+            p = self.peer(ECHO, 40091, 91000)
+            p.connect(opts=[("MSS", 1460)], ack_win=0)
+            p.win = 0
+            for i in range(3):
+                p.request(stream_bytes(i * 1000, 1000), wait_ack=False)
+            # Two probes, each answered without taking its byte: the RTO
+            # has backed off to 4 s by now.
+            for _ in range(2):
+                probe = p.expect(lambda x: x.data, timeout=5, what="zero-window probe")
+                self.assertEqual((probe.seq, len(probe.data)), (p.rcv_nxt, 1), probe)
+                p.send(ACK, win=0)
+            p.win = 65535
+            t0 = time.time()
+            p.send(ACK)
+            got = bytearray()
+            while len(got) < 3000:
+                left = 1.0 - (time.time() - t0)
+                x = p.expect(lambda x: x.data and x.seq == p.rcv_nxt, timeout=max(left, 0.01),
+                             what=f"in-order data at {len(got)} of 3,000 bytes within 1 s")
+                got += x.data
+                p.rcv_nxt = seq_add(p.rcv_nxt, len(x.data))
+                p.send(ACK)
+            self.assertEqual(bytes(got), stream_bytes(0, 3000))
+            p.abort()
+            self.assert_gone(40091)
+        self.converse(run)
+
+    def test_24_rst_outside_advertised_window_dropped(self):
+        """Right after the handshake the gateway has advertised 65,535
+        bytes (a SYN's window is never scaled), though its buffer holds
+        more: an RST beyond that edge, before RCV.NXT, or before RCV.NXT
+        carrying data that reaches into the window is dropped unanswered
+        (RFC 5961 3.2); one inside it but not exact is challenged."""
+        def run():
+            p = self.peer(ECHO, 40092, 92000)
+            sa = p.connect()
+            self.assertEqual(sa.win, 65535)
+            before = self.stats()
+            p.send(RST, seq=seq_add(p.snd_nxt, 65535 + 100))
+            p.send(RST, seq=seq_add(p.snd_nxt, 65535))
+            p.send(RST, seq=seq_add(p.snd_nxt, -1))
+            p.send(RST | ACK, seq=seq_add(p.snd_nxt, -10), data=b"x" * 64)
+            self.assertEqual(p.drain(0.4), [])
+            self.assert_moved(before, {"rst_bad": 4, "rst_challenge": 0, "rst_rcvd": 0})
+            self.assert_state(40092, "ESTABLISHED")
+            b = self.stats()
+            p.send(RST, seq=seq_add(p.snd_nxt, 65534))
+            a = p.expect(lambda x: True, what="challenge ACK")
+            self.assertEqual((a.flags, a.ack), (ACK, p.snd_nxt), a)
+            self.assert_moved(b, {"rst_challenge": 1})
+            self.echo_works(p)
+            p.abort()
+            self.assert_gone(40092)
+        self.converse(run)
+
+    def test_25_data_beyond_advertised_window_not_sacked(self):
+        """Data wholly beyond the window the gateway advertised (65,535
+        right after the handshake) is not acceptable: an ACK of RCV.NXT
+        that reports nothing of it in SACK blocks, and nothing is kept."""
+        def run():
+            p = self.peer(DISCARD, 40093, 93000)
+            p.connect()
+            before = self.stats()
+            p.send(ACK, seq=seq_add(p.snd_nxt, 65535 + 1000), data=b"y" * 500)
+            a = p.expect(lambda x: True, what="ACK")
+            self.assertEqual((a.flags, a.ack), (ACK, p.snd_nxt), a)
+            self.assertNotIn("SAck", a.opts, a)
+            self.assert_moved(before, {"seg_out_of_window": 1, "ooo_queued": 0})
+            self.assertIn(" ooo=0 ", self.conn_line(40093))
+            p.abort()
+            self.assert_gone(40093)
         self.converse(run)
 
     # PAWS (RFC 7323 5).
