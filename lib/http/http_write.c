@@ -161,16 +161,33 @@ int
 sl_http_w_request_line(struct sl_http_wbuf *w, const char *method, size_t mlen, const char *target,
 	size_t tlen, uint8_t minor)
 {
+	if (tlen == 0)
+		return -EINVAL;
+	return sl_http_w_request_line_origin(w, method, mlen, target, tlen, NULL, 0, false, minor);
+}
+
+int
+sl_http_w_request_line_origin(struct sl_http_wbuf *w, const char *method, size_t mlen,
+	const char *path, size_t plen, const char *query, size_t qlen, bool has_query,
+	uint8_t minor)
+{
 	char ver[] = "HTTP/1.1\r\n";
 	int rc;
 
-	if (!is_token(method, mlen) || tlen == 0 ||
-		http_scan_target((const uint8_t *)target, (uint32_t)tlen) != tlen || minor > 1)
+	if (plen == 0) {
+		path = "/";
+		plen = 1;
+	}
+	if (!is_token(method, mlen) ||
+		http_scan_target((const uint8_t *)path, (uint32_t)plen) != plen ||
+		(has_query && http_scan_target((const uint8_t *)query, (uint32_t)qlen) != qlen) ||
+		minor > 1)
 		return -EINVAL;
 	ver[7] = (char)('0' + minor);
 	if ((rc = w_put(w, method, mlen)) != 0 || (rc = w_put(w, " ", 1)) != 0 ||
-		(rc = w_put(w, target, tlen)) != 0 || (rc = w_put(w, " ", 1)) != 0 ||
-		(rc = w_put(w, ver, sizeof(ver) - 1)) != 0)
+		(rc = w_put(w, path, plen)) != 0 ||
+		(has_query && ((rc = w_put(w, "?", 1)) != 0 || (rc = w_put(w, query, qlen)) != 0)) ||
+		(rc = w_put(w, " ", 1)) != 0 || (rc = w_put(w, ver, sizeof(ver) - 1)) != 0)
 		return rc;
 	return 0;
 }

@@ -119,6 +119,8 @@ enum sl_http_body {
 	X(METHOD_UNKNOWN, 501, "method not implemented") \
 	X(METHOD_PROTO, 400, "method not allowed for the protocol") \
 	X(TARGET, 400, "invalid character in the request target") \
+	X(TARGET_FORM, 400, "request target not of a form its method takes, or with a fragment") \
+	X(TARGET_USERINFO, 400, "userinfo in an absolute-form request target") \
 	X(VERSION, 400, "malformed protocol version") \
 	X(VERSION_UNSUPPORTED, 505, "protocol version not supported") \
 	X(STATUS, 400, "malformed status code") \
@@ -182,6 +184,23 @@ struct sl_http_limits {
 struct sl_http_span {
 	uint32_t off;
 	uint32_t len;
+};
+
+/* The forms of a request target (RFC 9112 3.2). */
+enum sl_http_target_form {
+	SL_HTTP_TARGET_ORIGIN,    /* /path?query */
+	SL_HTTP_TARGET_ABSOLUTE,  /* http://authority/path?query (http or https) */
+	SL_HTTP_TARGET_AUTHORITY, /* host:port, CONNECT only */
+	SL_HTTP_TARGET_ASTERISK,  /* *, OPTIONS only */
+};
+
+/* A request target's parts, as offsets into the target. */
+struct sl_http_target {
+	enum sl_http_target_form form;
+	struct sl_http_span authority; /* absolute and authority forms: host[:port] */
+	struct sl_http_span path;      /* empty in an absolute form without one: "/" */
+	struct sl_http_span query;     /* after the '?' (has_query: there was one) */
+	bool has_query;
 };
 
 /* One header or trailer field, offsets into the header buffer. The value is
@@ -292,6 +311,18 @@ const char *sl_http_err_name(enum sl_http_err e);
 /* Method by name (exact, case-sensitive as methods are); M_OTHER if unknown. */
 enum sl_http_method sl_http_method_lookup(const char *s, size_t len);
 
+/*
+ * Split a request target of `len` bytes into its parts, checking its form
+ * against the method (RFC 9112 3.2): origin form; absolute form with the
+ * http or https scheme (any case) and no userinfo; authority form for
+ * CONNECT only; "*" for OPTIONS only; never a fragment. The parser only
+ * checks the target's characters, as llhttp does; a server that acts on
+ * the target calls this and answers 400 on an error. Returns SL_HTTP_ERR_NONE, or
+ * SL_HTTP_ERR_TARGET_FORM or SL_HTTP_ERR_TARGET_USERINFO.
+ */
+enum sl_http_err sl_http_target_parse(const char *s, uint32_t len, enum sl_http_method method,
+	struct sl_http_target *t);
+
 /* ---- field access (valid from HEADERS until reset) ---- */
 
 static inline const char *
@@ -352,6 +383,11 @@ const char *sl_http_reason(uint16_t status);
  */
 int sl_http_w_request_line(struct sl_http_wbuf *w, const char *method, size_t mlen,
 	const char *target, size_t tlen, uint8_t minor);
+/* A request line in origin form from a target's parts: the path ("/" when
+ * empty, RFC 9112 3.2.2) and, if has_query, "?" and the query. */
+int sl_http_w_request_line_origin(struct sl_http_wbuf *w, const char *method, size_t mlen,
+	const char *path, size_t plen, const char *query, size_t qlen, bool has_query,
+	uint8_t minor);
 /* reason NULL: the default phrase of status. */
 int sl_http_w_status_line(
 	struct sl_http_wbuf *w, uint16_t status, const char *reason, size_t rlen, uint8_t minor);

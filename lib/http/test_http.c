@@ -1126,6 +1126,66 @@ test_scan(void)
 	return 0;
 }
 
+/* ---- request target forms (RFC 9112 3.2) ---- */
+
+static int
+test_targets(void)
+{
+	static const struct {
+		const char *target;
+		enum sl_http_method method;
+		enum sl_http_err err;
+		enum sl_http_target_form form;
+		const char *authority, *path, *query; /* query NULL: none */
+	} cases[] = {
+		{"/a/b?c=1", SL_HTTP_M_GET, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ORIGIN, "", "/a/b", "c=1"},
+		{"/?", SL_HTTP_M_GET, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ORIGIN, "", "/", ""},
+		{"http://h.example/p", SL_HTTP_M_GET, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ABSOLUTE,
+		 "h.example", "/p", NULL},
+		{"HTTPS://h:8443?q", SL_HTTP_M_POST, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ABSOLUTE,
+		 "h:8443", "", "q"},
+		{"http://h", SL_HTTP_M_GET, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ABSOLUTE, "h", "", NULL},
+		{"*", SL_HTTP_M_OPTIONS, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_ASTERISK, "", "", NULL},
+		{"h.example:443", SL_HTTP_M_CONNECT, SL_HTTP_ERR_NONE, SL_HTTP_TARGET_AUTHORITY,
+		 "h.example:443", "", NULL},
+		{"*", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"/a#f", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"http://", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"http:/h/", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"ftp://h/", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"httpx://h/", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"h.example", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"http://u:p@h/", SL_HTTP_M_GET, SL_HTTP_ERR_TARGET_USERINFO, 0, NULL, NULL, NULL},
+		{"/p", SL_HTTP_M_CONNECT, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"h.example", SL_HTTP_M_CONNECT, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"h:44x", SL_HTTP_M_CONNECT, SL_HTTP_ERR_TARGET_FORM, 0, NULL, NULL, NULL},
+		{"u@h:443", SL_HTTP_M_CONNECT, SL_HTTP_ERR_TARGET_USERINFO, 0, NULL, NULL, NULL},
+	};
+	unsigned int i;
+
+	for (i = 0; i < DIM(cases); i++) {
+		const char *s = cases[i].target;
+		struct sl_http_target t;
+		enum sl_http_err e = sl_http_target_parse(s, (uint32_t)strlen(s), cases[i].method, &t);
+
+		if (e != cases[i].err)
+			fprintf(stderr, "target %s: %s\n", s, sl_http_err_name(e));
+		SL_CHECK_EQ(e, cases[i].err);
+		if (e != SL_HTTP_ERR_NONE)
+			continue;
+		SL_CHECK_EQ(t.form, cases[i].form);
+		SL_CHECK_EQ(t.authority.len, strlen(cases[i].authority));
+		SL_CHECK(memcmp(s + t.authority.off, cases[i].authority, t.authority.len) == 0);
+		SL_CHECK_EQ(t.path.len, strlen(cases[i].path));
+		SL_CHECK(memcmp(s + t.path.off, cases[i].path, t.path.len) == 0);
+		SL_CHECK_EQ(t.has_query, cases[i].query != NULL);
+		if (cases[i].query != NULL)
+			SL_CHECK(t.query.len == strlen(cases[i].query) &&
+					memcmp(s + t.query.off, cases[i].query, t.query.len) == 0);
+	}
+	return 0;
+}
+
 /* ---- writer ---- */
 
 static int
@@ -1300,6 +1360,7 @@ main(void)
 		{"responses", test_responses},
 		{"pipeline_splits", test_pipeline_splits},
 		{"scan", test_scan},
+		{"targets", test_targets},
 		{"writer", test_writer},
 		{"mutations", test_mutations},
 	};

@@ -175,23 +175,6 @@ first_of(const struct sl_http_parser *p, const uint8_t *kinds, enum field_kind k
 	return NULL;
 }
 
-/* The authority and path of an absolute-form target (http://host/path). */
-static bool
-split_absolute(const char *t, size_t len, struct sl_http_span *host, struct sl_http_span *path)
-{
-	size_t i;
-
-	if (len < 7 || strncasecmp(t, "http://", 7) != 0)
-		return false;
-	for (i = 7; i < len && t[i] != '/' && t[i] != '?'; i++)
-		;
-	host->off = 7;
-	host->len = (uint32_t)(i - 7);
-	path->off = (uint32_t)i;
-	path->len = (uint32_t)(len - i);
-	return true;
-}
-
 uint32_t
 proxy_format_ipv4(char *buf, uint32_t addr)
 {
@@ -280,18 +263,34 @@ write_request_id(struct sl_http_wbuf *wb, const uint64_t r[2])
 	sl_http_w_raw(wb, line, sizeof(line));
 }
 
+/* The request line upstream: origin form, whatever form the client used,
+ * as origin servers need not take any other (RFC 9112 3.2.2). */
+static void
+write_request_line(struct sl_http_wbuf *wb, const struct session *s)
+{
+	const struct sl_http_parser *p = &s->req;
+	const struct sl_http_target *t = &s->target;
+	const char *target = sl_http_str(p, p->msg.target);
+
+	if (t->form == SL_HTTP_TARGET_ASTERISK)
+		sl_http_w_request_line(wb, sl_http_str(p, p->msg.method_s), p->msg.method_s.len,
+				"*", 1, 1);
+	else
+		sl_http_w_request_line_origin(wb, sl_http_str(p, p->msg.method_s),
+				p->msg.method_s.len, target + t->path.off, t->path.len,
+				target + t->query.off, t->query.len, t->has_query, 1);
+}
+
 int
 proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struct proxy_pool *pool)
 {
 	const struct sl_http_parser *p = &s->req;
 	const struct sl_http_msg *m = &p->msg;
 	const struct sl_proxy_route_conf *rc = s->act->conf;
-	const char *target = sl_http_str(p, m->target);
-	struct sl_http_span abs_host = { 0, 0 }, path = { 0, m->target.len };
 	const struct sl_http_field *hf;
 	const char *host = NULL;
 	size_t host_len = 0;
-	bool absolute = split_absolute(target, m->target.len, &abs_host, &path);
+	bool absolute = s->target.form == SL_HTTP_TARGET_ABSOLUTE;
 	uint32_t drop = 1u << F_HOP | 1u << F_CONNECTION;
 	uint8_t kinds[SL_HTTP_HDR_BUF_MAX / sizeof(struct sl_http_field) + 1];
 
@@ -302,20 +301,13 @@ proxy_head_request(struct sl_http_wbuf *wb, const struct session *s, const struc
 		drop |= 1u << F_XFF | 1u << F_XF_OTHER;
 	hf = first_of(p, kinds, F_HOST);
 	if (absolute) {
-		host = target + abs_host.off;
-		host_len = abs_host.len;
-		if (path.len == 0) {
-			target = "/";
-			path.len = 1;
-		} else {
-			target += path.off;
-		}
+		host = sl_http_str(p, m->target) + s->target.authority.off;
+		host_len = s->target.authority.len;
 	} else if (hf != NULL) {
 		host = sl_http_field_value(p, hf);
 		host_len = hf->value_len;
 	}
-	sl_http_w_request_line(wb, sl_http_str(p, m->method_s), m->method_s.len, target,
-			path.len, 1);
+	write_request_line(wb, s);
 	copy_fields(wb, p, kinds, drop);
 	if (rc->host_rewrite[0] != '\0')
 		sl_http_w_field(wb, LIT("Host"), rc->host_rewrite, strlen(rc->host_rewrite));

@@ -251,6 +251,7 @@ struct session {
 	struct sl_timer client_timer;   /* header / body / keep-alive timeout */
 	struct sl_timer up_timer;       /* connect / response / idle timeout */
 
+	struct sl_http_target target;   /* the request's, split at its head */
 	struct sl_http_parser req, resp;
 	uint32_t hdr_buf;               /* size of each of the two buffers */
 	uint8_t bufs[];                 /* two header buffers */

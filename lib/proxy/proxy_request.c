@@ -104,24 +104,29 @@ send_up(struct session *s, struct rte_mbuf *piece)
 
 /* ---- the request: route, parse, pump ---- */
 
+/* The host an absolute-form target names wins over the Host field (RFC
+ * 9112 3.2.2); an asterisk-form target routes as the path "*". */
 static const struct sl_route *
 route(struct session *s)
 {
 	const struct sl_http_parser *p = &s->req;
+	const struct sl_http_target *t = &s->target;
 	const char *target = sl_http_str(p, p->msg.target);
-	uint32_t tlen = p->msg.target.len;
-	const char *host = NULL, *path = target;
-	size_t host_len = 0, path_len = tlen;
+	const char *host = NULL, *path = target + t->path.off;
+	size_t host_len = 0, path_len = t->path.len;
 	struct sl_route_hdrs hdrs = { sl_route_http_has, p };
 	int i;
 
-	if (tlen > 7 && strncasecmp(target, "http://", 7) == 0) {
-		const char *slash = memchr(target + 7, '/', tlen - 7);
-
-		host = target + 7;
-		host_len = (size_t)((slash != NULL ? slash : target + tlen) - host);
-		path = slash != NULL ? slash : "/";
-		path_len = slash != NULL ? (size_t)(target + tlen - slash) : 1;
+	if (t->form == SL_HTTP_TARGET_ASTERISK) {
+		path = "*";
+		path_len = 1;
+	} else if (path_len == 0) {
+		path = "/";
+		path_len = 1;
+	}
+	if (t->form == SL_HTTP_TARGET_ABSOLUTE) {
+		host = target + t->authority.off;
+		host_len = t->authority.len;
 	} else if ((i = sl_http_find(p, "host", 4, 0)) >= 0) {
 		const struct sl_http_field *f = sl_http_field(p, (uint32_t)i);
 
@@ -130,6 +135,22 @@ route(struct session *s)
 	}
 	return sl_route_match(s->lis->routes, host, host_len, path, path_len, p->msg.method,
 			&hdrs, NULL);
+}
+
+/* Split the target; one of a form its method does not take is refused. */
+static bool
+target_acceptable(struct session *s)
+{
+	const struct sl_http_msg *m = &s->req.msg;
+	enum sl_http_err e = sl_http_target_parse(sl_http_str(&s->req, m->target), m->target.len,
+			m->method, &s->target);
+
+	if (e == SL_HTTP_ERR_NONE)
+		return true;
+	proxy_stats(s)->req_refused++;
+	s->w->lc->proxy.req_err[e]++;
+	proxy_fail_exchange(s, 400, sl_http_err_str(e));
+	return false;
 }
 
 static void
@@ -186,6 +207,8 @@ on_request_head(struct session *s)
 		proxy_fail_exchange(s, 501, "not supported by this proxy");
 		return;
 	}
+	if (!target_acceptable(s))
+		return;
 	r = route(s);
 	if (r == NULL) {
 		proxy_stats(s)->no_route++;

@@ -49,7 +49,12 @@ session_with(struct session *s, const char *request)
 	s->act = &act;
 	s->client_addr = rte_cpu_to_be_32(0xc6120002);
 	s->client_ip_len = (uint8_t)proxy_format_ipv4(s->client_ip, s->client_addr);
-	return parse_all(&s->req, SL_HTTP_REQUEST, bufs[0], request, strlen(request));
+	if (parse_all(&s->req, SL_HTTP_REQUEST, bufs[0], request, strlen(request)) != 0)
+		return -1;
+	/* As on_request_head splits it before the head is rewritten. */
+	return sl_http_target_parse(sl_http_str(&s->req, s->req.msg.target),
+			s->req.msg.target.len, s->req.msg.method, &s->target) == SL_HTTP_ERR_NONE ?
+		0 : -1;
 }
 
 /* Rewrite s's request and parse it as the upstream would, into up. */
@@ -191,6 +196,25 @@ test_host_forms(void)
 	SL_CHECK(rewrite(&s, &up) == 0);
 	SL_CHECK(up.msg.target.len == 4 && memcmp(sl_http_str(&up, up.msg.target), "/p/q", 4) == 0);
 	SL_CHECK_STR(field(&up, "host", v, sizeof(v)), "abs.example");
+
+	/* Any case of the scheme, a port, no path but a query: "/?query" (RFC
+	 * 9112 3.2.2), the authority as it was sent. */
+	SL_CHECK(session_with(&s, "GET HTTP://Abs.Example:8080?a=1&b HTTP/1.1\r\n"
+			"Host: other\r\n\r\n") == 0);
+	SL_CHECK(rewrite(&s, &up) == 0);
+	SL_CHECK(up.msg.target.len == 7 && memcmp(sl_http_str(&up, up.msg.target), "/?a=1&b", 7) == 0);
+	SL_CHECK_STR(field(&up, "host", v, sizeof(v)), "Abs.Example:8080");
+
+	/* OPTIONS * stays as it is. */
+	SL_CHECK(session_with(&s, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n") == 0);
+	SL_CHECK(rewrite(&s, &up) == 0);
+	SL_CHECK(up.msg.target.len == 1 && *sl_http_str(&up, up.msg.target) == '*');
+
+	/* Forms the proxy refuses before any rewriting. */
+	SL_CHECK(session_with(&s, "GET http://u:p@abs.example/ HTTP/1.1\r\nHost: a\r\n\r\n") != 0);
+	SL_CHECK(session_with(&s, "GET * HTTP/1.1\r\nHost: a\r\n\r\n") != 0);
+	SL_CHECK(session_with(&s, "GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n") != 0);
+	SL_CHECK(session_with(&s, "GET ftp://abs.example/ HTTP/1.1\r\nHost: a\r\n\r\n") != 0);
 
 	/* HTTP/1.0 without Host: the upstream gets HTTP/1.1 and a Host. */
 	lis_conf.address = rte_cpu_to_be_32(0xc6120001);

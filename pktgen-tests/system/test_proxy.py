@@ -961,6 +961,12 @@ class Proxy(unittest.TestCase):
         self.assertEqual(rec["target"], "/api/route-api")
         r = self.client(one, method="GET", target="/ret/route-noapi", host="ng.test")
         self.assertEqual(r["body"], b"GET /ret/route-noapi 8001\n", self.ctx(r))
+        # Absolute form: the authority routes, whatever Host says, and the
+        # upstream gets origin form (RFC 9112 3.2.2) with Host from it.
+        rec = self.body_json(self.client(one, method="GET", host="ng.test",
+                                         target="HTTP://py.test:80/info/route-abs?q=1"))
+        self.assertEqual((rec["target"], lower(rec["headers"]).get("host")),
+                         ("/info/route-abs?q=1", "py.test:80"), self.ctx(rec))
         # Fixed response and redirect: no upstream sees them.
         ng_before = len(self.nginx_log("a")) + len(self.nginx_log("b"))
         r = self.client(one, method="GET", target="/route-fixed", host="fixed.test")

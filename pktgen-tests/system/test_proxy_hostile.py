@@ -278,6 +278,15 @@ CASES = [
     c("target_control", b"GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET"),
     c("target_nul", b"GET /\x00 HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET"),
     c("target_del", b"GET /\x7f HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET"),
+    # request target forms (RFC 9112 3.2): the parser takes them, the proxy does not
+    c("target_userinfo", b"GET http://admin:pw@h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400,
+      "TARGET_USERINFO"),
+    c("target_asterisk_get", b"GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET_FORM"),
+    c("target_fragment", b"GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET_FORM"),
+    c("target_scheme_ftp", b"GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET_FORM"),
+    c("target_relative", b"GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", 400, "TARGET_FORM"),
+    c("target_empty_authority", b"GET http:///a HTTP/1.1\r\nHost: h\r\n\r\n", 400,
+      "TARGET_FORM"),
     # valid syntax the proxy itself refuses (stats counter `unsupported`)
     c("http09_simple_get", b"GET /x\r\n", 501, None),
     c("connect_tunnel", b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", 501, None),
