@@ -114,6 +114,7 @@ import argparse
 import datetime
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -140,6 +141,8 @@ CASES = (
     ("ka1k32", "keep-alive 1 KiB, 32 conns", "/1k", 32, False),
     ("ka1k256", "keep-alive 1 KiB, 256 conns", "/1k", 256, False),
     ("ka16k32", "keep-alive 16 KiB, 32 conns", "/16k", 32, False),
+    ("ka16k256", "keep-alive 16 KiB, 256 conns", "/16k", 256, False),
+    ("ka16k1024", "keep-alive 16 KiB, 1024 conns", "/16k", 1024, False),
     ("cl1k32", "close 1 KiB, 32 conns", "/1k", 32, True),
 )
 CG_CASES = ("ka1k32", "ka16k32", "cl1k32")
@@ -635,7 +638,7 @@ class Bench:
         before = self.sluice_counters()
         for r in range(a.runs):
             order = targets if r % 2 == 0 else list(reversed(targets))
-            for key, label, path, conns, close in CASES:
+            for key, label, path, conns, close in self.cases():
                 for t in order:
                     if t in self.failed:
                         continue
@@ -644,11 +647,14 @@ class Bench:
                         continue
                     try:
                         rtx0 = bench_tcp.Bench.client_retrans(self)
+                        seg0 = self.peer_segments()
                         up0 = self.upstream_opens(t)
                         w = self.wrk(urls[t] + path, conns, a.secs, close)
                         up1 = self.upstream_opens(t)
                         if up0 is not None and up1 is not None:
                             w["opens"] = up1 - up0
+                        seg1 = self.peer_segments()
+                        w["peer_out"], w["peer_rtx"] = (y - x for x, y in zip(seg0, seg1))
                         rtx1 = bench_tcp.Bench.client_retrans(self)
                         rtx[t][0] += rtx1[0] - rtx0[0]
                         rtx[t][1] += rtx1[1] - rtx0[1]
@@ -678,6 +684,21 @@ class Bench:
                                       f"{'' if name == 'port' else ', non-zero'}: " +
                                       ", ".join(f"{k} {v}" for k, v in d.items()))
         return targets, res, errs
+
+    def cases(self):
+        return [c for c in CASES if not self.args.cases or c[0] in self.args.cases]
+
+    def peer_segments(self):
+        """Segments sent and retransmitted by the kernel peers (the client's
+        and the upstream's namespaces together)."""
+        out = rtx = 0
+        for ns in (self.tb.client, self.tb.upstream):
+            snmp = sh("ip", "netns", "exec", ns, "cat", "/proc/net/snmp",
+                      check=False).stdout.splitlines()
+            tcp = [x.split() for x in snmp if x.startswith("Tcp:")]
+            out += int(tcp[1][tcp[0].index("OutSegs")])
+            rtx += int(tcp[1][tcp[0].index("RetransSegs")])
+        return out, rtx
 
     def upstream_opens(self, target):
         """Connections the target has opened so far (kernel proxies: their
@@ -923,16 +944,16 @@ class Bench:
         def ratio(x, y):
             return "—" if x != x or y != y or y == 0 else f"{x / y:.2f}"
 
-        lines = ["| Case | Target | Requests/s | p50 ms | p99 ms | Errors | Upstream conns "
-                 "opened / 1k req | vs direct | vs nginx | vs HAProxy |",
-                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for key, label, *_ in CASES:
+        lines = ["| Case | Target | Requests/s | p50 ms | p99 ms | Errors | Peer retrans. % | "
+                 "Upstream conns opened / 1k req | vs direct | vs nginx | vs HAProxy |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for key, label, *_ in self.cases():
             for t in targets:
                 runs = res.get((key, t)) or []
                 if not runs:
                     e = self.failed.get(t) or errs.get((key, t)) or "no result"
                     e = e.replace("|", "/").replace("\n", " ")[:160]
-                    lines.append(f"| {label} | {labels[t]} | failed: {e} | | | | | | | |")
+                    lines.append(f"| {label} | {labels[t]} | failed: {e} | | | | | | | | |")
                     continue
                 x = rps(key, t)
                 p50 = med(w["p50"] for w in runs)
@@ -943,12 +964,17 @@ class Bench:
                     opens = f"{sum(w['opens'] for w in runs) * 1000 / nreq:.1f}"
                 else:
                     opens = "—"
+                pout = sum(w.get("peer_out", 0) for w in runs)
+                prtx = f"{100 * sum(w.get('peer_rtx', 0) for w in runs) / pout:.3f}" \
+                    if pout else "—"
                 lines.append(f"| {label} | {labels[t]} | {x:,.0f} | {p50:.3f} | {p99:.3f} | "
-                             f"{er} | {opens} | {ratio(x, rps(key, 'direct'))} | "
+                             f"{er} | {prtx} | {opens} | {ratio(x, rps(key, 'direct'))} | "
                              f"{ratio(x, rps(key, 'nginx'))} | {ratio(x, rps(key, 'haproxy'))} |")
         lines += ["", "Errors: wrk's socket errors (connect, read, write, timeout) plus non-2xx "
-                  "responses, summed over the runs. Every run (requests/s):", ""]
-        for key, label, *_ in CASES:
+                  "responses, summed over the runs. Peer retrans.: segments retransmitted "
+                  "by the kernel client and upstream together, per 100 they sent. Every run "
+                  "(requests/s):", ""]
+        for key, label, *_ in self.cases():
             lines.append(f"- {label}: " + "; ".join(
                 f"{labels[t]} " + (", ".join(f"{w['rps']:,.0f}" for w in res[(key, t)]) or "—")
                 for t in targets))
@@ -1082,6 +1108,8 @@ def main():
                     "kept by each proxy (default 32)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip (b)")
     ap.add_argument("--only", help="comma-separated targets: " + ",".join(t for t, _ in TARGETS))
+    ap.add_argument("--cases", help="comma-separated cases of (a): " +
+                    ",".join(c[0] for c in CASES))
     ap.add_argument("--out", help="also write the markdown to this file")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
     a = ap.parse_args()
@@ -1092,10 +1120,16 @@ def main():
     a.secs = a.secs or (2 if a.quick else 5)
     a.cg_requests = a.cg_requests or (5000 if a.quick else 20000)
     a.only = set(a.only.split(",")) if a.only else None
+    a.cases = set(a.cases.split(",")) if a.cases else None
+    if a.cases and a.cases - {c[0] for c in CASES}:
+        ap.error(f"--cases: unknown case(s) {','.join(a.cases - {c[0] for c in CASES})}")
     if a.only and a.only - {t for t, _ in TARGETS}:
         ap.error(f"--only: unknown target(s) {','.join(a.only - {t for t, _ in TARGETS})}")
     if os.geteuid() != 0:
         sys.exit("bench_proxy: run as root (namespaces, hugepages)")
+    # wrk holds a descriptor per connection: 1,024 of them and more.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     for tool in ("wrk", "nginx", "haproxy", "curl", "valgrind", "callgrind_control"):
         if shutil.which(tool) is None:
             sys.exit(f"bench_proxy: {tool} not found (devtools/install-deps.sh)")
