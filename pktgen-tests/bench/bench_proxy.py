@@ -44,7 +44,8 @@ Topology (ID = --id, default "bp"; only 198.18.0.0/15 and 127.0.0.1):
 - nginx and HAProxy run on the kernel stack in a namespace of their own,
   ID-kp, joined to the client and to the upstream namespace by two veth pairs
   of their own: also exactly one hop between client and upstream, on the same
-  kind of link (veth, offloads off as testbed.sh sets them, MTU 1500, cubic),
+  kind of link (veth, MTU 1500, cubic; offloads on as the kernel gives them,
+  or off as testbed.sh sets Sluice's with --kernel-offloads off),
   reaching the same upstream address 198.19.0.2:8080 (routed over ID-kb/ID-ku;
   ID-up routes 198.19.1.0/24 and 198.18.1.0/24 back that way, 198.18.0.0/24
   through sluiced). Neither touches Sluice's links, and Sluice's numbers do
@@ -67,6 +68,10 @@ Topology (ID = --id, default "bp"; only 198.18.0.0/15 and 127.0.0.1):
   default: it opens one upstream connection per client connection, and the
   TIME_WAITs it leaves (Sluice has no tcp_tw_reuse) starve later Sluice runs
   of ephemeral ports.
+
+Pinning (default; --no-pin to float): the proxy under test alone on CPU 1
+(nginx, HAProxy, sluiced's worker lcore), wrk, the upstream nginx and
+sluiced's management lcore on CPU 0, the same for every proxy.
 
 Equivalent configurations: keep-alive on both sides everywhere; 32 idle
 upstream connections kept (nginx 'keepalive 32', HAProxy 'pool-max-conn 32'
@@ -134,6 +139,7 @@ from callgrind import Callgrind  # noqa: E402
 
 ROOT = sltest.ROOT
 UP_PORT = 8080
+PROXY_CPU, LOAD_CPU = 1, 0  # --pin: the proxy under test alone on one CPU
 STATUS = "http://127.0.0.1:8081/"
 
 # (key, label, path, connections, close)
@@ -322,9 +328,11 @@ class Bench:
 
     # --- processes ----------------------------------------------------------
 
-    def start(self, name, argv, ns=None, env=None):
+    def start(self, name, argv, ns=None, env=None, cpu=None):
         log = os.path.join(self.tmp, f"{name}.log")
         self.logs[name] = log
+        if cpu is not None and self.args.pin:
+            argv = ["taskset", "-c", str(cpu)] + list(argv)
         if ns:
             argv = ["ip", "netns", "exec", ns] + list(argv)
         with open(log, "w") as f:
@@ -407,9 +415,11 @@ class Bench:
         for ns, dev, addr in ((a_ns, a_if, a_addr), (b_ns, b_if, b_addr)):
             run = ("ip", "netns", "exec", ns)
             sh(*run, "sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1")
-            # as testbed.sh sets the gateway's links
-            sh(*run, "ethtool", "-K", dev, "tx", "off", "rx", "off", "tso", "off", "gso", "off",
-               "gro", "off", check=False)
+            # Off: as testbed.sh sets the gateway's links; on: what the kernel
+            # gives the kernel proxies on veth, as a user would run them.
+            if not self.args.kernel_offloads:
+                sh(*run, "ethtool", "-K", dev, "tx", "off", "rx", "off", "tso", "off", "gso",
+                   "off", "gro", "off", check=False)
             sh(*run, "ip", "link", "set", "lo", "up")
             sh(*run, "ip", "link", "set", dev, "up")
             sh(*run, "ip", "addr", "replace", f"{addr}/24", "dev", dev)
@@ -465,7 +475,8 @@ class Bench:
                                                                     keepalive=a.keepalive))
         self.haproxy_conf = self.write("haproxy.cfg", PROXY_HAPROXY.format(port=UP_PORT,
                                                                         keepalive=a.keepalive))
-        self.start("upstream", ["nginx", "-c", self.up_conf], ns=self.tb.upstream)
+        self.start("upstream", ["nginx", "-c", self.up_conf], ns=self.tb.upstream,
+                   cpu=LOAD_CPU)
         self.wait_http(self.tb.upstream, f"http://198.19.0.2:{UP_PORT}/1k", "upstream")
         self.start_peer("nginx")
         self.start_peer("haproxy")
@@ -483,7 +494,7 @@ class Bench:
 
     def start_peer(self, name):
         try:
-            self.start(name, self.peer_argv(name), ns=self.kp)
+            self.start(name, self.peer_argv(name), ns=self.kp, cpu=PROXY_CPU)
             self.wait_http(self.tb.client, self.peer_url(name) + "/1k", name)
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             self.failed[name] = str(e)
@@ -589,7 +600,9 @@ class Bench:
         }
 
     def wrk(self, url, conns, secs, close, fixed=None, timeout="5s"):
-        argv = ["ip", "netns", "exec", self.tb.client, "wrk", f"-t{self.args.threads}",
+        argv = ["ip", "netns", "exec", self.tb.client] + \
+            (["taskset", "-c", str(LOAD_CPU)] if self.args.pin else []) + \
+            ["wrk", f"-t{self.args.threads}",
                 f"-c{conns}", f"-d{secs}s", "--latency", "--timeout", timeout]
         if close:
             argv += ["-H", "Connection: close"]
@@ -790,7 +803,7 @@ class Bench:
         else:
             if proxy in self.failed:
                 raise RuntimeError(self.failed[proxy])
-            p = self.start(name, vg + self.peer_argv(proxy), ns=self.kp, env=env)
+            p = self.start(name, vg + self.peer_argv(proxy), ns=self.kp, env=env, cpu=PROXY_CPU)
             url = self.peer_url(proxy)
             self.wait_http(self.tb.client, url + "/1k", name, timeout=120)
         cg = Callgrind(p.pid, out)
@@ -929,8 +942,12 @@ class Bench:
             "Connection \"\", 1 process (master_process off), access_log off; HAProxy: mode "
             f"http, nbthread 1, http-reuse always, pool-max-conn {a.keepalive}, no log; both in "
             f"{self.kp} (ip_local_port_range 1024-65535, tcp_tw_reuse 1)",
-            "links: veth, offloads off (tx rx tso gso gro), MTU 1500, cubic on every testbed "
-            "route; nothing pinned except what --lcores says",
+            "links: veth, MTU 1500, cubic on every route; Sluice's af_packet links offloads "
+            "off (tx rx tso gso gro: its port has none); the kernel proxies' and the direct "
+            "links offloads " + ("on (veth defaults)" if a.kernel_offloads else "off too"),
+            (f"pinned: the proxy under test on CPU {PROXY_CPU} (nginx, HAProxy; sluiced's "
+             f"worker lcore), wrk, the upstream and sluiced's management lcore on CPU "
+             f"{LOAD_CPU}" if a.pin else "nothing pinned except what --lcores says"),
         ]
 
     def tables(self, targets, res, errs, cg):
@@ -1101,7 +1118,14 @@ def main():
     ap.add_argument("--pause", type=float, default=0.5, help="seconds between runs")
     ap.add_argument("--cg-requests", type=int, help="requests per callgrind case "
                     "(default 20000, --quick 5000)")
-    ap.add_argument("--lcores", default="0@(0-1),1@(0-1)", help="sluiced's eal.lcores")
+    ap.add_argument("--lcores", help="sluiced's eal.lcores (default: management on CPU "
+                    f"{LOAD_CPU}, the worker on CPU {PROXY_CPU}; --no-pin: both float)")
+    ap.add_argument("--no-pin", dest="pin", action="store_false",
+                    help="pin nothing (default: the proxy under test alone on one CPU, "
+                    "the client and the upstream on the other)")
+    ap.add_argument("--kernel-offloads", choices=("on", "off"), default="on",
+                    help="offloads of the kernel proxies' and the direct veth links (default "
+                    "on, as the kernel gives them; off: as Sluice's af_packet links)")
     ap.add_argument("--l4", action="store_true", help="also Sluice's L4 relay (tcp service "
                     "relay on 198.18.0.1:8080, to 198.19.0.3:8080), for context")
     ap.add_argument("--keepalive", type=int, default=32, help="idle upstream connections "
@@ -1121,6 +1145,9 @@ def main():
     a.cg_requests = a.cg_requests or (5000 if a.quick else 20000)
     a.only = set(a.only.split(",")) if a.only else None
     a.cases = set(a.cases.split(",")) if a.cases else None
+    a.kernel_offloads = a.kernel_offloads == "on"
+    if a.lcores is None:
+        a.lcores = f"0@{LOAD_CPU},1@{PROXY_CPU}" if a.pin else "0@(0-1),1@(0-1)"
     if a.cases and a.cases - {c[0] for c in CASES}:
         ap.error(f"--cases: unknown case(s) {','.join(a.cases - {c[0] for c in CASES})}")
     if a.only and a.only - {t for t, _ in TARGETS}:
