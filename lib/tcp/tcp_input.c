@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tcp/input: segment arrival (RFC 9293 3.10.7) with the protections of
- * RFC 5961, PAWS (RFC 7323), SYN cookies (RFC 4987) and TIME_WAIT reuse
- * (RFC 6191). Nothing in a segment is trusted before it is checked; every
+ * RFC 5961, PAWS (RFC 7323) and TIME_WAIT reuse (RFC 6191); segments to a
+ * listener go to tcp_listen.c. Nothing in a segment is trusted before it is checked; every
  * segment ends in exactly one leaf counter.
  */
 #include <string.h>
@@ -14,21 +14,7 @@
 
 #include "sl_net.h"
 #include "tcp_priv.h"
-
-/* A parsed segment; m starts at the IPv4 header. */
-struct seg {
-	struct rte_mbuf *m;
-	const struct rte_tcp_hdr *th;
-	struct tcp_key key;
-	uint32_t seq, ack;
-	uint32_t len;        /* payload bytes */
-	uint16_t hdr_len;    /* IPv4 + TCP headers */
-	uint16_t wnd;        /* as sent, unscaled */
-	uint8_t flags;
-	struct tcp_opts opts;
-};
-
-#define F(x) RTE_TCP_##x##_FLAG
+#include "tcp_seg.h"
 
 /* Options sit at any offset (2 mod 4 after Ethernet): no 32-bit loads. */
 static uint32_t
@@ -134,15 +120,8 @@ parse(struct sl_lcore *lc, struct rte_mbuf *m, uint16_t ihl, struct seg *s)
 	return true;
 }
 
-/* Sequence space a segment occupies: payload, SYN and FIN. */
-static uint32_t
-seg_space(const struct seg *s)
-{
-	return s->len + !!(s->flags & F(SYN)) + !!(s->flags & F(FIN));
-}
-
-static void
-reply_rst(struct sl_lcore *lc, const struct seg *s)
+void
+tcp_reply_rst(struct sl_lcore *lc, const struct seg *s)
 {
 	if (s->flags & F(RST))
 		return;
@@ -150,8 +129,8 @@ reply_rst(struct sl_lcore *lc, const struct seg *s)
 }
 
 /* Negotiate options from a SYN (ours were all offered). */
-static void
-take_syn_options(struct tcp_conn *c, const struct seg *s)
+void
+tcp_take_syn_options(struct tcp_conn *c, const struct seg *s)
 {
 	const struct tcp_opts *o = &s->opts;
 	uint16_t mss = o->mss != 0 ? o->mss : 536; /* RFC 9293 3.7.1 */
@@ -182,131 +161,6 @@ tcp_our_wscale(void)
 	while (ws < 14 && ((uint64_t)sl_tcp_conf.rcvbuf >> ws) > 65535)
 		ws++;
 	return ws;
-}
-
-static struct tcp_conn *
-new_passive(struct sl_lcore *lc, int l, const struct seg *s)
-{
-	struct tcp_conn *c = tcp_conn_create(lc, &s->key);
-	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
-		.sport = s->key.rport, .dport = s->key.lport };
-
-	if (c == NULL)
-		return NULL;
-	c->listener = (int8_t)l;
-	c->flags |= TCP_F_PASSIVE;
-	c->rcv_wscale = sl_tcp_conf.window_scaling ? tcp_our_wscale() : 0;
-	c->irs = s->seq;
-	c->rcv_nxt = c->rcv_adv = s->seq + 1;
-	c->iss = tcp_isn_make(&t, tcp_now_us(lc));
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->snd_wnd = s->wnd;
-	c->max_snd_wnd = s->wnd;
-	c->snd_wl1 = s->seq;
-	take_syn_options(c, s);
-	if (!(c->flags & TCP_F_WS))
-		c->rcv_wscale = 0;
-	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
-	return c;
-}
-
-/* The window a cookie SYN-ACK advertises: unscaled, as no state is kept. */
-static uint16_t
-cookie_window(void)
-{
-	return (uint16_t)RTE_MIN(sl_tcp_conf.rcvbuf, 65535);
-}
-
-static void
-cookie_syn_ack(struct sl_lcore *lc, const struct seg *s)
-{
-	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
-		.sport = s->key.rport, .dport = s->key.lport };
-	uint16_t mss = (uint16_t)RTE_MIN(s->opts.mss ? s->opts.mss : 536,
-			tcp_mss_for(s->key.raddr));
-	uint32_t cookie = tcp_syncookie_make(&t, s->seq, mss, tcp_now_us(lc) / 1000000);
-	struct tcp_opts o = { .mss = mss };
-
-	/* No state is kept, so no window scaling, SACK or timestamps. */
-	tcp_send_raw(lc, &s->key, cookie, s->seq + 1, F(SYN) | F(ACK), cookie_window(), &o, 0);
-	lc->tcp.stats.syncookies_sent++;
-}
-
-/* An ACK to a listener that may complete a cookie handshake. */
-static struct tcp_conn *
-cookie_ack(struct sl_lcore *lc, int l, const struct seg *s)
-{
-	struct tcp_4tuple t = { .saddr = s->key.raddr, .daddr = s->key.laddr,
-		.sport = s->key.rport, .dport = s->key.lport };
-	uint16_t mss = tcp_syncookie_check(&t, s->seq - 1, s->ack - 1, tcp_now_us(lc) / 1000000);
-	struct tcp_conn *c;
-
-	if (mss == 0) {
-		lc->tcp.stats.syncookies_bad++;
-		return NULL;
-	}
-	c = tcp_conn_create(lc, &s->key);
-	if (c == NULL) {
-		lc->tcp.stats.listen_drops++;
-		return NULL;
-	}
-	c->listener = (int8_t)l;
-	c->flags |= TCP_F_PASSIVE;
-	c->irs = s->seq - 1;
-	c->rcv_nxt = s->seq;
-	c->rcv_adv = s->seq + cookie_window(); /* what the SYN-ACK advertised */
-	c->iss = s->ack - 1;
-	c->snd_una = c->snd_nxt = c->snd_max = s->ack;
-	c->snd_wnd = c->max_snd_wnd = s->wnd;
-	c->snd_wl1 = s->seq;
-	c->snd_wl2 = s->ack;
-	c->mss = mss;
-	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
-	c->state = TCP_ESTABLISHED;
-	lc->tcp.stats.syncookies_ok++;
-	return c;
-}
-
-static void conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s);
-
-static void
-listen_segment(struct sl_lcore *lc, int l, struct seg *s)
-{
-	struct sl_tcp_lcore *t = &lc->tcp;
-	struct tcp_conn *c;
-
-	if (s->flags & F(RST))
-		goto drop;
-	if ((s->flags & (F(SYN) | F(ACK) | F(FIN))) == F(SYN)) {
-		t->stats.syn_rcvd++;
-		if (t->half_open[l] >= tcp_listeners[l].backlog) {
-			t->stats.syn_backlog_full++;
-			if (sl_tcp_conf.syncookies)
-				cookie_syn_ack(lc, s);
-			goto drop;
-		}
-		c = new_passive(lc, l, s);
-		if (c == NULL) {
-			t->stats.listen_drops++;
-			goto drop;
-		}
-		tcp_set_state(lc, c, TCP_SYN_RECEIVED);
-		tcp_send_syn(lc, c);
-		tcp_arm_rtx(lc, c);
-		goto drop;
-	}
-	if ((s->flags & (F(SYN) | F(ACK))) == F(ACK) && sl_tcp_conf.syncookies) {
-		c = cookie_ack(lc, l, s);
-		if (c != NULL) {
-			tcp_event_established(lc, c);
-			if (!(c->flags & TCP_F_DEAD))
-				conn_segment(lc, c, s);
-			return;
-		}
-	}
-	reply_rst(lc, s);
-drop:
-	rte_pktmbuf_free(s->m);
 }
 
 /*
@@ -482,7 +336,7 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	/* SYN_RECEIVED: an unacceptable ACK gets an RST (RFC 9293 3.10.7.4). */
 	if (c->state == TCP_SYN_RECEIVED &&
 			(!SEQ_GT(s->ack, c->snd_una) || SEQ_GT(s->ack, c->snd_max))) {
-		reply_rst(lc, s);
+		tcp_reply_rst(lc, s);
 		return false;
 	}
 	if (SEQ_GT(s->ack, c->snd_max)) {
@@ -726,7 +580,7 @@ time_wait_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 			(l = tcp_find_listener(s->key.laddr, s->key.lport)) >= 0) {
 		lc->tcp.stats.time_wait_reused++;
 		tcp_conn_destroy(lc, c);
-		listen_segment(lc, l, s);
+		tcp_listen_segment(lc, l, s);
 		return;
 	}
 	if (!(s->flags & F(RST)))
@@ -743,7 +597,7 @@ syn_sent_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	bool ack_ok = (s->flags & F(ACK)) && SEQ_GT(s->ack, c->iss) && SEQ_LEQ(s->ack, c->snd_max);
 
 	if ((s->flags & F(ACK)) && !ack_ok) {
-		reply_rst(lc, s);
+		tcp_reply_rst(lc, s);
 		goto drop;
 	}
 	if (s->flags & F(RST)) {
@@ -757,7 +611,7 @@ syn_sent_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		goto drop;
 	c->irs = s->seq;
 	c->rcv_nxt = c->rcv_adv = s->seq + 1;
-	take_syn_options(c, s);
+	tcp_take_syn_options(c, s);
 	if (!(c->flags & TCP_F_WS))
 		c->rcv_wscale = 0;
 	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
@@ -783,8 +637,8 @@ drop:
 	rte_pktmbuf_free(s->m);
 }
 
-static void
-conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
+void
+tcp_conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 {
 	struct sl_tcp_stats *st = &lc->tcp.stats;
 
@@ -893,7 +747,7 @@ dispatch(struct sl_lcore *lc, const struct sl_port *port, struct seg *s, bool ha
 	if (c != NULL) {
 		if (!handed)
 			lc->tcp.stats.rx_conn++;
-		conn_segment(lc, c, s);
+		tcp_conn_segment(lc, c, s);
 		return;
 	}
 	owner = flow_owner(&s->key, port);
@@ -912,12 +766,12 @@ dispatch(struct sl_lcore *lc, const struct sl_port *port, struct seg *s, bool ha
 	if (l >= 0) {
 		if (!handed)
 			lc->tcp.stats.rx_listen++;
-		listen_segment(lc, l, s);
+		tcp_listen_segment(lc, l, s);
 		return;
 	}
 	if (!handed)
 		lc->tcp.stats.rx_no_conn++;
-	reply_rst(lc, s);
+	tcp_reply_rst(lc, s);
 	rte_pktmbuf_free(s->m);
 }
 
