@@ -232,7 +232,8 @@ void
 fz_check_pools(const char *when)
 {
 	const struct sl_tcp_lcore *t = &fz_lc->tcp;
-	unsigned int mbufs = rte_mempool_in_use_count(sl_port_pool());
+	unsigned int mbufs = rte_mempool_in_use_count(sl_port_pool()) +
+			rte_mempool_in_use_count(sl_port_ctl_pool());
 	unsigned int indirect = rte_mempool_in_use_count(net_indirect_pool);
 	unsigned int clones = tcp_clones_in_use();
 	unsigned int conns = rte_mempool_in_use_count(tcp_conn_pool);

@@ -156,16 +156,22 @@ sl_test_stack_start(enum sl_test_layer top, const char *conf, struct sl_test_sta
 	return 0;
 }
 
+static int
+pool_full(struct rte_mempool *pool, const char *when)
+{
+	if (pool == NULL || rte_mempool_avail_count(pool) == pool->size)
+		return 0;
+	fprintf(stderr, "leak %s: %u of %u mbufs in %s\n", when,
+			rte_mempool_avail_count(pool), pool->size, pool->name);
+	return -1;
+}
+
 int
 sl_test_pools_full(const char *when)
 {
-	struct rte_mempool *pool = sl_port_pool();
+	int rc = pool_full(sl_port_pool(), when);
 
-	if (pool == NULL || rte_mempool_avail_count(pool) == pool->size)
-		return 0;
-	fprintf(stderr, "leak %s: %u of %u mbufs in the pool\n", when,
-			rte_mempool_avail_count(pool), pool->size);
-	return -1;
+	return pool_full(sl_port_ctl_pool(), when) < 0 ? -1 : rc;
 }
 
 int

@@ -121,7 +121,7 @@ void
 net_arp_request(const struct sl_port *port, uint32_t tip, const struct rte_ether_addr *dst,
 		uint32_t sip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_ctl_pool());
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
 

@@ -128,7 +128,7 @@ net_icmp_error(struct sl_lcore *lc, const struct sl_port *in, const struct rte_m
 		lc->net.stats.icmp_err_limited++;
 		return;
 	}
-	m = rte_pktmbuf_alloc(sl_port_pool());
+	m = rte_pktmbuf_alloc(sl_port_ctl_pool());
 	if (m == NULL) {
 		lc->net.stats.no_mbuf++;
 		return;

@@ -81,7 +81,7 @@ fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nextho
 		rte_pktmbuf_free(m);
 		return;
 	}
-	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), port->mtu, sl_port_pool(),
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), port->mtu, sl_port_ctl_pool(),
 			net_indirect_pool);
 	rte_pktmbuf_free(m);
 	if (n < 0) {

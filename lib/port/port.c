@@ -23,8 +23,11 @@ RTE_LOG_REGISTER(sl_port_logtype, sluice.port, INFO);
 struct sl_ports_conf sl_ports_conf;
 struct sl_port sl_ports[SL_PORT_MAX];
 unsigned int sl_n_ports;
-static struct rte_mempool *pool;
+static struct rte_mempool *pool;     /* received frames and data */
+static struct rte_mempool *ctl_pool; /* headers the stack builds: never starved by data */
 static bool vdev_created[SL_PORT_MAX];
+
+#define CTL_POOL_CACHE 64
 
 static const struct sl_conf_key port_keys[] = {
 	SL_KEY_STR(struct sl_port_conf, name, SL_CONF_REQUIRED, NULL, "port name"),
@@ -50,6 +53,8 @@ static const struct sl_conf_key ports_keys[] = {
 			"where drivers-conf profiles are read from"),
 	SL_KEY_INT(struct sl_ports_conf, mbufs, 1023, 16777215, 16383, "mbufs in the pool"),
 	SL_KEY_INT(struct sl_ports_conf, mbuf_cache, 0, 512, 256, "per-lcore mbuf cache"),
+	SL_KEY_INT(struct sl_ports_conf, control_mbufs, 255, 1048575, 4095,
+			"small mbufs for the headers of sent segments, ACKs, ARP, ICMP"),
 	SL_KEY_LIST(struct sl_ports_conf, list, n_ports, port_keys, SL_CONF_REQUIRED,
 			"the ports"),
 	SL_KEY_END,
@@ -464,6 +469,16 @@ sl_port_init(void)
 		PORT_LOG(ERR, "cannot create the mbuf pool: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	ctl_pool = rte_pktmbuf_pool_create("sl_ctl_mbufs", (unsigned int)sl_ports_conf.control_mbufs,
+			CTL_POOL_CACHE, 0, RTE_PKTMBUF_HEADROOM + SL_PORT_CTL_ROOM,
+			(int)rte_socket_id());
+	if (ctl_pool == NULL) {
+		PORT_LOG(ERR, "cannot create the control mbuf pool: %s", rte_strerror(rte_errno));
+		rc = -rte_errno;
+		rte_mempool_free(pool);
+		pool = NULL;
+		return rc;
+	}
 	for (i = 0; i < sl_ports_conf.n_ports; i++) {
 		const struct sl_port_conf *pc = &sl_ports_conf.list[i];
 		struct sl_port *port = &sl_ports[i];
@@ -513,6 +528,8 @@ sl_port_term(void)
 	sl_n_ports = 0;
 	rte_mempool_free(pool);
 	pool = NULL;
+	rte_mempool_free(ctl_pool);
+	ctl_pool = NULL;
 }
 
 unsigned int
@@ -558,6 +575,12 @@ struct rte_mempool *
 sl_port_pool(void)
 {
 	return pool;
+}
+
+struct rte_mempool *
+sl_port_ctl_pool(void)
+{
+	return ctl_pool;
 }
 
 void

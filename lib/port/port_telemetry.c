@@ -66,6 +66,9 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_nombuf", st.rx_nombuf);
 	rte_tel_data_add_dict_u64(d, "pool_in_use", rte_mempool_in_use_count(sl_port_pool()));
 	rte_tel_data_add_dict_u64(d, "pool_size", sl_port_pool()->size);
+	rte_tel_data_add_dict_u64(d, "ctl_pool_in_use",
+			rte_mempool_in_use_count(sl_port_ctl_pool()));
+	rte_tel_data_add_dict_u64(d, "ctl_pool_size", sl_port_ctl_pool()->size);
 	return 0;
 }
 

@@ -66,6 +66,7 @@ struct sl_ports_conf {
 	char profiles_dir[256];
 	int64_t mbufs;
 	int64_t mbuf_cache;
+	int64_t control_mbufs;
 	struct sl_port_conf list[SL_PORT_MAX];
 	unsigned int n_ports;
 };
@@ -114,7 +115,17 @@ const struct sl_port *sl_port_by_name(const char *name);
 /* Management, while workers run: change a port's test impairments (the
  * settings a port takes live; the others need a restart). 0 or -EINVAL. */
 int sl_port_set_impairment(uint16_t index, uint32_t reorder_pct, uint32_t rx_drop_pct);
+/* The pool the NIC receives into; data the stack queues lives there too. */
 struct rte_mempool *sl_port_pool(void);
+/*
+ * Small mbufs (SL_PORT_CTL_ROOM bytes of data) for the headers the stack
+ * builds: TCP headers (their payload is chained from the data pool), ACKs,
+ * RSTs, ARP, ICMP errors, fragment headers. Kept apart so that queued data
+ * filling the packet pool can never stop the stack from sending what
+ * drains it.
+ */
+struct rte_mempool *sl_port_ctl_pool(void);
+#define SL_PORT_CTL_ROOM 256
 
 /* Load and check one profile file by name (from profiles_dir). */
 int sl_port_profile_load(const char *name, struct sl_port_profile *p, struct sl_conf_error *err);

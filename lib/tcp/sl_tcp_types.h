@@ -65,7 +65,9 @@
 	X(time_wait_reused, 0, "TIME_WAIT entries reused: by a new SYN (RFC 6191), or by an active open (timestamps, 1 s old)") \
 	X(closed, 0, "connections closed") \
 	X(no_mbuf, 0, "segments not built: no mbuf") \
-	X(mem_drops, SL_CTR_DROP, "payload dropped: the mbuf pool is nearly empty (window closed)")
+	X(mem_drops, SL_CTR_DROP, "payload dropped: the mbuf pool is nearly empty (window closed)") \
+	X(mem_low, 0, "times the free mbufs fell to the reserve kept for receiving ACKs") \
+	X(win_capped, 0, "checks that found windows capped below rcvbuf by the free mbufs")
 
 struct sl_tcp_stats {
 	SL_TCP_COUNTERS(SL_COUNTER_FIELD)

@@ -754,10 +754,10 @@ reopen_windows(struct sl_lcore *lc)
 
 /*
  * Receive queues hold the mbufs the NIC needs too. Keep a quarter of the
- * pool for receiving ACKs and sending what is queued, and share what is
- * left above that among the connections as the most any one may be offered
- * as a window, so that windows promise no more than the pool holds. (The
- * pool's free count walks the lcore caches: not on every turn.)
+ * pool for receiving ACKs (what sends go out with comes from the control
+ * pool), and share what is left above that among the connections as the
+ * most any one may be offered as a window, so that windows promise no more
+ * than the pool holds.
  */
 static void
 check_memory(struct sl_lcore *lc)
@@ -769,6 +769,8 @@ check_memory(struct sl_lcore *lc)
 	uint64_t conns = RTE_MAX(lc->tcp.gauges.open, (uint64_t)1);
 	uint64_t cap = spare * SEG / conns;
 
+	if (spare == 0 && !lc->tcp.mem_low)
+		lc->tcp.stats.mem_low++;
 	lc->tcp.mem_low = spare == 0;
 	/* Never offer slivers: a peer avoiding silly windows would send nothing
 	 * and fall back on zero-window probes, whose back-off grows to minutes.
@@ -776,14 +778,32 @@ check_memory(struct sl_lcore *lc)
 	if (spare != 0)
 		cap = RTE_MAX(cap, (uint64_t)4 * SEG);
 	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
+	if (lc->tcp.win_cap < (uint64_t)sl_tcp_conf.rcvbuf)
+		lc->tcp.stats.win_capped++;
 	if (was_short && !lc->tcp.mem_low && lc->tcp.win_cap >= 8 * SEG)
 		reopen_windows(lc);
+}
+
+/*
+ * The exact free count walks every lcore's cache: too dear for each turn.
+ * The pool's shared ring alone is a cheap lower bound of it; once that
+ * falls under the reserve, count exactly on every turn, so that one burst
+ * at most can arrive between the pool running low and the stack knowing.
+ */
+static bool
+memory_check_due(struct sl_lcore *lc)
+{
+	struct rte_mempool *pool = sl_port_pool();
+	const struct rte_mempool_ops *ops = rte_mempool_get_ops(pool->ops_index);
+
+	return (++lc->tcp.polls & 63) == 0 || lc->tcp.mem_low ||
+			ops->get_count(pool) < pool->size / 4;
 }
 
 unsigned int
 sl_tcp_worker_poll(struct sl_lcore *lc)
 {
-	if ((++lc->tcp.polls & 63) == 0 || lc->tcp.mem_low)
+	if (memory_check_due(lc))
 		check_memory(lc);
 	return drain_handoff(lc);
 }

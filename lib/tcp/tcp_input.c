@@ -168,6 +168,12 @@ tcp_our_wscale(void)
  * window is the one we advertised (its right edge, rcv_adv), not what the
  * buffer could take: the peer may send only into what it was told, and a
  * segment beyond it is not acceptable even if it would fit.
+ *
+ * A segment without data may sit on the right edge itself, as Linux and
+ * the BSDs take it: a peer that filled our window (and whose data we had
+ * to drop for want of memory) sends its ACKs and window updates from
+ * there, and refusing them leaves both sides waiting on each other's
+ * window for good.
  */
 static bool
 acceptable(const struct tcp_conn *c, const struct seg *s)
@@ -176,8 +182,7 @@ acceptable(const struct tcp_conn *c, const struct seg *s)
 	uint32_t len = seg_space(s);
 
 	if (len == 0)
-		return wnd == 0 ? s->seq == c->rcv_nxt :
-			SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd);
+		return SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LEQ(s->seq, c->rcv_nxt + wnd);
 	if (wnd == 0)
 		return false;
 	return (SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||

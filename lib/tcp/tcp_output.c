@@ -124,7 +124,7 @@ static struct rte_mbuf *
 new_header(struct sl_lcore *lc, const struct tcp_key *k, unsigned int opt_len,
 		struct rte_ipv4_hdr **ipp, struct rte_tcp_hdr **thp)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_ctl_pool());
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 

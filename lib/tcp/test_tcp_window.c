@@ -231,6 +231,47 @@ test_data_beyond_advertised(void)
 }
 
 /*
+ * A peer that filled our window sends its ACKs from the right edge. A
+ * window update from there (data of ours waiting on its closed window) is
+ * taken: the echo goes out at once. Refused, as it once was, both sides
+ * wait on each other's window for good (seen under memory pressure, where
+ * the peer's data had to be dropped).
+ */
+static int
+test_ack_on_right_edge(void)
+{
+	struct peer pp, *p = &pp;
+	uint32_t s, edge;
+
+	HANDSHAKE(p, P_ECHO, 41050, 56000);
+	s = p->iss + 1;
+	p->wnd = 0;
+	inject_data(p, ACK | PSH, 0, 100);
+	p->seq += 100;
+	advance_ms(DELACK_MS + 1);
+	OUT(1);
+	SEG(0, ACK, s, p->seq, 0);
+	SL_CHECK_EQ(conn_of(p)->sndq_len, 100);
+	edge = conn_of(p)->rcv_adv;
+	snap_take();
+	/* the peer's data up to the edge is lost on the way; its window update
+	 * comes from there */
+	p->wnd = PEER_WND;
+	inject_seq(p, ACK, edge, NULL, 0);
+	OUT(1);
+	SEG_ANY(0, ACK, PSH, s, p->seq, 100);
+	SL_CHECK(data_is(0, 0, 100) == 0);
+	EXPECT(.rx_segments = 1, .rx_conn = 1, .bytes_out = 100, .segs_out = 1);
+	/* one byte beyond the edge is still out of the window */
+	inject_seq(p, ACK, edge + 1, NULL, 0);
+	OUT(1);
+	SEG(0, ACK, s + 100, p->seq, 0);
+	EXPECT(.rx_segments = 1, .rx_conn = 1, .seg_out_of_window = 1, .segs_out = 1);
+	RESET(p);
+	return 0;
+}
+
+/*
  * RFC 5961 3.2: an RST whose sequence number is outside the window we
  * advertised is dropped without a word — beyond the edge (even within the
  * buffer), before RCV.NXT (even carrying data that reaches into the
@@ -299,5 +340,5 @@ out:
 }
 
 #define CASES(X) X(small_window) X(window_update_restarts) X(data_beyond_advertised) \
-	X(rst_outside_advertised) X(challenge_ack_limit)
+	X(ack_on_right_edge) X(rst_outside_advertised) X(challenge_ack_limit)
 TCP_TEST_MAIN("tcp_window", 16, sweep, CASES)

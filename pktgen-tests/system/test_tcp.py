@@ -196,6 +196,55 @@ class Transfers(unittest.TestCase):
         self.assertEqual(self.gw.port_stats("front")["pool_in_use"], 0)
 
 
+def parallel_echo(n, size, timeout=120):
+    """n echo transfers of size bytes at once; returns how many came back exact."""
+    results = []
+
+    def one(i):
+        sent, got, m = echo_transfer(size, i, timeout)
+        results.append(sent == got and m == size)
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(results)
+
+
+class MemoryPressure(unittest.TestCase):
+    """A small mbuf pool and many busy connections: windows close when the
+    pool runs low, and the headers and ACKs that drain it come from their own
+    pool, so the worker never starves itself (SLUICE_PRESSURE_RUNS repeats)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("t9").up()
+        cls.gw = Gateway(cls.tb, ports_extra="mbufs = 1023; mbuf_cache = 32;").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.kill()
+        cls.tb.down()
+
+    def test_many_echoes_with_a_small_pool(self):
+        # 60 connections could be offered 256 KiB windows each: 15 MiB of
+        # promises against a pool of 1023 mbufs (2 MiB).
+        for run in range(int(os.environ.get("SLUICE_PRESSURE_RUNS", "1"))):
+            ok = in_netns(self.tb.client, parallel_echo, 60, 4 * MB, timeout=600)
+            self.assertEqual(ok, 60, (run, self.gw.tcp_stats(), self.gw.port_stats("front")))
+            self.assertTrue(wait_for(lambda: self.gw.tcp_stats()["connections_open"] ==
+                                     self.gw.tcp_stats()["connections_time_wait"], 10))
+        s = self.gw.tcp_stats()
+        port = self.gw.port_stats("front")
+        # Memory did bound the windows (else this proves nothing), and they
+        # closed instead of frames being lost for want of an mbuf.
+        self.assertGreater(s["win_capped"], 0)
+        self.assertEqual(port["rx_nombuf"], 0)
+        self.assertEqual(s["no_mbuf"], 0)
+        self.assertEqual(port["pool_in_use"], 0)
+        self.assertEqual(port["ctl_pool_in_use"], 0)
+
+
 def impair(tid, loss_pct, dup_pct):
     """Loss of what the gateway sends, and duplication of what it receives, by
     nftables on the namespace's device. (Loss the other way is the gateway's
