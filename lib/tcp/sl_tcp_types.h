@@ -55,6 +55,10 @@
 	X(rto, 0, "retransmission timeouts") \
 	X(fast_retransmits, 0, "fast retransmits (dupacks or SACK)") \
 	X(recoveries, 0, "fast recoveries entered") \
+	X(lost_retransmits, 0, "retransmissions found lost (data sent after them was SACKed) and sent again") \
+	X(tlp_probes, 0, "tail-loss probes sent (RFC 8985)") \
+	X(tlp_recoveries, 0, "recoveries a tail-loss probe started") \
+	X(rack_timeouts, 0, "recoveries started when the probe timeout found SACKed data above a hole") \
 	X(zero_window_probes, 0, "zero-window probes sent") \
 	X(delayed_acks, 0, "delayed ACKs sent by timer") \
 	X(window_updates, 0, "window updates sent after the application read") \

@@ -110,6 +110,6 @@ sl_tcp_connect(struct sl_lcore *lc, uint32_t saddr, uint32_t daddr, uint16_t dpo
 	tcp_cc_init(&c->cc, (enum tcp_cc_algo)tcp_cc_parse(sl_tcp_conf.congestion), c->mss);
 	tcp_set_state(lc, c, TCP_SYN_SENT);
 	tcp_send_syn(lc, c);
-	tcp_arm_rtx(lc, c);
+	tcp_arm_rtx(lc, c, TCP_RTX_SENT);
 	return (struct sl_tcp_conn *)c;
 }

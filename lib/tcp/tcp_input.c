@@ -240,39 +240,6 @@ flight(const struct tcp_conn *c)
 	return c->snd_max - c->snd_una;
 }
 
-/* Send what SACK says is missing, while the pipe allows (RFC 6675 5). */
-static void
-recovery_send(struct sl_lcore *lc, struct tcp_conn *c)
-{
-	uint32_t pipe = flight(c) - RTE_MIN(tcp_sack_board_bytes(&c->sacked), flight(c));
-	uint32_t start, len, from = SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
-	unsigned int sent = 0;
-
-	while (pipe < c->cc.cwnd && sent < 8 &&
-			tcp_sack_board_next_hole(&c->sacked, from, c->mss, &start, &len)) {
-		tcp_retransmit(lc, c, start, len);
-		pipe += len;
-		from = start + len;
-		c->high_rxt = from;
-		sent++;
-	}
-}
-
-static void
-enter_recovery(struct sl_lcore *lc, struct tcp_conn *c)
-{
-	c->flags |= TCP_F_IN_RECOVERY;
-	c->recover = c->snd_max;
-	tcp_cc_on_loss(&c->cc, flight(c), tcp_now_us(lc));
-	lc->tcp.stats.recoveries++;
-	lc->tcp.stats.fast_retransmits++;
-	c->flags &= ~TCP_F_RTT_TIMING; /* Karn: no sample from retransmitted data */
-	tcp_retransmit(lc, c, c->snd_una, c->mss);
-	c->high_rxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
-	if (c->flags & TCP_F_SACK)
-		recovery_send(lc, c);
-}
-
 /* Account FIN-acked transitions; returns false if the connection is gone. */
 static bool
 fin_acked(struct sl_lcore *lc, struct tcp_conn *c)
@@ -315,11 +282,11 @@ new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
 	}
 	if (c->flags & TCP_F_IN_RECOVERY) {
 		if (SEQ_GEQ(s->ack, c->recover)) {
-			c->flags &= ~TCP_F_IN_RECOVERY;
+			c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RXT_FENCE | TCP_F_REORDERED);
 			tcp_cc_on_recovery_end(&c->cc);
-		} else if (!(c->flags & TCP_F_SACK) || SEQ_GEQ(c->snd_una, c->high_rxt)) {
-			/* Partial ACK (RFC 6582): the next hole is lost too
-			 * (with SACK, unless it was already resent). */
+		} else if (!(c->flags & TCP_F_SACK)) {
+			/* Partial ACK (RFC 6582): the next hole is lost too.
+			 * (With SACK, the scoreboard says: tcp_recovery.c.) */
 			tcp_retransmit(lc, c, c->snd_una, c->mss);
 			c->high_rxt = c->snd_una + RTE_MIN((uint32_t)c->mss, c->sndq_len);
 		}
@@ -327,7 +294,7 @@ new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
 		tcp_cc_on_ack(&c->cc, data, tcp_now_us(lc), c->srtt_us);
 	}
 	c->dupacks = 0;
-	tcp_arm_rtx(lc, c);
+	tcp_arm_rtx(lc, c, TCP_RTX_ACKED);
 	if (fin)
 		fin_acked(lc, c);
 }
@@ -337,6 +304,7 @@ static bool
 process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 {
 	struct sl_tcp_stats *st = &lc->tcp.stats;
+	uint32_t una, sacked;
 
 	/* SYN_RECEIVED: an unacceptable ACK gets an RST (RFC 9293 3.10.7.4). */
 	if (c->state == TCP_SYN_RECEIVED &&
@@ -365,30 +333,34 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		if (c->flags & TCP_F_DEAD)
 			return false;
 	}
-	if ((c->flags & TCP_F_SACK) && s->opts.n_sack != 0)
+	una = c->snd_una;
+	sacked = tcp_sack_board_bytes(&c->sacked);
+	if ((c->flags & TCP_F_SACK) && s->opts.n_sack != 0) {
+		tcp_recovery_note_sack(c, s->ack, &s->opts);
 		tcp_sack_board_update(&c->sacked, c->snd_una, c->snd_max, s->opts.sack,
 				s->opts.n_sack);
+	}
 	if (SEQ_GT(s->ack, c->snd_una)) {
 		new_ack(lc, c, s);
 		if (c->flags & TCP_F_DEAD)
 			return false;
 		tcp_sack_board_update(&c->sacked, c->snd_una, c->snd_max, NULL, 0);
-		if ((c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) ==
-				(TCP_F_IN_RECOVERY | TCP_F_SACK))
-			recovery_send(lc, c);
 	} else if (s->ack == c->snd_una && s->len == 0 && flight(c) != 0 && c->snd_wnd != 0 &&
 			!(s->flags & (F(SYN) | F(FIN))) && (s->opts.n_sack != 0 ||
 			((uint32_t)s->wnd << c->snd_wscale) == c->snd_wnd)) {
 		/* Duplicate ACK (RFC 5681 2; a SACK block makes it one even
 		 * if the window moved, as the data it reports shows). */
 		c->dupacks++;
-		if (c->flags & TCP_F_IN_RECOVERY) {
-			if (c->flags & TCP_F_SACK)
-				recovery_send(lc, c);
-		} else if (c->dupacks >= 3 || ((c->flags & TCP_F_SACK) &&
-				tcp_sack_board_bytes(&c->sacked) >= 3u * c->mss)) {
-			enter_recovery(lc, c);
-		}
+		if (!(c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) && c->dupacks >= 3)
+			tcp_recovery_enter(lc, c);
+	}
+	if (c->flags & TCP_F_SACK) {
+		/* newly delivered: cumulatively (less what had been SACKed) and
+		 * by SACK; a peer that reneged delivered nothing */
+		int64_t delivered = (int64_t)(c->snd_una - una) +
+				tcp_sack_board_bytes(&c->sacked) - sacked;
+
+		tcp_recovery_on_ack(lc, c, (uint32_t)RTE_MAX(delivered, (int64_t)0));
 	}
 	update_window(c, s);
 	tcp_event_writable(lc, c);
@@ -628,7 +600,7 @@ syn_sent_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		c->snd_una = s->ack;
 		c->backoff = 0;
 		tcp_set_state(lc, c, TCP_ESTABLISHED);
-		tcp_arm_rtx(lc, c);
+		tcp_arm_rtx(lc, c, TCP_RTX_ACKED);
 		ack_now(c);
 		tcp_event_established(lc, c);
 	} else {

@@ -120,7 +120,7 @@ tcp_listen_segment(struct sl_lcore *lc, int l, struct seg *s)
 		}
 		tcp_set_state(lc, c, TCP_SYN_RECEIVED);
 		tcp_send_syn(lc, c);
-		tcp_arm_rtx(lc, c);
+		tcp_arm_rtx(lc, c, TCP_RTX_SENT);
 		goto drop;
 	}
 	if ((s->flags & (F(SYN) | F(ACK))) == F(ACK) && sl_tcp_conf.syncookies) {

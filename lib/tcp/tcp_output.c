@@ -338,35 +338,83 @@ tcp_retransmit(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t m
 	return (uint32_t)sent;
 }
 
-/* Send new data (or data again after an RTO pulled snd_nxt back). */
-static void
+/* SACKed bytes below seq: sent, and known to be held by the peer. */
+static uint32_t
+sacked_below(const struct tcp_conn *c, uint32_t seq)
+{
+	if (c->sacked.n == 0)
+		return 0;
+	return tcp_sack_board_bytes(&c->sacked) - tcp_sack_board_bytes_above(&c->sacked, seq);
+}
+
+/*
+ * Sending again after an RTO (snd_nxt pulled back below snd_max): go past
+ * what the peer SACKed; returns how much may go from there before its next
+ * SACKed range.
+ */
+static uint32_t
+skip_sacked(struct tcp_conn *c)
+{
+	uint32_t start, hole, top;
+
+	if (c->sacked.n == 0 || !SEQ_LT(c->snd_nxt, c->snd_max))
+		return UINT32_MAX;
+	if (tcp_sack_board_next_hole(&c->sacked, c->snd_nxt, UINT32_MAX, &start, &hole)) {
+		c->snd_nxt = start;
+		return hole;
+	}
+	top = tcp_sack_board_highest(&c->sacked, c->snd_una);
+	if (SEQ_LT(c->snd_nxt, top))
+		c->snd_nxt = top;
+	return UINT32_MAX;
+}
+
+/* Send new data (or data again after an RTO pulled snd_nxt back); returns
+ * true if new data went out. */
+static bool
 send_data(struct sl_lcore *lc, struct tcp_conn *c)
 {
-	uint32_t wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd);
+	bool prr = (c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) ==
+			(TCP_F_IN_RECOVERY | TCP_F_SACK);
 	uint32_t end = c->snd_una + c->sndq_len;
+	uint32_t cwnd = c->cc.cwnd;
 	unsigned int burst = 0;
+	bool new_data = false;
 
-	/* In recovery, SACK-driven retransmission decides (tcp_input). */
-	if ((c->flags & TCP_F_IN_RECOVERY) && (c->flags & TCP_F_SACK))
-		wnd = RTE_MIN(c->cc.cwnd + tcp_sack_board_bytes(&c->sacked), c->snd_wnd);
+	/* In recovery with SACK, PRR decides how much goes (tcp_recovery.c). */
+	if (prr)
+		cwnd = c->snd_nxt - c->snd_una - sacked_below(c, c->snd_nxt) +
+				tcp_recovery_budget(c);
 	while (SEQ_LT(c->snd_nxt, end) && burst < 64) {
-		uint32_t out = c->snd_nxt - c->snd_una;
-		uint32_t len = RTE_MIN(end - c->snd_nxt, (uint32_t)c->mss);
+		uint32_t room = skip_sacked(c);
+		uint32_t len, out, pipe;
 		uint8_t flags = 0;
 		int sent;
 
-		if (out >= wnd)
+		if (!SEQ_LT(c->snd_nxt, end))
 			break;
-		len = RTE_MIN(len, wnd - out);
+		len = RTE_MIN(end - c->snd_nxt, (uint32_t)c->mss);
+		len = RTE_MIN(len, room);
+		/* the peer's window bounds the sequence space, cwnd what is in
+		 * the network (SACKed bytes are not) */
+		out = c->snd_nxt - c->snd_una;
+		pipe = out - sacked_below(c, c->snd_nxt);
+		if (out >= c->snd_wnd || pipe >= cwnd)
+			break;
+		len = RTE_MIN(len, c->snd_wnd - out);
+		len = RTE_MIN(len, cwnd - pipe);
 		if (c->snd_nxt + len == end)
 			flags |= F(PSH);
 		sent = send_segment(lc, c, c->snd_nxt, len, flags);
 		if (sent <= 0)
 			break;
 		len = (uint32_t)sent;
+		if (prr)
+			tcp_recovery_sent(c, len);
 		if (SEQ_LT(c->snd_nxt, c->snd_max)) {
 			lc->tcp.stats.retransmits++;
 		} else {
+			new_data = true;
 			lc->tcp.stats.bytes_out += len;
 			if (!(c->flags & (TCP_F_TS | TCP_F_RTT_TIMING))) {
 				c->flags |= TCP_F_RTT_TIMING;
@@ -379,6 +427,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 			c->snd_max = c->snd_nxt;
 		burst++;
 	}
+	return new_data;
 }
 
 static void
@@ -407,15 +456,17 @@ send_fin(struct sl_lcore *lc, struct tcp_conn *c)
 void
 tcp_output(struct sl_lcore *lc, struct tcp_conn *c)
 {
+	bool new_data = false;
+
 	if (c->flags & TCP_F_DEAD)
 		return;
 	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT) {
-		send_data(lc, c);
+		new_data = send_data(lc, c);
 		send_fin(lc, c);
 	}
 	if (c->flags & TCP_F_ACK_NOW)
 		tcp_send_ack(lc, c);
-	tcp_arm_rtx(lc, c);
+	tcp_arm_rtx(lc, c, new_data ? TCP_RTX_SENT_NEW : TCP_RTX_SENT);
 }
 
 int

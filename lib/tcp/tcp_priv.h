@@ -71,6 +71,11 @@ struct tcp_opts {
 #define TCP_F_RTT_TIMING  0x4000 /* rtt_seq is being timed (no timestamps) */
 #define TCP_F_FIN_PENDING 0x8000 /* FIN received out of order, at fin_seq */
 #define TCP_F_CLOSE_PENDING 0x10000 /* closed, but the app has data to read */
+#define TCP_F_PTO         0x20000 /* rtx_timer is a tail-loss probe timeout */
+#define TCP_F_TLP_OUT     0x40000 /* a probe is out, up to tlp_high_seq */
+#define TCP_F_RXT_FENCE   0x80000 /* rxt_fence holds (in recovery) */
+#define TCP_F_REORDERED   0x100000 /* a D-SACK showed reordering on the path */
+#define TCP_F_AFTER_RTO   0x200000 /* resending after an RTO, up to recover */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -84,6 +89,11 @@ struct tcp_conn {
 	uint32_t max_snd_wnd;    /* for RFC 5961 5.2 */
 	uint32_t recover;        /* RFC 6582 */
 	uint32_t high_rxt;       /* RFC 6675 HighRxt: retransmitted up to here */
+	uint32_t rxt_fence;      /* snd_max at the last retransmission */
+	uint32_t tlp_high_seq;   /* RFC 8985 TLP.end_seq */
+	/* RFC 6937 PRR, in recovery: bytes delivered and sent since it began,
+	 * the flight then, and what the last ACK allows beyond the proportion. */
+	uint32_t prr_delivered, prr_out, recover_fs, prr_ack_allow;
 	uint16_t mss;            /* payload per segment we send */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t dupacks;
@@ -202,7 +212,14 @@ void tcp_output_term(void);
 /* tcp_timer.c */
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_stop(struct sl_lcore *lc, struct tcp_conn *c);
-void tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c);
+/* What has just happened, for the retransmission timer: RFC 6298 restarts
+ * it on an ACK of new data only; a probe timeout restarts on new data too. */
+enum tcp_rtx_event {
+	TCP_RTX_SENT,     /* sent (or nothing to send): start if not running */
+	TCP_RTX_SENT_NEW, /* new data went out */
+	TCP_RTX_ACKED,    /* new data acknowledged */
+};
+void tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c, enum tcp_rtx_event ev);
 void tcp_arm_delack(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_arm_life(struct sl_lcore *lc, struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
@@ -210,6 +227,19 @@ void tcp_enter_time_wait(struct sl_lcore *lc, struct tcp_conn *c);
 /* Tell the application a connection in TIME_WAIT is closed for it. */
 void tcp_notify_closed(struct tcp_conn *c);
 void tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c);
+
+/* tcp_recovery.c (with SACK; see there) */
+void tcp_recovery_enter(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_recovery_on_ack(struct sl_lcore *lc, struct tcp_conn *c, uint32_t delivered);
+/* Before the scoreboard takes an ACK's SACK blocks: notice a D-SACK. */
+void tcp_recovery_note_sack(struct tcp_conn *c, uint32_t ack, const struct tcp_opts *o);
+uint32_t tcp_recovery_pipe(const struct tcp_conn *c);
+/* Bytes PRR lets out now, and what was sent of them. */
+uint32_t tcp_recovery_budget(const struct tcp_conn *c);
+void tcp_recovery_sent(struct tcp_conn *c, uint32_t len);
+/* The tail-loss probe timeout in microseconds; 0: none due. */
+uint64_t tcp_tlp_timeout_us(const struct tcp_conn *c);
+void tcp_tlp_fire(struct sl_lcore *lc, struct tcp_conn *c);
 
 /* tcp_services.c, tcp_relay.c */
 int tcp_services_init(void);

@@ -433,3 +433,45 @@ tcp_sack_board_next_hole(const struct tcp_sack_board *b, uint32_t from, uint32_t
 	}
 	return false;
 }
+
+uint32_t
+tcp_sack_board_highest(const struct tcp_sack_board *b, uint32_t snd_una)
+{
+	return b->n == 0 ? snd_una : b->blk[b->n - 1].end;
+}
+
+uint32_t
+tcp_sack_board_bytes_above(const struct tcp_sack_board *b, uint32_t seq)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		if (SEQ_LEQ(b->blk[i].end, seq))
+			continue;
+		sum += b->blk[i].end - (SEQ_GT(seq, b->blk[i].start) ? seq : b->blk[i].start);
+	}
+	return sum;
+}
+
+uint32_t
+tcp_sack_board_lost_bytes(const struct tcp_sack_board *b, uint32_t snd_una, uint32_t from,
+		uint32_t thresh)
+{
+	uint32_t above = 0, lost = 0;
+	unsigned int i;
+
+	/* From the top: the SACKed bytes above each hole only grow downward. */
+	for (i = b->n; i-- > 0;) {
+		uint32_t hole_start = i == 0 ? snd_una : b->blk[i - 1].end;
+
+		above += b->blk[i].end - b->blk[i].start;
+		if (above <= thresh)
+			continue;
+		if (SEQ_LT(hole_start, from))
+			hole_start = from;
+		if (SEQ_LT(hole_start, b->blk[i].start))
+			lost += b->blk[i].start - hole_start;
+	}
+	return lost;
+}

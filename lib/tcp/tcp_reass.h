@@ -123,5 +123,15 @@ bool tcp_sack_board_covered(const struct tcp_sack_board *b, uint32_t seq, uint32
  */
 bool tcp_sack_board_next_hole(const struct tcp_sack_board *b, uint32_t from, uint32_t max,
 		uint32_t *start, uint32_t *len);
+/* The end of the highest SACKed range; snd_una if none. */
+uint32_t tcp_sack_board_highest(const struct tcp_sack_board *b, uint32_t snd_una);
+/* SACKed bytes at or above seq. */
+uint32_t tcp_sack_board_bytes_above(const struct tcp_sack_board *b, uint32_t seq);
+/*
+ * Bytes of the holes at or above `from` (>= snd_una) that count as lost
+ * (RFC 6675 IsLost): more than `thresh` bytes above them are SACKed.
+ */
+uint32_t tcp_sack_board_lost_bytes(const struct tcp_sack_board *b, uint32_t snd_una,
+		uint32_t from, uint32_t thresh);
 
 #endif /* TCP_REASS_H */

@@ -65,6 +65,7 @@ on_rtx(struct sl_timer *t)
 	struct tcp_conn *c = CONN_OF(t, rtx_timer);
 	struct sl_lcore *lc = owner_of(c);
 	uint32_t flight = c->snd_max - c->snd_una;
+	uint32_t start, len;
 
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
 		if (c->backoff >= sl_tcp_conf.syn_retries) {
@@ -75,6 +76,14 @@ on_rtx(struct sl_timer *t)
 		lc->tcp.stats.retransmits++;
 		tcp_send_syn(lc, c);
 		sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
+		return;
+	}
+	if (c->flags & TCP_F_PTO) {
+		c->flags &= ~TCP_F_PTO;
+		if (flight != 0 && c->snd_wnd != 0)
+			tcp_tlp_fire(lc, c);
+		else
+			tcp_arm_rtx(lc, c, TCP_RTX_SENT);
 		return;
 	}
 	/* Zero window with data waiting: probe it with one byte (RFC 9293
@@ -107,11 +116,19 @@ on_rtx(struct sl_timer *t)
 	/* RFC 6298 5.4-5.7 and RFC 5681 3.1: back off, restart from snd_una. */
 	lc->tcp.stats.rto++;
 	tcp_cc_on_rto(&c->cc, flight, tcp_now_us(lc));
-	c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RTT_TIMING);
-	tcp_sack_board_init(&c->sacked);
+	c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RTT_TIMING | TCP_F_TLP_OUT | TCP_F_RXT_FENCE);
+	c->flags |= TCP_F_AFTER_RTO;
+	c->recover = c->snd_max;
+	/* The scoreboard is kept through a first timeout, so that what the
+	 * peer holds is not sent again; a second one in a row clears it, in
+	 * case the peer reneged (RFC 6675 5.1, RFC 2018 8). */
+	if (c->backoff != 0)
+		tcp_sack_board_init(&c->sacked);
+	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
+		len = c->mss;
 	c->dupacks = 0;
 	c->backoff++;
-	c->snd_nxt = c->snd_una + tcp_retransmit(lc, c, c->snd_una, c->mss);
+	c->snd_nxt = c->snd_una + tcp_retransmit(lc, c, c->snd_una, len);
 	if (c->sndq_len == 0 && (c->flags & TCP_F_FIN_SENT))
 		c->snd_nxt = c->snd_max;
 	sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
@@ -188,24 +205,38 @@ tcp_timers_stop(struct sl_lcore *lc, struct tcp_conn *c)
 }
 
 void
-tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c)
+tcp_arm_rtx(struct sl_lcore *lc, struct tcp_conn *c, enum tcp_rtx_event ev)
 {
 	bool outstanding = c->snd_una != c->snd_max;
 	bool zero_window = c->snd_wnd == 0 && c->sndq_len > c->snd_max - c->snd_una;
+	bool pending = sl_timer_pending(&c->rtx_timer);
+	uint64_t pto_us;
 
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
-		if (!sl_timer_pending(&c->rtx_timer))
+		if (!pending)
 			sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
 		return;
 	}
 	if (!outstanding && !zero_window) {
 		sl_timer_cancel(lc->wheel, &c->rtx_timer);
+		c->flags &= ~TCP_F_PTO;
 		return;
 	}
-	/* RFC 6298 5.3: restart when new data is acknowledged; keep it running
-	 * otherwise (the caller of a new ACK cancelled nothing). */
-	if (!sl_timer_pending(&c->rtx_timer) || c->backoff == 0)
+	pto_us = tcp_tlp_timeout_us(c);
+	if (pto_us != 0) {
+		/* RFC 8985 7.2: after new data is sent or acknowledged */
+		if (ev != TCP_RTX_SENT || !pending || !(c->flags & TCP_F_PTO)) {
+			c->flags |= TCP_F_PTO;
+			sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + sl_clock_from_us(pto_us));
+		}
+		return;
+	}
+	/* RFC 6298 5.1, 5.3: start it if it is not running (or was a probe
+	 * timeout); restart it when new data is acknowledged, only then. */
+	if (ev == TCP_RTX_ACKED || !pending || (c->flags & TCP_F_PTO)) {
+		c->flags &= ~TCP_F_PTO;
 		sl_timer_arm(lc->wheel, &c->rtx_timer, lc->now + rto_tsc(c));
+	}
 }
 
 void
