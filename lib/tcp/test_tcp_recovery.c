@@ -33,6 +33,16 @@ request(struct peer *p, unsigned int bytes)
 	return segs;
 }
 
+/* A connection to the source service that has sent its first window, ten
+ * full segments of the `bytes` asked for. */
+static int
+first_window(struct peer *p, uint16_t rport, uint32_t isn, unsigned int bytes)
+{
+	HANDSHAKE(p, P_SOURCE, rport, isn);
+	SL_CHECK_EQ(request(p, bytes), 10);
+	return 0;
+}
+
 /* Was data at `seq` among the n segments just taken? */
 static bool
 sent_seq(uint32_t seq, unsigned int n)
@@ -67,9 +77,8 @@ lost_retransmission(uint16_t rport, uint32_t isn, bool reordered)
 	unsigned int n, round;
 	bool again = false;
 
-	HANDSHAKE(p, P_SOURCE, rport, isn);
+	SL_CHECK(first_window(p, rport, isn, 200 * M) == 0);
 	s = p->iss + 1;
-	SL_CHECK_EQ(request(p, 200 * M), 10);
 	base = s;
 	if (reordered) {
 		/* segment 0 acknowledged, and reported twice: a D-SACK */
@@ -132,9 +141,8 @@ test_tail_loss_probe(void)
 	uint32_t s, blk[1][2];
 	unsigned int n;
 
-	HANDSHAKE(p, P_SOURCE, 42020, 63000);
+	SL_CHECK(first_window(p, 42020, 63000, 10 * M) == 0);
 	s = p->iss + 1;
-	SL_CHECK_EQ(request(p, 10 * M), 10);
 	SL_CHECK(conn_of(p)->flags & TCP_F_FIN_SENT);
 	inject_ack(p, s + 8 * M);
 	OUT(0);
@@ -188,9 +196,8 @@ test_proportional_rate_reduction(void)
 	uint32_t s, blk[1][2];
 	unsigned int i, k;
 
-	HANDSHAKE(p, P_SOURCE, 42030, 64000);
+	SL_CHECK(first_window(p, 42030, 64000, 400 * M) == 0);
 	s = p->iss + 1;
-	SL_CHECK_EQ(request(p, 400 * M), 10);
 	c = conn_of(p);
 	/* slow start: one ACK per segment, twenty out after ten */
 	for (i = 1; i <= 10; i++) {
@@ -249,9 +256,8 @@ test_rto_keeps_scoreboard(void)
 	uint32_t s, blk[1][2];
 	unsigned int n, i;
 
-	HANDSHAKE(p, P_SOURCE, 42040, 65000);
+	SL_CHECK(first_window(p, 42040, 65000, 200 * M) == 0);
 	s = p->iss + 1;
-	SL_CHECK_EQ(request(p, 200 * M), 10);
 	c = conn_of(p);
 	blk[0][0] = s + 2 * M;
 	blk[0][1] = s + 5 * M;
