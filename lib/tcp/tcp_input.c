@@ -354,7 +354,10 @@ process_ack(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		if (!(c->flags & (TCP_F_IN_RECOVERY | TCP_F_SACK)) && c->dupacks >= 3)
 			tcp_recovery_enter(lc, c);
 	}
-	if (c->flags & TCP_F_SACK) {
+	/* Loss detection and recovery have nothing to do on the common ACK:
+	 * nothing SACKed, nothing lost, nothing probed. */
+	if ((c->flags & TCP_F_SACK) && (sacked != 0 || c->sacked.n != 0 || c->dupacks >= 3 ||
+			(c->flags & (TCP_F_IN_RECOVERY | TCP_F_TLP_OUT | TCP_F_AFTER_RTO)))) {
 		/* newly delivered: cumulatively (less what had been SACKed) and
 		 * by SACK; a peer that reneged delivered nothing */
 		int64_t delivered = (int64_t)(c->snd_una - una) +
