@@ -6,13 +6,55 @@
  * wrong sum; these fold before swapping. The sum itself adds 64-bit words
  * with their carries (RFC 1071 4.1: any word size gives the same sum),
  * about three times fewer instructions than DPDK's 16-bit loop.
+ *
+ * A proxy sends on the bytes it received, so each byte would be summed
+ * twice: to verify it, and to send it. Verifying a TCP segment records the
+ * sum of its payload in the mbuf (a dynamic field, valid while a dynamic
+ * flag says so: a fresh mbuf has it clear). Sending a part of that payload
+ * later — all of it, or a head or a tail, which is what re-segmenting a
+ * stream cuts it into — takes the recorded sum and sums only the smaller
+ * piece cut off (RFC 1624: sums subtract in one's complement).
  */
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_errno.h>
 #include <rte_ip.h>
+#include <rte_mbuf_dyn.h>
 
 #include "sl_net.h"
+#include "net_priv.h"
+
+/* The payload sum of a received segment: of buffer bytes [off, off + len)
+ * (offsets from buf_addr, as data_off), summed from an even position. */
+struct payload_sum {
+	uint16_t off, len;
+	uint16_t sum;
+};
+
+static int payload_sum_offset = -1;
+static uint64_t payload_sum_flag;
+
+int
+net_cksum_init(void)
+{
+	static const struct rte_mbuf_dynfield field = {
+		.name = "sluice_payload_sum",
+		.size = sizeof(struct payload_sum),
+		.align = __alignof__(struct payload_sum),
+	};
+	static const struct rte_mbuf_dynflag flag = { .name = "sluice_payload_sum_ok" };
+	int bit;
+
+	payload_sum_offset = rte_mbuf_dynfield_register(&field);
+	if (payload_sum_offset < 0)
+		return -rte_errno;
+	bit = rte_mbuf_dynflag_register(&flag);
+	if (bit < 0)
+		return -rte_errno;
+	payload_sum_flag = UINT64_C(1) << bit;
+	return 0;
+}
 
 static inline uint32_t
 fold(uint32_t sum)
@@ -56,6 +98,60 @@ sl_net_raw_sum(const void *buf, size_t len)
 	return fold((uint32_t)sum);
 }
 
+/* One's complement a - b, 16 bits. */
+static inline uint32_t
+sub16(uint32_t a, uint32_t b)
+{
+	return fold(a + (~b & 0xffff));
+}
+
+/*
+ * The even-start sum of the n bytes at m's data offset `off`, from the sum
+ * recorded when they were received, if there is one and it saves work:
+ * the whole recorded range, or a head or a tail of it whose complement is
+ * the shorter. Returns false to sum the bytes themselves.
+ */
+static bool
+recorded_sum(const struct rte_mbuf *m, uint32_t off, uint32_t n, uint32_t *sum)
+{
+	const struct rte_mbuf *d = RTE_MBUF_CLONED(m) ? rte_mbuf_from_indirect((struct rte_mbuf *)m) : m;
+	const struct payload_sum *ps;
+	uint32_t a, b, end, cut;
+	const uint8_t *base;
+
+	if (payload_sum_offset < 0 || !(d->ol_flags & payload_sum_flag))
+		return false;
+	ps = RTE_MBUF_DYNFIELD(d, payload_sum_offset, const struct payload_sum *);
+	a = (uint32_t)m->data_off + off;
+	b = a + n;
+	end = (uint32_t)ps->off + ps->len;
+	if (m->buf_addr != d->buf_addr || a < ps->off || b > end)
+		return false;
+	base = (const uint8_t *)d->buf_addr;
+	if (a == ps->off && b == end) {
+		*sum = ps->sum;
+		return true;
+	}
+	if (b == end && a - ps->off < n) {
+		/* a tail: the whole less its head, turned if it starts odd */
+		cut = sl_net_raw_sum(base + ps->off, a - ps->off);
+		*sum = sub16(ps->sum, cut);
+		if ((a - ps->off) & 1)
+			*sum = rte_bswap16((uint16_t)*sum);
+		return true;
+	}
+	if (a == ps->off && end - b < n) {
+		/* a head: the whole less its tail (summed from an odd start,
+		 * the tail's sum is turned to the whole's order) */
+		cut = sl_net_raw_sum(base + b, end - b);
+		if ((b - ps->off) & 1)
+			cut = rte_bswap16((uint16_t)cut);
+		*sum = sub16(ps->sum, cut);
+		return true;
+	}
+	return false;
+}
+
 uint16_t
 sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
@@ -67,8 +163,10 @@ sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	}
 	while (m != NULL && done < len) {
 		uint32_t n = RTE_MIN((uint32_t)(m->data_len - off), len - done);
-		uint32_t part = sl_net_raw_sum(rte_pktmbuf_mtod_offset(m, const char *, off), n);
+		uint32_t part;
 
+		if (!recorded_sum(m, off, n, &part))
+			part = sl_net_raw_sum(rte_pktmbuf_mtod_offset(m, const char *, off), n);
 		/* A segment starting at an odd position sums swapped bytes. */
 		if (done & 1)
 			part = rte_bswap16((uint16_t)part);
@@ -78,6 +176,32 @@ sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 		m = m->next;
 	}
 	return (uint16_t)fold(sum);
+}
+
+bool
+sl_net_tcp_verify(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off,
+		uint32_t hdr_len)
+{
+	uint32_t ip_off = (uint32_t)((const char *)ip - rte_pktmbuf_mtod(m, const char *));
+	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - (l4_off - ip_off);
+	const uint8_t *l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4_off);
+	uint32_t psum, sum;
+	struct payload_sum *ps;
+
+	/* chains (reassembled fragments) and bare headers: summed once, as is */
+	if (m->nb_segs != 1 || l4_off + l4_len > m->data_len || l4_len <= hdr_len ||
+			payload_sum_offset < 0 || (hdr_len & 1))
+		return sl_net_l4_cksum(m, ip, l4_off) == 0;
+	psum = sl_net_raw_sum(l4 + hdr_len, l4_len - hdr_len);
+	sum = sl_net_raw_sum(l4, hdr_len) + psum + rte_ipv4_phdr_cksum(ip, 0);
+	if ((uint16_t)~fold(sum) != 0)
+		return false;
+	ps = RTE_MBUF_DYNFIELD(m, payload_sum_offset, struct payload_sum *);
+	ps->off = (uint16_t)(m->data_off + l4_off + hdr_len);
+	ps->len = (uint16_t)(l4_len - hdr_len);
+	ps->sum = (uint16_t)psum;
+	m->ol_flags |= payload_sum_flag;
+	return true;
 }
 
 uint16_t

@@ -93,7 +93,9 @@ register_meta(void)
 	};
 
 	net_meta_offset = rte_mbuf_dynfield_register(&desc);
-	return net_meta_offset < 0 ? -rte_errno : 0;
+	if (net_meta_offset < 0)
+		return -rte_errno;
+	return net_cksum_init();
 }
 
 static int

@@ -31,6 +31,8 @@ struct net_meta {
 };
 
 extern int net_meta_offset;
+/* cksum.c: register the payload-sum field and flag. */
+int net_cksum_init(void);
 
 static inline struct net_meta *
 net_meta(struct rte_mbuf *m)

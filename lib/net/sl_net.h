@@ -106,6 +106,15 @@ const struct sl_port *sl_net_route_port(uint32_t dst);
 uint32_t sl_net_raw_sum(const void *buf, size_t len);
 /* The 16-bit one's complement sum of [off, off + len) of a chain. */
 uint16_t sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len);
+/*
+ * Verify the checksum of a received TCP segment (its header, hdr_len bytes,
+ * at l4_off); true if right. The sum of its payload is recorded in the mbuf,
+ * so that sending those bytes on (all, or a head or tail of them) does not
+ * sum them again: sl_net_cksum_mbuf() uses it, for the mbuf or its clones.
+ * The bytes must not be changed in place afterwards.
+ */
+bool sl_net_tcp_verify(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off,
+		uint32_t hdr_len);
 /* TCP/UDP checksum (to store in the header, which must hold 0 meanwhile) of
  * the datagram whose IPv4 header ip starts m; l4_off: where L4 starts. To
  * verify a received one, check that it returns 0 with the field in place. */

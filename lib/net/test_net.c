@@ -1310,11 +1310,141 @@ test_cksum(void)
 	return 0;
 }
 
+static uint16_t
+fold_ref(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* A TCP segment from 198.18.0.2 with `plen` bytes of payload taken from
+ * data, header of doff bytes, checksum right (or off by one). */
+static struct rte_mbuf *
+tcp_segment(const uint8_t *data, uint32_t plen, uint32_t doff, bool bad)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	if (m == NULL)
+		return NULL;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*ip) + doff + plen));
+	sl_test_ipv4(ip, SL_TEST_IP(198, 18, 0, 2), SL_TEST_FRONT_ADDR, 64, IPPROTO_TCP,
+			(uint16_t)(sizeof(*ip) + doff + plen), 1, 0);
+	th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(*ip));
+	memset(th, 0, doff);
+	th->data_off = (uint8_t)((doff / 4) << 4);
+	memcpy((uint8_t *)th + doff, data, plen);
+	th->cksum = (uint16_t)~fold_ref(ref_sum((const uint8_t *)th, doff + plen) +
+			rte_ipv4_phdr_cksum(ip, 0));
+	if (bad)
+		th->cksum ^= 1;
+	return m;
+}
+
+/* An indirect mbuf for bytes [a, b) of m's data. */
+static struct rte_mbuf *
+part_of(struct rte_mbuf *m, uint32_t a, uint32_t b)
+{
+	struct rte_mbuf *c = rte_pktmbuf_clone(m, sl_port_pool());
+
+	if (c == NULL)
+		return NULL;
+	c->data_off = (uint16_t)(c->data_off + a);
+	c->data_len = (uint16_t)(b - a);
+	c->pkt_len = b - a;
+	return c;
+}
+
+/*
+ * The payload sum recorded when a segment is verified serves what is sent
+ * from it later — the whole, heads and tails (odd cuts too), clones and the
+ * mbuf itself trimmed, chained after each other — and gives the sum of the
+ * bytes themselves every time; nothing is recorded for a bad checksum, and
+ * nothing recorded is seen by the next user of a freed mbuf.
+ */
+static int
+test_cksum_recorded(void)
+{
+	static uint8_t data[2][1500];
+	uint64_t seed = 777;
+	unsigned int round, i;
+
+	for (round = 0; round < 500; round++) {
+		uint32_t plen = 1 + round % 1448, doff = round % 3 == 0 ? 32 : 20;
+		uint32_t hdr = (uint32_t)sizeof(struct rte_ipv4_hdr) + doff, a, b, c;
+		struct rte_mbuf *m[2], *x, *y;
+
+		for (i = 0; i < sizeof(data); i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			((uint8_t *)data)[i] = round % 11 == 0 ? 0xff : (uint8_t)(seed >> 56);
+		}
+		for (i = 0; i < 2; i++) {
+			m[i] = tcp_segment(data[i], plen, doff, false);
+			SL_CHECK(m[i] != NULL);
+			SL_CHECK(sl_net_tcp_verify(m[i], rte_pktmbuf_mtod(m[i],
+					struct rte_ipv4_hdr *), sizeof(struct rte_ipv4_hdr), doff));
+			rte_pktmbuf_adj(m[i], (uint16_t)hdr);
+		}
+		a = (uint32_t)(seed % plen);
+		b = a + 1 + (uint32_t)((seed >> 16) % (plen - a));
+		c = 1 + (uint32_t)((seed >> 32) % plen);
+		/* the whole, a head, a tail, a middle */
+		SL_CHECK_EQ(sl_net_cksum_mbuf(m[0], 0, plen), ref_sum(data[0], plen));
+		x = part_of(m[0], 0, b);
+		SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, b), ref_sum(data[0], b));
+		rte_pktmbuf_free(x);
+		x = part_of(m[0], a, plen);
+		SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, plen - a), ref_sum(data[0] + a, plen - a));
+		rte_pktmbuf_free(x);
+		x = part_of(m[0], a, b);
+		SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, b - a), ref_sum(data[0] + a, b - a));
+		rte_pktmbuf_free(x);
+		/* re-segmented: the tail of one after the head of the next */
+		{
+			static uint8_t cat[3000];
+
+			x = part_of(m[0], a, plen);
+			y = part_of(m[1], 0, c);
+			SL_CHECK(x != NULL && y != NULL);
+			SL_CHECK_EQ(rte_pktmbuf_chain(x, y), 0);
+			memcpy(cat, data[0] + a, plen - a);
+			memcpy(cat + plen - a, data[1], c);
+			SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, plen - a + c), ref_sum(cat, plen - a + c));
+			rte_pktmbuf_free(x);
+		}
+		/* the mbuf itself, its head acknowledged away */
+		rte_pktmbuf_adj(m[1], (uint16_t)(c - 1));
+		SL_CHECK_EQ(sl_net_cksum_mbuf(m[1], 0, plen - c + 1),
+				ref_sum(data[1] + c - 1, plen - c + 1));
+		rte_pktmbuf_free(m[0]);
+		rte_pktmbuf_free(m[1]);
+		/* the next user of those mbufs, other bytes at the same place */
+		x = tcp_segment(data[1], plen, doff, false);
+		SL_CHECK(x != NULL);
+		rte_pktmbuf_adj(x, (uint16_t)hdr);
+		memcpy(rte_pktmbuf_mtod(x, uint8_t *), data[0], plen);
+		SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, plen), ref_sum(data[0], plen));
+		rte_pktmbuf_free(x);
+		/* a bad checksum: refused, nothing recorded */
+		x = tcp_segment(data[0], plen, doff, true);
+		SL_CHECK(!sl_net_tcp_verify(x, rte_pktmbuf_mtod(x, struct rte_ipv4_hdr *),
+				sizeof(struct rte_ipv4_hdr), doff));
+		rte_pktmbuf_adj(x, (uint16_t)hdr);
+		memcpy(rte_pktmbuf_mtod(x, uint8_t *), data[1], plen);
+		SL_CHECK_EQ(sl_net_cksum_mbuf(x, 0, plen), ref_sum(data[1], plen));
+		rte_pktmbuf_free(x);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct sl_test_case cases[] = {
 		{ "cksum", test_cksum },
+		{ "cksum_recorded", test_cksum_recorded },
 		{ "arp_request", test_arp_request },
 		{ "arp_ignored_malformed", test_arp_ignored_malformed },
 		{ "arp_conflict", test_arp_conflict },
