@@ -59,6 +59,7 @@
 	X(tlp_probes, 0, "tail-loss probes sent (RFC 8985)") \
 	X(tlp_recoveries, 0, "recoveries a tail-loss probe started") \
 	X(rack_timeouts, 0, "recoveries started when the probe timeout found SACKed data above a hole") \
+	X(recovery_probes, 0, "first holes resent in recovery when no ACK came for a probe timeout") \
 	X(zero_window_probes, 0, "zero-window probes sent") \
 	X(delayed_acks, 0, "delayed ACKs sent by timer") \
 	X(window_updates, 0, "window updates sent after the application read") \

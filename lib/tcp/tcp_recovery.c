@@ -252,8 +252,9 @@ tcp_recovery_on_ack(struct sl_lcore *lc, struct tcp_conn *c, uint32_t delivered)
 
 /*
  * The probe timeout, 0 if none is due: only with SACK (the probe's SACK is
- * what reveals the loss), out of recovery (fast, or after an RTO), with an
- * RTT measured, before any RTO backed off, and one probe per tail. With one segment out a delayed
+ * what reveals the loss), not after an RTO, with an RTT measured, before
+ * any RTO backed off, and one probe at a time (in recovery: see
+ * recovery_probe). With one segment out a delayed
  * ACK could look like a loss, and the RTO is as near: no probe.
  */
 uint64_t
@@ -261,8 +262,7 @@ tcp_tlp_timeout_us(const struct tcp_conn *c)
 {
 	uint64_t pto;
 
-	if ((c->flags & (TCP_F_SACK | TCP_F_IN_RECOVERY | TCP_F_TLP_OUT | TCP_F_AFTER_RTO)) !=
-			TCP_F_SACK ||
+	if ((c->flags & (TCP_F_SACK | TCP_F_TLP_OUT | TCP_F_AFTER_RTO)) != TCP_F_SACK ||
 			c->srtt_us == 0 || c->backoff != 0 || flight(c) <= c->mss ||
 			c->snd_wnd == 0 || (c->state != TCP_ESTABLISHED &&
 			c->state != TCP_CLOSE_WAIT && c->state != TCP_FIN_WAIT_1 &&
@@ -272,6 +272,29 @@ tcp_tlp_timeout_us(const struct tcp_conn *c)
 	return pto < c->rto_us ? pto : 0;
 }
 
+/*
+ * In recovery the ACK clock can stop with everything delivered: the one
+ * cumulative ACK that says so lost, nothing sent after it to say it again
+ * (seen on the loss bench: the receiver holds it all, the sender waits out
+ * a 200 ms RTO). Beyond RFC 8985, which probes only outside recovery, the
+ * probe timeout then resends the first hole: a receiver that has it
+ * answers with where it stands (a D-SACK and the cumulative ACK), one
+ * that lacks it gets it.
+ */
+static void
+recovery_probe(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	uint32_t start, len;
+
+	lc->tcp.stats.recovery_probes++;
+	c->flags |= TCP_F_TLP_OUT;
+	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
+		len = c->mss;
+	tcp_retransmit(lc, c, c->snd_una, len);
+	c->tlp_high_seq = c->snd_max;
+	tcp_arm_rtx(lc, c, TCP_RTX_SENT);
+}
+
 /* The probe timeout fired: one segment, new data if the window has room
  * for it, else the last segment sent again; then the RTO. */
 void
@@ -279,6 +302,10 @@ tcp_tlp_fire(struct sl_lcore *lc, struct tcp_conn *c)
 {
 	uint32_t end = c->snd_una + c->sndq_len;
 
+	if (c->flags & TCP_F_IN_RECOVERY) {
+		recovery_probe(lc, c);
+		return;
+	}
 	/* SACKed data above a hole two round trips on: what RACK's reordering
 	 * timer would have found lost long ago (RFC 8985 6.3). Recover it. */
 	if (c->sacked.n != 0) {

@@ -295,6 +295,54 @@ test_rto_keeps_scoreboard(void)
 	return 0;
 }
 
+/*
+ * In recovery the ACK clock stops: the fast retransmission went, and the
+ * one ACK that would have said everything arrived is lost. After a probe
+ * timeout (2 SRTT, at least 10 ms), not the RTO (200 ms), the first hole
+ * goes again; the answer (a D-SACK and the cumulative ACK) ends recovery.
+ */
+static int
+test_recovery_probe(void)
+{
+	struct peer pp, *p = &pp;
+	const struct tcp_conn *c;
+	uint32_t s, blk[1][2];
+	unsigned int n;
+
+	SL_CHECK(first_window(p, 42050, 66000, 200 * M) == 0);
+	s = p->iss + 1;
+	c = conn_of(p);
+	/* an ACK of new data: an RTT measured, more sent */
+	inject_ack(p, s + M);
+	take_output();
+	SL_CHECK(c->srtt_us != 0);
+	s += M;
+	blk[0][0] = s + M;
+	blk[0][1] = s + 4 * M;
+	inject_sack(p, s, blk, 1);
+	n = take_output();
+	SL_CHECK(sent_seq(s, n));
+	SL_CHECK(c->flags & TCP_F_IN_RECOVERY);
+	snap_take();
+	/* silence */
+	advance_ms(PTO_MIN_MS - 1);
+	OUT(0);
+	advance_ms(2);
+	OUT(1);
+	SEG_ANY(0, ACK, PSH, s, p->seq, M);
+	SL_CHECK(source_data_is(0, M, M) == 0);
+	EXPECT(.recovery_probes = 1, .retransmits = 1, .segs_out = 1);
+	/* the answer: everything sent had arrived */
+	inject_ack(p, c->snd_max);
+	take_output();
+	SL_CHECK(!(c->flags & TCP_F_IN_RECOVERY));
+	SL_CHECK(!(c->flags & TCP_F_TLP_OUT));
+	SL_CHECK_EQ(wlc->tcp.stats.rto, snap.rto);
+	snap_take();
+	RESET(p);
+	return 0;
+}
+
 #define CASES(X) X(lost_retransmission) X(lost_retransmission_reordered) X(tail_loss_probe) X(proportional_rate_reduction) \
-	X(rto_keeps_scoreboard)
+	X(rto_keeps_scoreboard) X(recovery_probe)
 TCP_TEST_MAIN("tcp_recovery", 16, sweep, CASES)
