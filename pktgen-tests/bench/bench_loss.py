@@ -47,7 +47,7 @@ PROXY = """
 """
 PATHS = {"proxy": "http://198.18.0.1/{f}", "L3": "http://198.19.0.3/{f}"}
 TCP_KEYS = ("retransmits", "fast_retransmits", "recoveries", "rto", "tlp_probes",
-            "lost_retransmits", "bytes_out")
+            "recovery_probes", "lost_retransmits", "bytes_out")
 NFT_TABLE = "sl_bench_loss"
 
 
@@ -121,7 +121,7 @@ def main():
                      f"{args.sluiced}, {args.runs} runs, median")
         lines.append("")
         lines.append("| loss | size | proxy (Sluice sends) s | L3 (kernel sends) s | proxy / L3 "
-                     "| proxy MB/s | exact | Sluice: fast rtx / recoveries / RTOs / TLP probes / lost retransmissions "
+                     "| proxy MB/s | exact | Sluice: fast rtx / recoveries / RTOs / TLP probes / recovery probes / lost retransmissions "
                      "per run |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for loss in losses:
@@ -151,7 +151,8 @@ def main():
                     f"| {loss:g}% | {size >> 20} MiB | {med['proxy']:.2f} | {med['L3']:.2f} | "
                     f"{med['proxy'] / med['L3']:.2f} | {size / med['proxy'] / 1e6:.2f} | {exact} | "
                     f"{d['fast_retransmits']:.0f} / {d['recoveries']:.0f} / {d['rto']:.0f} / "
-                    f"{d['tlp_probes']:.0f} / {d['lost_retransmits']:.0f} |")
+                    f"{d['tlp_probes']:.0f} / {d['recovery_probes']:.0f} / "
+                    f"{d['lost_retransmits']:.0f} |")
                 print(lines[-1], file=sys.stderr)
         set_loss(tb.client, 0)
     finally:
