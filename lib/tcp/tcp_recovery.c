@@ -17,7 +17,8 @@
  *   round trips (RFC 8985 7, TLP): one segment, new if there is one, else
  *   the last sent again, so that SACK can start recovery instead of the
  *   RTO. A probe timeout that finds SACKed data above a hole starts
- *   recovery itself (what RACK's reordering timer would have done).
+ *   recovery itself (what RACK's reordering timer would have done), and one
+ *   in recovery resends the first hole (the ACK clock stopped).
  *
  * This is RACK's logic on the scoreboard and one fence per recovery, not
  * with a transmit time per segment. Without SACK the stack keeps NewReno
