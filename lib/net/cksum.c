@@ -178,12 +178,20 @@ sl_net_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return (uint16_t)fold(sum);
 }
 
+/* L4 bytes of the datagram whose IPv4 header ip is in m, L4 at l4_off. */
+static uint32_t
+l4_length(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off)
+{
+	uint32_t ip_off = (uint32_t)((const char *)ip - rte_pktmbuf_mtod(m, const char *));
+
+	return rte_be_to_cpu_16(ip->total_length) - (l4_off - ip_off);
+}
+
 bool
 sl_net_tcp_verify(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off,
 		uint32_t hdr_len)
 {
-	uint32_t ip_off = (uint32_t)((const char *)ip - rte_pktmbuf_mtod(m, const char *));
-	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - (l4_off - ip_off);
+	uint32_t l4_len = l4_length(m, ip, l4_off);
 	const uint8_t *l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l4_off);
 	uint32_t psum, sum;
 	struct payload_sum *ps;
@@ -207,8 +215,7 @@ sl_net_tcp_verify(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4
 uint16_t
 sl_net_l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t l4_off)
 {
-	uint32_t ip_off = (uint32_t)((const char *)ip - rte_pktmbuf_mtod(m, const char *));
-	uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - (l4_off - ip_off);
+	uint32_t l4_len = l4_length(m, ip, l4_off);
 	uint32_t sum = (uint32_t)sl_net_cksum_mbuf(m, l4_off, l4_len) +
 		rte_ipv4_phdr_cksum(ip, 0);
 

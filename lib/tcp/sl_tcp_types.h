@@ -72,7 +72,7 @@
 	X(no_mbuf, 0, "segments not built: no mbuf") \
 	X(mem_drops, SL_CTR_DROP, "payload dropped: the mbuf pool is nearly empty (window closed)") \
 	X(mem_low, 0, "times the free mbufs fell to the reserve kept for receiving ACKs") \
-	X(win_capped, 0, "checks that found windows capped below rcvbuf by the free mbufs")
+	X(win_capped, 0, "times the free mbufs came to cap windows below rcvbuf")
 
 struct sl_tcp_stats {
 	SL_TCP_COUNTERS(SL_COUNTER_FIELD)

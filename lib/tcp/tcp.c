@@ -777,9 +777,9 @@ check_memory(struct sl_lcore *lc)
 	 * The reserve absorbs what this floor overcommits. */
 	if (spare != 0)
 		cap = RTE_MAX(cap, (uint64_t)4 * SEG);
-	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
-	if (lc->tcp.win_cap < (uint64_t)sl_tcp_conf.rcvbuf)
+	if (cap < (uint64_t)sl_tcp_conf.rcvbuf && lc->tcp.win_cap >= (uint64_t)sl_tcp_conf.rcvbuf)
 		lc->tcp.stats.win_capped++;
+	lc->tcp.win_cap = (uint32_t)RTE_MIN(cap, (uint64_t)UINT32_MAX);
 	if (was_short && !lc->tcp.mem_low && lc->tcp.win_cap >= 8 * SEG)
 		reopen_windows(lc);
 }

@@ -2,8 +2,9 @@
 /*
  * tcp/input: segment arrival (RFC 9293 3.10.7) with the protections of
  * RFC 5961, PAWS (RFC 7323) and TIME_WAIT reuse (RFC 6191); segments to a
- * listener go to tcp_listen.c. Nothing in a segment is trusted before it is checked; every
- * segment ends in exactly one leaf counter.
+ * listener go to tcp_listen.c, loss detection and recovery are in
+ * tcp_recovery.c. Nothing in a segment is trusted before it is checked;
+ * every segment ends in exactly one leaf counter.
  */
 #include <string.h>
 
@@ -282,8 +283,7 @@ new_ack(struct sl_lcore *lc, struct tcp_conn *c, const struct seg *s)
 	}
 	if (c->flags & TCP_F_IN_RECOVERY) {
 		if (SEQ_GEQ(s->ack, c->recover)) {
-			c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RXT_FENCE | TCP_F_REORDERED);
-			tcp_cc_on_recovery_end(&c->cc);
+			tcp_recovery_exit(c);
 		} else if (!(c->flags & TCP_F_SACK)) {
 			/* Partial ACK (RFC 6582): the next hole is lost too.
 			 * (With SACK, the scoreboard says: tcp_recovery.c.) */

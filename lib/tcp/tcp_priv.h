@@ -230,6 +230,8 @@ void tcp_time_wait_unlink(struct sl_lcore *lc, struct tcp_conn *c);
 
 /* tcp_recovery.c (with SACK; see there) */
 void tcp_recovery_enter(struct sl_lcore *lc, struct tcp_conn *c);
+void tcp_recovery_exit(struct tcp_conn *c);
+uint32_t tcp_recovery_on_rto(struct tcp_conn *c);
 void tcp_recovery_on_ack(struct sl_lcore *lc, struct tcp_conn *c, uint32_t delivered);
 /* Before the scoreboard takes an ACK's SACK blocks: notice a D-SACK. */
 void tcp_recovery_note_sack(struct tcp_conn *c, uint32_t ack, const struct tcp_opts *o);

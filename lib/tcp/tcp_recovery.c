@@ -62,6 +62,19 @@ retransmitted_up_to(const struct tcp_conn *c)
 	return SEQ_GT(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
 }
 
+/* What to resend from SND.UNA: its hole, no further (segments need not
+ * have been full, and bytes past it the peer may hold); a full segment if
+ * nothing is SACKed. */
+static uint32_t
+first_hole_len(const struct tcp_conn *c)
+{
+	uint32_t start, len;
+
+	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
+		len = c->mss;
+	return len;
+}
+
 /*
  * RFC 6675 SetPipe: what is still in the network. Outstanding bytes minus
  * those SACKed, minus the holes deemed lost that were not sent again yet.
@@ -192,7 +205,7 @@ tcp_recovery_note_sack(struct tcp_conn *c, uint32_t ack, const struct tcp_opts *
 void
 tcp_recovery_enter(struct sl_lcore *lc, struct tcp_conn *c)
 {
-	uint32_t n, start, len;
+	uint32_t n;
 
 	c->flags |= TCP_F_IN_RECOVERY;
 	c->flags &= ~(TCP_F_RTT_TIMING | TCP_F_TLP_OUT); /* Karn: no sample from resent data */
@@ -204,15 +217,40 @@ tcp_recovery_enter(struct sl_lcore *lc, struct tcp_conn *c)
 	tcp_cc_on_loss(&c->cc, flight(c), tcp_now_us(lc));
 	lc->tcp.stats.recoveries++;
 	lc->tcp.stats.fast_retransmits++;
-	/* The fast retransmission goes whatever the budget (RFC 6675 5 step
-	 * 3), no further than the hole: segments need not have been full. */
-	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
-		len = c->mss;
-	n = tcp_retransmit(lc, c, c->snd_una, len);
+	/* The fast retransmission goes whatever the budget (RFC 6675 5 step 3). */
+	n = tcp_retransmit(lc, c, c->snd_una, first_hole_len(c));
 	tcp_recovery_sent(c, n);
 	c->high_rxt = c->snd_una + n;
 	c->rxt_fence = c->snd_max;
 	c->flags |= TCP_F_RXT_FENCE;
+}
+
+/* The ACK of `recover` came: recovery is over (cwnd to ssthresh). */
+void
+tcp_recovery_exit(struct tcp_conn *c)
+{
+	c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RXT_FENCE | TCP_F_REORDERED);
+	tcp_cc_on_recovery_end(&c->cc);
+}
+
+/*
+ * An RTO (before its back-off is counted): recovery and probes end; until
+ * what it resends is acknowledged no fast recovery starts (RFC 6582 4).
+ * The scoreboard is kept through a first timeout, so that what the peer
+ * holds is not sent again; a second one in a row clears it, in case the
+ * peer reneged (RFC 6675 5.1, RFC 2018 8). Returns how much to resend from
+ * SND.UNA.
+ */
+uint32_t
+tcp_recovery_on_rto(struct tcp_conn *c)
+{
+	c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_TLP_OUT | TCP_F_RXT_FENCE);
+	c->flags |= TCP_F_AFTER_RTO;
+	c->recover = c->snd_max;
+	c->dupacks = 0;
+	if (c->backoff != 0)
+		tcp_sack_board_init(&c->sacked);
+	return first_hole_len(c);
 }
 
 /*
@@ -285,13 +323,9 @@ tcp_tlp_timeout_us(const struct tcp_conn *c)
 static void
 recovery_probe(struct sl_lcore *lc, struct tcp_conn *c)
 {
-	uint32_t start, len;
-
 	lc->tcp.stats.recovery_probes++;
 	c->flags |= TCP_F_TLP_OUT;
-	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
-		len = c->mss;
-	tcp_retransmit(lc, c, c->snd_una, len);
+	tcp_retransmit(lc, c, c->snd_una, first_hole_len(c));
 	c->tlp_high_seq = c->snd_max;
 	tcp_arm_rtx(lc, c, TCP_RTX_SENT);
 }

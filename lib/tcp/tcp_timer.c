@@ -65,7 +65,7 @@ on_rtx(struct sl_timer *t)
 	struct tcp_conn *c = CONN_OF(t, rtx_timer);
 	struct sl_lcore *lc = owner_of(c);
 	uint32_t flight = c->snd_max - c->snd_una;
-	uint32_t start, len;
+	uint32_t len;
 
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED) {
 		if (c->backoff >= sl_tcp_conf.syn_retries) {
@@ -116,17 +116,8 @@ on_rtx(struct sl_timer *t)
 	/* RFC 6298 5.4-5.7 and RFC 5681 3.1: back off, restart from snd_una. */
 	lc->tcp.stats.rto++;
 	tcp_cc_on_rto(&c->cc, flight, tcp_now_us(lc));
-	c->flags &= ~(TCP_F_IN_RECOVERY | TCP_F_RTT_TIMING | TCP_F_TLP_OUT | TCP_F_RXT_FENCE);
-	c->flags |= TCP_F_AFTER_RTO;
-	c->recover = c->snd_max;
-	/* The scoreboard is kept through a first timeout, so that what the
-	 * peer holds is not sent again; a second one in a row clears it, in
-	 * case the peer reneged (RFC 6675 5.1, RFC 2018 8). */
-	if (c->backoff != 0)
-		tcp_sack_board_init(&c->sacked);
-	if (!tcp_sack_board_next_hole(&c->sacked, c->snd_una, c->mss, &start, &len))
-		len = c->mss;
-	c->dupacks = 0;
+	c->flags &= ~TCP_F_RTT_TIMING;
+	len = tcp_recovery_on_rto(c);
 	c->backoff++;
 	c->snd_nxt = c->snd_una + tcp_retransmit(lc, c, c->snd_una, len);
 	if (c->sndq_len == 0 && (c->flags & TCP_F_FIN_SENT))
