@@ -18,11 +18,14 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_errno.h>
 #include <rte_ip.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
 
 #include "sl_net.h"
+#include "sl_port.h"
 #include "net_priv.h"
 
 /* The payload sum of a received segment: of buffer bytes [off, off + len)
@@ -221,4 +224,61 @@ sl_net_l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_
 
 	/* (A UDP sender must then turn 0 into 0xffff, RFC 768.) */
 	return (uint16_t)~fold(sum);
+}
+
+void
+sl_net_tcp_tx_offload(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t tcp_hdr_len,
+		uint16_t tso_segsz)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = tcp_hdr_len;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+	if (tso_segsz != 0) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = tso_segsz;
+	}
+	ip->hdr_checksum = 0;
+	/* The pseudo-header sum, which the port completes (without the length
+	 * for TSO: each segment's own goes in). */
+	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+}
+
+/* Has the chain an odd-length mbuf before its last? */
+static bool
+odd_inner_segment(const struct rte_mbuf *m)
+{
+	for (; m->next != NULL; m = m->next)
+		if (m->data_len & 1)
+			return true;
+	return false;
+}
+
+bool
+net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_tcp_hdr *th;
+
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG && !(port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		return false;
+	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM &&
+			!(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		m->ol_flags &= ~RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM &&
+			(!(port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) ||
+			 (port->profile.tx_cksum_even_segs && odd_inner_segment(m)))) {
+		/* The field holds the pseudo-header sum: summing the segment
+		 * with it in place gives the whole sum (as a NIC does). */
+		th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, m->l3_len);
+		th->cksum = (uint16_t)~sl_net_cksum_mbuf(m, m->l3_len, m->pkt_len - m->l3_len);
+		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_CKSUM;
+	}
+	if (!(m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+		m->ol_flags &= ~RTE_MBUF_F_TX_IPV4;
+	return true;
 }

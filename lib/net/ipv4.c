@@ -98,12 +98,19 @@ fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nextho
 	}
 }
 
-/* Send m (at its IPv4 header, checksum done) towards nexthop on port. */
+/* Send m (at its IPv4 header) towards nexthop on port. */
 static void
 route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
 		struct rte_mbuf *m)
 {
-	if (m->pkt_len > port->mtu)
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK && !net_tx_cksum_finish(port, m)) {
+		/* TSO asked of a port without it: the route changed since. */
+		lc->net.stats.ip_out_no_tso++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* A TSO segment is cut to the MTU by the port. */
+	if (m->pkt_len > port->mtu && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
 		fragment_output(lc, port, nexthop, m);
 	else
 		net_eth_output(lc, port, nexthop, m);

@@ -121,6 +121,17 @@ bool sl_net_tcp_verify(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32
 uint16_t sl_net_l4_cksum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		uint32_t l4_off);
 
+/*
+ * Leave the checksums of a TCP segment of ours to the port it leaves by, as
+ * a NIC takes them (m starts at its IPv4 header, without options, whose
+ * total length is set; tcp_hdr_len with options). tso_segsz > 0 also asks
+ * the port to cut the payload into segments of that many bytes, each with
+ * a copy of the headers (TSO); only for a port that has TSO. Output
+ * finishes in software whatever the port cannot do.
+ */
+void sl_net_tcp_tx_offload(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t tcp_hdr_len,
+		uint16_t tso_segsz);
+
 /* Sum every worker's counters. */
 
 #endif /* SL_NET_H */

@@ -51,6 +51,7 @@
 	X(ip_frag_out, 0, "fragments sent after fragmenting on output") \
 	X(ip_out_no_route, 0, "not sent: no route for a packet of ours (a reply)") \
 	X(ip_out_too_big, 0, "not sent: a packet of ours larger than the MTU with DF set") \
+	X(ip_out_no_tso, 0, "not sent: a TCP segment for TSO routed to a port without it") \
 	X(icmp_in, 0, "ICMP messages addressed to us") \
 	X(icmp_short, SL_CTR_DROP, "dropped: ICMP shorter than its header") \
 	X(icmp_bad_cksum, SL_CTR_DROP, "dropped: ICMP checksum wrong") \

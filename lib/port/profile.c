@@ -39,6 +39,11 @@ static const struct sl_conf_key profile_keys[] = {
 	SL_KEY_CHOICES(struct sl_port_profile, tx_offloads, n_tx_offloads,
 			sl_port_tx_offload_names, "tx offloads wanted"),
 	SL_KEY_BOOL(struct sl_port_profile, promiscuous, false, "receive every unicast frame"),
+	SL_KEY_BOOL(struct sl_port_profile, tso_l2_in_mtu, false,
+			"the PMD counts a TSO segment's Ethernet header against the MTU"),
+	SL_KEY_BOOL(struct sl_port_profile, tx_cksum_even_segs, false,
+			"the PMD's L4 checksum is right only if every mbuf of a chain "
+			"but the last has an even length"),
 	SL_KEY_END,
 };
 

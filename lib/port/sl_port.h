@@ -46,6 +46,8 @@ struct sl_port_profile {
 	char tx_offloads[SL_PORT_MAX_STRINGS][24];
 	unsigned int n_tx_offloads;
 	bool promiscuous;
+	bool tso_l2_in_mtu;   /* net_tap 22.11: TSO segments 14 bytes short */
+	bool tx_cksum_even_segs; /* net_tap 22.11: sums each mbuf from an even offset */
 };
 
 /* One port as declared in the configuration. */
@@ -83,6 +85,8 @@ struct sl_port {
 	uint16_t mtu;
 	uint16_t nb_rxq, nb_txq;
 	uint64_t tx_offloads; /* offloads in force */
+	uint16_t tx_seg_max;  /* mbufs one packet may chain, for TSO */
+	uint16_t tso_ip_max;  /* largest IPv4 packet a TSO segment may make */
 	uint32_t reorder_pct;
 	uint32_t rx_drop_pct;
 	/* RSS steering: how the NIC picks an rx queue, for choosing source ports

@@ -51,6 +51,7 @@
 	X(bytes_in, 0, "payload bytes delivered in order") \
 	X(bytes_out, 0, "payload bytes sent, first transmissions") \
 	X(segs_out, 0, "segments sent") \
+	X(tso_sends, 0, "sends of several segments at once, cut by the port (TSO)") \
 	X(retransmits, 0, "segments retransmitted") \
 	X(rto, 0, "retransmission timeouts") \
 	X(fast_retransmits, 0, "fast retransmits (dupacks or SACK)") \

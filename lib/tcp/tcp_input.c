@@ -103,7 +103,10 @@ parse(struct sl_lcore *lc, struct rte_mbuf *m, uint16_t ihl, struct seg *s)
 		lc->tcp.stats.rx_bad_header++;
 		return false;
 	}
-	if (!(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD) && !sl_net_tcp_verify(m, ip, ihl, doff)) {
+	/* The port's verdict when it has one (GOOD, or NONE: valid, never summed). */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+			(!(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
+			 !sl_net_tcp_verify(m, ip, ihl, doff))) {
 		lc->tcp.stats.rx_bad_cksum++;
 		return false;
 	}

@@ -8,15 +8,18 @@
 #include <string.h>
 
 #include <rte_errno.h>
-
+#include <rte_ethdev.h>
 #include <rte_ip.h>
 
 #include "sl_net.h"
+#include "sl_port.h"
 #include "tcp_priv.h"
 
 #define F(x) RTE_TCP_##x##_FLAG
 #define IP_TCP_HDRS (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
 #define OPTS_MAX 40
+/* The payload of one TSO send: the IPv4 length field bounds it. */
+#define TSO_PAYLOAD_MAX (UINT16_MAX - IP_TCP_HDRS - OPTS_MAX)
 
 static struct rte_mempool *clone_pool;
 static uint16_t ip_id;
@@ -65,9 +68,11 @@ write_options(uint8_t *p, const struct tcp_conn *c, const struct sl_lcore *lc, b
 	return n;
 }
 
-/* Indirect mbufs for [off, off + len) of the send queue. */
+/* Indirect mbufs for [off, off + len) of the send queue, at most max_segs
+ * of them, ending at the first of odd length if end_at_odd (fewer bytes
+ * then). */
 static struct rte_mbuf *
-clone_range(struct tcp_conn *c, uint32_t off, uint32_t len)
+clone_range(struct tcp_conn *c, uint32_t off, uint32_t len, uint16_t max_segs, bool end_at_odd)
 {
 	struct rte_mbuf *seg = c->sndq, *head = NULL, *tail = NULL;
 	uint16_t nb = 0;
@@ -76,7 +81,7 @@ clone_range(struct tcp_conn *c, uint32_t off, uint32_t len)
 		off -= seg->data_len;
 		seg = seg->next;
 	}
-	while (seg != NULL && len > 0) {
+	while (seg != NULL && len > 0 && nb < max_segs) {
 		struct rte_mbuf *ind = rte_pktmbuf_alloc(clone_pool);
 		uint16_t take = (uint16_t)RTE_MIN((uint32_t)(seg->data_len - off), len);
 
@@ -100,22 +105,32 @@ clone_range(struct tcp_conn *c, uint32_t off, uint32_t len)
 		len -= take;
 		off = 0;
 		seg = seg->next;
+		if (end_at_odd && (take & 1))
+			break;
 	}
 	if (head != NULL)
 		head->nb_segs = nb;
 	return head;
 }
 
+/* Send m, checksums left to the port (or to net output where the port
+ * cannot); tso_segsz > 0 has the port cut the payload into segments. */
 static void
 finish_and_send(struct sl_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-		struct rte_tcp_hdr *th)
+		struct rte_tcp_hdr *th, uint16_t tso_segsz)
 {
+	uint16_t hdr_len = (uint16_t)((th->data_off >> 4) * 4);
+
 	ip->total_length = rte_cpu_to_be_16((uint16_t)m->pkt_len);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th->cksum = 0;
-	th->cksum = sl_net_l4_cksum(m, ip, sizeof(*ip));
-	lc->tcp.stats.segs_out++;
+	sl_net_tcp_tx_offload(m, ip, hdr_len, tso_segsz);
+	if (tso_segsz != 0) {
+		uint32_t payload = m->pkt_len - sizeof(*ip) - hdr_len;
+
+		lc->tcp.stats.tso_sends++;
+		lc->tcp.stats.segs_out += (payload + tso_segsz - 1) / tso_segsz;
+	} else {
+		lc->tcp.stats.segs_out++;
+	}
 	sl_net_output(lc, m);
 }
 
@@ -172,32 +187,47 @@ advertise(struct tcp_conn *c, bool syn)
 }
 
 /*
- * Build and send one segment of the connection carrying up to `len` bytes
- * from seq; SACK blocks may leave room for fewer. Returns the payload bytes
- * sent, or -ENOMEM.
+ * Build and send what the connection has from seq, up to `len` bytes: one
+ * segment, or through tso (a port that cuts segments itself) a burst of
+ * them in one send, within the port's limits. SACK blocks may leave room
+ * for fewer bytes per segment. Returns the payload bytes sent, or -ENOMEM.
  */
 static int
-send_segment(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+send_span(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+		const struct sl_port *tso)
 {
 	uint8_t opts[OPTS_MAX];
 	bool syn = (flags & F(SYN)) != 0;
 	unsigned int opt_len = write_options(opts, c, lc, syn);
 	unsigned int base_opts = (c->flags & TCP_F_TS) ? 12 : 0;
+	/* c->mss already leaves room for timestamps; SACK blocks take more. */
+	uint32_t seg_room = syn ? c->mss : c->mss - (opt_len - base_opts);
+	uint16_t tso_segsz = 0;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m, *data = NULL;
 
-	/* c->mss already leaves room for timestamps; SACK blocks take more. */
-	if (!syn && opt_len > base_opts && len > c->mss - (opt_len - base_opts)) {
-		len = c->mss - (opt_len - base_opts);
+	if (len > seg_room && tso == NULL) {
+		len = seg_room;
 		flags &= (uint8_t)~F(FIN);
 	}
+	if (tso != NULL)
+		seg_room = RTE_MIN(seg_room, tso->tso_ip_max - IP_TCP_HDRS - opt_len);
 	if (len != 0) {
-		data = clone_range(c, seq - c->snd_una, len);
+		/* the data, and the header mbuf */
+		uint16_t max_segs = tso != NULL ? tso->tx_seg_max - 1 : UINT16_MAX;
+
+		data = clone_range(c, seq - c->snd_una, len, max_segs,
+				tso != NULL && tso->profile.tx_cksum_even_segs);
 		if (data == NULL) {
 			lc->tcp.stats.no_mbuf++;
 			return -ENOMEM;
 		}
+		if (data->pkt_len < len) /* cut short: more follows */
+			flags &= (uint8_t)~(F(PSH) | F(FIN));
+		len = data->pkt_len;
+		if (len > seg_room)
+			tso_segsz = (uint16_t)seg_room;
 	}
 	m = new_header(lc, &c->key, opt_len, &ip, &th);
 	if (m == NULL) {
@@ -222,8 +252,15 @@ send_segment(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len
 	c->flags &= ~(TCP_F_ACK_NOW | TCP_F_DELACK);
 	c->segs_unacked = 0;
 	sl_timer_cancel(lc->wheel, &c->ack_timer);
-	finish_and_send(lc, m, ip, th);
+	finish_and_send(lc, m, ip, th, tso_segsz);
 	return (int)len;
+}
+
+/* One segment from seq of up to len bytes (see send_span). */
+static int
+send_segment(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	return send_span(lc, c, seq, len, flags, NULL);
 }
 
 void
@@ -263,7 +300,7 @@ tcp_send_raw(struct sl_lcore *lc, const struct tcp_key *k, uint32_t seq, uint32_
 	th->rx_win = rte_cpu_to_be_16(win);
 	if (flags & F(RST))
 		lc->tcp.stats.rst_sent++;
-	finish_and_send(lc, m, ip, th);
+	finish_and_send(lc, m, ip, th, 0);
 	(void)tsval;
 }
 
@@ -369,6 +406,15 @@ skip_sacked(struct tcp_conn *c)
 	return UINT32_MAX;
 }
 
+/* The port towards the peer if it cuts segments itself (TSO), else NULL. */
+static const struct sl_port *
+tso_port_for(const struct tcp_conn *c)
+{
+	const struct sl_port *out = sl_net_route_port(c->key.raddr);
+
+	return out != NULL && (out->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) ? out : NULL;
+}
+
 /* Send new data (or data again after an RTO pulled snd_nxt back); returns
  * true if new data went out. */
 static bool
@@ -378,6 +424,8 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 			(TCP_F_IN_RECOVERY | TCP_F_SACK);
 	uint32_t end = c->snd_una + c->sndq_len;
 	uint32_t cwnd = c->cc.cwnd;
+	const struct sl_port *tso = tso_port_for(c);
+	uint32_t span_max = tso ? TSO_PAYLOAD_MAX / c->mss * c->mss : c->mss;
 	unsigned int burst = 0;
 	bool new_data = false;
 
@@ -393,7 +441,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 
 		if (!SEQ_LT(c->snd_nxt, end))
 			break;
-		len = RTE_MIN(end - c->snd_nxt, (uint32_t)c->mss);
+		len = RTE_MIN(end - c->snd_nxt, span_max);
 		len = RTE_MIN(len, room);
 		/* the peer's window bounds the sequence space, cwnd what is in
 		 * the network (SACKed bytes are not) */
@@ -405,7 +453,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 		len = RTE_MIN(len, cwnd - pipe);
 		if (c->snd_nxt + len == end)
 			flags |= F(PSH);
-		sent = send_segment(lc, c, c->snd_nxt, len, flags);
+		sent = send_span(lc, c, c->snd_nxt, len, flags, tso);
 		if (sent <= 0)
 			break;
 		len = (uint32_t)sent;
