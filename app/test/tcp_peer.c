@@ -122,12 +122,11 @@ fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Parse a frame the stack sent; checks every header and both checksums. */
+/* Parse a frame the stack sent (flat, len bytes); checks every header and
+ * both checksums. */
 static int
-parse_frame(struct rte_mbuf *m, struct oseg *o)
+parse_frame(const uint8_t *f, unsigned int frame_len, struct oseg *o)
 {
-	static uint8_t buf[4096];
-	const uint8_t *f;
 	const struct rte_ether_hdr *eth;
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_tcp_hdr *th;
@@ -137,11 +136,11 @@ parse_frame(struct rte_mbuf *m, struct oseg *o)
 
 	memset(o, 0, sizeof(*o));
 	o->wscale = -1;
-	if (m->pkt_len > sizeof(buf) || m->pkt_len < sizeof(*eth) + 40) {
-		fprintf(stderr, "frame of %u bytes\n", m->pkt_len);
+	if (frame_len > sizeof(struct rte_ether_hdr) + 20 + 60 + sizeof(o->data) ||
+			frame_len < sizeof(*eth) + 40) {
+		fprintf(stderr, "frame of %u bytes\n", frame_len);
 		return -1;
 	}
-	f = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
 	eth = (const struct rte_ether_hdr *)f;
 	ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &peer_mac) ||
@@ -151,7 +150,7 @@ parse_frame(struct rte_mbuf *m, struct oseg *o)
 		return -1;
 	}
 	ip_len = rte_be_to_cpu_16(ip->total_length);
-	if (ip->version_ihl != 0x45 || ip_len != m->pkt_len - sizeof(*eth) ||
+	if (ip->version_ihl != 0x45 || ip_len != frame_len - sizeof(*eth) ||
 			ip->next_proto_id != IPPROTO_TCP || ip->src_addr != LADDR ||
 			ip->dst_addr != RADDR || fold(sum16((const uint8_t *)ip, 20, 0)) != 0xffff) {
 		fprintf(stderr, "bad IPv4 header\n");
@@ -226,6 +225,86 @@ parse_frame(struct rte_mbuf *m, struct oseg *o)
 
 static unsigned int n_out;
 
+/* The stack sent frame f: parse it into out[] (or spoil the count). */
+static void
+take_frame(const uint8_t *f, unsigned int len)
+{
+	if (n_out < RTE_DIM(out) && parse_frame(f, len, &out[n_out]) == 0)
+		n_out++;
+	else
+		n_out = 1000; /* make the count check fail */
+}
+
+static void
+set_cksum(uint8_t *field, uint32_t sum)
+{
+	sl_test_put16(field, (uint16_t)~fold(sum));
+}
+
+/*
+ * Do what a NIC does with the offloads the stack asked of it (f, len: the
+ * frame of m): checks that the header lengths and the pseudo-header sum it
+ * was handed are right, cuts a TSO frame into segments of tso_segsz (PSH and
+ * FIN on the last only, IP id counting up), fills in both checksums, and
+ * takes each resulting frame.
+ */
+static void
+nic_offload(const struct rte_mbuf *m, uint8_t *f, unsigned int len)
+{
+	static uint8_t seg[2048 + 128];
+	const unsigned int l3 = RTE_ETHER_HDR_LEN;
+	const unsigned int doff = (f[l3 + 20 + 12] >> 4) * 4u;
+	const unsigned int hdrs = l3 + 20 + doff;
+	bool tso = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0;
+	unsigned int size = tso ? m->tso_segsz : len - hdrs;
+	uint32_t seq = sl_test_get32(f + l3 + 20 + 4);
+	uint16_t id = sl_test_get16(f + l3 + 4);
+	unsigned int off = 0;
+	uint8_t pseudo[12];
+
+	memcpy(pseudo, f + l3 + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_TCP;
+	pseudo[10] = pseudo[11] = 0;
+	if (m->l2_len != l3 || m->l3_len != 20 || m->l4_len != doff || (tso && size == 0) ||
+			hdrs + size > sizeof(seg) ||
+			!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) ||
+			(m->ol_flags & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_TCP_CKSUM) {
+		fprintf(stderr, "offload asked with bad lengths or flags\n");
+		n_out = 1000;
+		return;
+	}
+	if (!tso) { /* the pseudo-header sum covers the TCP length */
+		pseudo[10] = (uint8_t)((len - l3 - 20) >> 8);
+		pseudo[11] = (uint8_t)(len - l3 - 20);
+	}
+	if (fold(sum16(pseudo, 12, 0)) != sl_test_get16(f + l3 + 20 + 16)) {
+		fprintf(stderr, "pseudo-header sum not in the checksum field\n");
+		n_out = 1000;
+		return;
+	}
+	do {
+		unsigned int n = RTE_MIN(size, len - hdrs - off), tcp_len = doff + n;
+		bool last = off + n == len - hdrs;
+
+		memcpy(seg, f, hdrs);
+		memcpy(seg + hdrs, f + hdrs + off, n);
+		sl_test_put16(seg + l3 + 2, (uint16_t)(20 + tcp_len));
+		sl_test_put16(seg + l3 + 4, id++);
+		seg[l3 + 10] = seg[l3 + 11] = 0;
+		set_cksum(seg + l3 + 10, sum16(seg + l3, 20, 0));
+		sl_test_put32(seg + l3 + 20 + 4, seq + off);
+		if (!last)
+			seg[l3 + 20 + 13] &= (uint8_t)~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
+		pseudo[10] = (uint8_t)(tcp_len >> 8);
+		pseudo[11] = (uint8_t)tcp_len;
+		seg[l3 + 20 + 16] = seg[l3 + 20 + 17] = 0;
+		set_cksum(seg + l3 + 20 + 16, sum16(seg + l3 + 20, tcp_len, sum16(pseudo, 12, 0)));
+		take_frame(seg, hdrs + n);
+		off += n;
+	} while (off < len - hdrs);
+}
+
 /* Collect and parse every frame worker 0 sent (or buffered); frees them. */
 unsigned int
 take_output(void)
@@ -244,10 +323,17 @@ take_output(void)
 	n = RTE_MIN(n, (unsigned int)RTE_DIM(pkts));
 	n_out = 0;
 	for (i = 0; i < n; i++) {
-		if (n_out < RTE_DIM(out) && parse_frame(pkts[i], &out[n_out]) == 0)
-			n_out++;
+		static uint8_t buf[UINT16_MAX + RTE_ETHER_HDR_LEN];
+		uint8_t *f = (uint8_t *)(uintptr_t)rte_pktmbuf_read(pkts[i], 0, pkts[i]->pkt_len, buf);
+
+		if (f != buf) {
+			memcpy(buf, f, pkts[i]->pkt_len);
+			f = buf;
+		}
+		if (pkts[i]->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+			nic_offload(pkts[i], f, pkts[i]->pkt_len);
 		else
-			n_out = 1000; /* make the count check fail */
+			take_frame(f, pkts[i]->pkt_len);
 		rte_pktmbuf_free(pkts[i]);
 	}
 	return n_out;
