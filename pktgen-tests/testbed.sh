@@ -5,6 +5,10 @@
 # nftables netdev rule keeps the root kernel from acting on their frames.
 #
 #   testbed.sh up [ID]       create (idempotent) and start the sample upstream
+#   testbed.sh tap [ID]      once a gateway has made its net_tap ports ID-tf and
+#                            ID-tb (drivers-conf/tap.conf), wire them to ID-front
+#                            and ID-back in place of af_packet; again after each
+#                            start (the taps live as long as the gateway)
 #   testbed.sh down [ID]     remove everything ID created
 #   testbed.sh status [ID]
 #   testbed.sh hugepages     reserve 512 x 2 MiB hugepages and mount hugetlbfs
@@ -12,6 +16,7 @@
 # ID (default "sl", at most 6 characters) keeps concurrent testbeds apart:
 #   namespaces  ID-client (198.18.0.2/24)   ID-up (198.19.0.2/24, .3, .4)
 #   gateway     ID-front                    ID-back
+#   gateway taps ID-tf, ID-tb (the offloading port: TSO, checksums)
 # Only 198.18.0.0/15 is used, and only inside these namespaces.
 set -euo pipefail
 
@@ -25,6 +30,8 @@ gw_front=$id-front
 gw_back=$id-back
 peer_front=$id-fp
 peer_back=$id-bp
+tap_front=$id-tf
+tap_back=$id-tb
 nft_table=sluice_$id
 nginx_dir=/run/sluice-testbed-$id
 
@@ -77,6 +84,26 @@ guard_root_kernel() {
 table netdev $nft_table {
     chain front { type filter hook ingress device "$gw_front" priority 0; policy drop; }
     chain back { type filter hook ingress device "$gw_back" priority 0; policy drop; }
+}
+NFT
+}
+
+# The offloading port: DPDK's net_tap makes a TUN/TAP device in the root
+# namespace; nftables forwards every frame between it and the veth end, both
+# ways, so the namespaces see the same link as with af_packet.
+wire_taps() {
+    local dev
+    for dev in "$tap_front" "$tap_back"; do
+        ip link show "$dev" >/dev/null 2>&1 || { echo "testbed: no $dev (is the gateway up?)" >&2; exit 1; }
+        sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+    done
+    nft list table netdev "$nft_table" >/dev/null 2>&1 && nft delete table netdev "$nft_table"
+    nft -f - <<NFT
+table netdev $nft_table {
+    chain front { type filter hook ingress device "$gw_front" priority 0; policy drop; fwd to "$tap_front"; }
+    chain tap_front { type filter hook ingress device "$tap_front" priority 0; policy drop; fwd to "$gw_front"; }
+    chain back { type filter hook ingress device "$gw_back" priority 0; policy drop; fwd to "$tap_back"; }
+    chain tap_back { type filter hook ingress device "$tap_back" priority 0; policy drop; fwd to "$gw_back"; }
 }
 NFT
 }
@@ -157,8 +184,9 @@ status() {
 [[ $(id -u) -eq 0 ]] || { echo "testbed: run as root" >&2; exit 1; }
 case $cmd in
     up) up ;;
+    tap) wire_taps ;;
     down) down ;;
     status) status ;;
     hugepages) hugepages ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -22,6 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TESTBED = os.path.join(ROOT, "pktgen-tests", "testbed.sh")
 SLUICED = os.environ.get("SLUICED", os.path.join(ROOT, "build", "app", "sluiced", "sluiced"))
+# The gateway's ports: "af_packet" (no offloads), or "tap", the offloading
+# port (drivers-conf/tap.conf: TSO, checksums done by the PMD).
+PORT_KIND = os.environ.get("SLUICE_TEST_PORT", "af_packet")
+if PORT_KIND not in ("af_packet", "tap"):
+    sys.exit(f"sltest: SLUICE_TEST_PORT must be af_packet or tap, not {PORT_KIND!r}")
 
 CLONE_NEWNET = 0x40000000
 
@@ -51,6 +56,18 @@ class Testbed:
 
     def run(self, ns, *args, check=False, timeout=60):
         return sh("ip", "netns", "exec", ns, *args, check=check, timeout=timeout)
+
+    def gateway_ifaces(self):
+        """The interfaces the gateway's ports open, by PORT_KIND."""
+        if PORT_KIND == "tap":
+            return f"{self.id}-tf", f"{self.id}-tb"
+        return self.front, self.back
+
+    def wire(self):
+        """Join the gateway's ports to the namespaces (taps exist only
+        while their gateway runs)."""
+        if PORT_KIND == "tap":
+            sh(TESTBED, "tap", self.id)
 
     def ping(self, ns, addr, count=3, size=56):
         r = self.run(ns, "ping", "-c", str(count), "-i", "0.2", "-W", "1", "-s", str(size), addr)
@@ -114,16 +131,17 @@ def free_tcp_port():
 
 def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
                    tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                   proxy=None, mgmt=""):
+                   proxy=None, mgmt="", port_extra=""):
+    front, back = tb.gateway_ifaces()
     return f"""
 eal = {{ lcores = "{lcores}"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
 idle = {{ spin_polls = 256; pause_polls = 1024; sleep_max_us = 100; {idle_extra} }};
 ports = {{
   {ports_extra}
   list = (
-    {{ name = "front"; profile = "af_packet"; iface = "{tb.front}"; address = "198.18.0.1/24";
-      {front_extra} }},
-    {{ name = "back";  profile = "af_packet"; iface = "{tb.back}";  address = "198.19.0.1/24"; mtu = {back_mtu}; }}
+    {{ name = "front"; profile = "{PORT_KIND}"; iface = "{front}"; address = "198.18.0.1/24";
+      {front_extra} {port_extra} }},
+    {{ name = "back";  profile = "{PORT_KIND}"; iface = "{back}";  address = "198.19.0.1/24"; mtu = {back_mtu}; {port_extra} }}
   );
 }};
 net = {{ ip_forward = true; {net_extra} }};
@@ -137,7 +155,8 @@ class Gateway:
 
     def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
                  front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                 proxy=None, mgmt_extra=""):
+                 proxy=None, mgmt_extra="", port_extra=""):
+        self.tb = tb
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         self.api_port = free_tcp_port()
         self.console_port = free_tcp_port()
@@ -148,7 +167,7 @@ class Gateway:
             f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
                                    back_mtu=back_mtu, tcp=tcp, front_extra=front_extra,
                                    lcores=lcores, ports_extra=ports_extra, proxy=proxy,
-                                   mgmt=mgmt))
+                                   mgmt=mgmt, port_extra=port_extra))
         self.proc = None
         self.output = ""
 
@@ -178,6 +197,9 @@ class Gateway:
             lines.append(line)
             if line.startswith("sluiced: ready"):
                 self.output = "".join(lines)
+                self.tb.wire()
+                # what the PMDs hold while idle (net_tap fills its rx rings)
+                self.idle_mbufs = self.port_stats("front")["pool_in_use"]
                 return self
         self.proc.kill()
         rest = self.proc.communicate()[0] or ""
