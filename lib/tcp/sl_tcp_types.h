@@ -101,6 +101,7 @@ struct tcp_conn;
 struct sl_tcp_lcore {
 	struct sl_tcp_stats stats;
 	struct rte_hash *conns;       /* 4-tuple -> struct tcp_conn */
+	struct tcp_conn *last_conn;   /* the last one looked up (NULL once destroyed) */
 	struct rte_ring *handoff;     /* segments of our flows received by others */
 	struct sl_tcp_gauges gauges;
 	struct tcp_conn *tw_oldest;   /* TIME_WAIT FIFO, for recycling */

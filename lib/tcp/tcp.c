@@ -324,6 +324,7 @@ sl_tcp_term(void)
 			free_all(lc);
 		rte_hash_free(t->conns);
 		t->conns = NULL;
+		t->last_conn = NULL;
 		while (t->handoff != NULL && rte_ring_dequeue(t->handoff, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(t->handoff);
@@ -335,12 +336,27 @@ sl_tcp_term(void)
 	tcp_n_listeners = 0;
 }
 
+static inline bool
+key_equal(const struct tcp_key *a, const struct tcp_key *b)
+{
+	return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
+		a->rport == b->rport;
+}
+
+/* A burst brings several segments of one flow in a row (a response being
+ * sent to us, the ACKs of one we send): they skip the hash. */
 struct tcp_conn *
 tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k)
 {
+	struct tcp_conn *last = lc->tcp.last_conn;
 	void *data;
 
-	return rte_hash_lookup_data(lc->tcp.conns, k, &data) < 0 ? NULL : data;
+	if (last != NULL && key_equal(&last->key, k))
+		return last;
+	if (rte_hash_lookup_data(lc->tcp.conns, k, &data) < 0)
+		return NULL;
+	lc->tcp.last_conn = data;
+	return data;
 }
 
 /* Out of connection objects: a live connection matters more than this
@@ -407,6 +423,8 @@ tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c)
 	if (c->state == TCP_SYN_RECEIVED && c->listener >= 0)
 		lc->tcp.half_open[c->listener]--;
 	rte_hash_del_key(lc->tcp.conns, &c->key);
+	if (lc->tcp.last_conn == c)
+		lc->tcp.last_conn = NULL;
 	lc->tcp.gauges.open--;
 	lc->tcp.stats.closed++;
 	c->state = TCP_CLOSED;
