@@ -5,7 +5,8 @@
  * it to 16 bits first, so chains whose segments split at odd offsets get a
  * wrong sum; these fold before swapping. The sum itself adds 64-bit words
  * with their carries (RFC 1071 4.1: any word size gives the same sum),
- * about three times fewer instructions than DPDK's 16-bit loop.
+ * about three times fewer instructions than DPDK's 16-bit loop; with AVX2
+ * (asked at run time), 16-bit words in 32-bit lanes, 64 bytes a step.
  *
  * A proxy sends on the bytes it received, so each byte would be summed
  * twice: to verify it, and to send it. Verifying a TCP segment records the
@@ -16,6 +17,8 @@
  * piece cut off (RFC 1624: sums subtract in one's complement).
  */
 #include <string.h>
+
+#include <immintrin.h>
 
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
@@ -74,12 +77,63 @@ add64(uint64_t sum, uint64_t w)
 	return sum + (sum < w);
 }
 
+/*
+ * With AVX2, 64 bytes a step: their 16-bit words widened into 32-bit lanes
+ * of two accumulators (a lane takes one word a step, so it cannot overflow
+ * in the 2^16 steps of a 4 MiB chunk). The sum of every 16-bit word in
+ * memory order, as add64() makes it; *done: the bytes summed.
+ */
+__attribute__((target("avx2")))
+static uint64_t
+sum_avx2(const uint8_t *p, size_t len, size_t *done)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i lo = zero, hi = zero, s;
+	uint64_t lanes[4];
+	size_t n;
+
+	len = RTE_MIN(len, (size_t)4 << 20);
+	for (n = 0; len - n >= 64; n += 64) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + n));
+		__m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + n + 32));
+
+		lo = _mm256_add_epi32(lo, _mm256_unpacklo_epi16(v, zero));
+		hi = _mm256_add_epi32(hi, _mm256_unpackhi_epi16(v, zero));
+		lo = _mm256_add_epi32(lo, _mm256_unpacklo_epi16(w, zero));
+		hi = _mm256_add_epi32(hi, _mm256_unpackhi_epi16(w, zero));
+	}
+	s = _mm256_add_epi64(_mm256_add_epi64(_mm256_unpacklo_epi32(lo, zero),
+			_mm256_unpackhi_epi32(lo, zero)),
+			_mm256_add_epi64(_mm256_unpacklo_epi32(hi, zero),
+			_mm256_unpackhi_epi32(hi, zero)));
+	_mm256_storeu_si256((__m256i *)(void *)lanes, s);
+	*done = n;
+	return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+static bool
+have_avx2(void)
+{
+	static int avx2 = -1; /* not asked yet (a benign race: same answer) */
+
+	if (unlikely(avx2 < 0))
+		avx2 = __builtin_cpu_supports("avx2");
+	return avx2;
+}
+
 uint32_t
 sl_net_raw_sum(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t sum = 0, a, b, c, d;
 
+	while (len >= 256 && have_avx2()) {
+		size_t done;
+
+		sum = add64(sum, sum_avx2(p, len, &done));
+		p += done;
+		len -= done;
+	}
 	for (; len >= 32; p += 32, len -= 32) {
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
