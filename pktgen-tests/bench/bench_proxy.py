@@ -525,6 +525,7 @@ class Bench:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if "sluiced: ready" in self.log_tail(name, 1 << 20):
+                self.tb.wire()
                 return p
             if p.poll() is not None:
                 break
@@ -933,7 +934,7 @@ class Bench:
             f"{a.pause} s pause between runs; close case: -H 'Connection: close'",
             f"upstream: nginx (1 process, access_log off, keepalive_requests 1000000) in "
             f"{self.tb.upstream}, port {UP_PORT}, static /1k and /16k",
-            f"sluiced: lcores '{a.lcores}', hugepages, af_packet ({getattr(self, 'afp', '?')}), "
+            f"sluiced: lcores '{a.lcores}', hugepages, {a.port} ({getattr(self, 'afp', '?')}), "
             f"idle {{ {IDLE} }} (idle, it used {getattr(self, 'sluice_idle_cpu', '?')} of "
             "a CPU while the others ran), tcp defaults (cubic, 256 KiB buffers) but ephemeral "
             f"ports 1024-65535; proxy: pool 'rr' of one member, keepalive {a.keepalive}, "
@@ -942,8 +943,10 @@ class Bench:
             "Connection \"\", 1 process (master_process off), access_log off; HAProxy: mode "
             f"http, nbthread 1, http-reuse always, pool-max-conn {a.keepalive}, no log; both in "
             f"{self.kp} (ip_local_port_range 1024-65535, tcp_tw_reuse 1)",
-            "links: veth, MTU 1500, cubic on every route; Sluice's af_packet links offloads "
-            "off (tx rx tso gso gro: its port has none); the kernel proxies' and the direct "
+            "links: veth, MTU 1500, cubic on every route; Sluice's links offloads off (tx rx "
+            "tso gso gro" + (": af_packet has none" if a.port == "af_packet" else
+                             "; its net_tap port does TSO and checksums in the PMD") +
+            "); the kernel proxies' and the direct "
             "links offloads " + ("on (veth defaults)" if a.kernel_offloads else "off too"),
             (f"pinned: the proxy under test on CPU {PROXY_CPU} (nginx, HAProxy; sluiced's "
              f"worker lcore), wrk, the upstream and sluiced's management lcore on CPU "
@@ -1123,6 +1126,10 @@ def main():
     ap.add_argument("--no-pin", dest="pin", action="store_false",
                     help="pin nothing (default: the proxy under test alone on one CPU, "
                     "the client and the upstream on the other)")
+    ap.add_argument("--port", choices=("af_packet", "tap"), default="af_packet",
+                    help="Sluice's ports: af_packet (no offloads) or tap, the offloading "
+                    "port (drivers-conf/tap.conf: TSO and checksum offload, done by "
+                    "net_tap in software)")
     ap.add_argument("--kernel-offloads", choices=("on", "off"), default="on",
                     help="offloads of the kernel proxies' and the direct veth links (default "
                     "on, as the kernel gives them; off: as Sluice's af_packet links)")
@@ -1146,6 +1153,7 @@ def main():
     a.only = set(a.only.split(",")) if a.only else None
     a.cases = set(a.cases.split(",")) if a.cases else None
     a.kernel_offloads = a.kernel_offloads == "on"
+    sltest.PORT_KIND = a.port
     if a.lcores is None:
         a.lcores = f"0@{LOAD_CPU},1@{PROXY_CPU}" if a.pin else "0@(0-1),1@(0-1)"
     if a.cases and a.cases - {c[0] for c in CASES}:
