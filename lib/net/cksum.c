@@ -311,26 +311,30 @@ odd_inner_segment(const struct rte_mbuf *m)
 }
 
 bool
-net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m)
+net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct rte_tcp_hdr *th;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint64_t offloads = all ? 0 : port->tx_offloads;
 
-	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG && !(port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG && !(offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
 		return false;
 	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM &&
-			!(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
+			!(offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		m->ol_flags &= ~RTE_MBUF_F_TX_IP_CKSUM;
 	}
-	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM &&
-			(!(port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) ||
-			 (port->profile.tx_cksum_even_segs && odd_inner_segment(m)))) {
+	if (l4 != 0 && (!(offloads & (l4 == RTE_MBUF_F_TX_UDP_CKSUM ?
+			RTE_ETH_TX_OFFLOAD_UDP_CKSUM : RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ||
+			(port->profile.tx_cksum_even_segs && odd_inner_segment(m)))) {
 		/* The field holds the pseudo-header sum: summing the segment
 		 * with it in place gives the whole sum (as a NIC does). */
-		th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, m->l3_len);
-		th->cksum = (uint16_t)~sl_net_cksum_mbuf(m, m->l3_len, m->pkt_len - m->l3_len);
-		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_CKSUM;
+		uint16_t *field = rte_pktmbuf_mtod_offset(m, uint16_t *, m->l3_len +
+				(l4 == RTE_MBUF_F_TX_UDP_CKSUM ? 6 : 16));
+		uint16_t sum = (uint16_t)~sl_net_cksum_mbuf(m, m->l3_len, m->pkt_len - m->l3_len);
+
+		*field = sum == 0 && l4 == RTE_MBUF_F_TX_UDP_CKSUM ? 0xffff : sum; /* RFC 768 */
+		m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
 	}
 	if (!(m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
 		m->ol_flags &= ~RTE_MBUF_F_TX_IPV4;

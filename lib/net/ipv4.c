@@ -103,14 +103,17 @@ static void
 route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
 		struct rte_mbuf *m)
 {
-	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK && !net_tx_cksum_finish(port, m)) {
+	/* A TSO segment is cut to the MTU by the port; fragments of others
+	 * cannot have their L4 sum done by it. */
+	bool frag = m->pkt_len > port->mtu && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK && !net_tx_cksum_finish(port, m, frag)) {
 		/* TSO asked of a port without it: the route changed since. */
 		lc->net.stats.ip_out_no_tso++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* A TSO segment is cut to the MTU by the port. */
-	if (m->pkt_len > port->mtu && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+	if (frag)
 		fragment_output(lc, port, nexthop, m);
 	else
 		net_eth_output(lc, port, nexthop, m);
@@ -159,6 +162,15 @@ forward(struct sl_lcore *lc, const struct sl_port *in, struct rte_mbuf *m,
 		st->ip_frag_needed++;
 		net_icmp_error(lc, in, m, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out->mtu);
 		goto drop;
+	}
+	/* Received with its L4 checksum left partial (a local sender on an
+	 * offloading link): the output port, or net, completes it. */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+			(ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)) {
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (ip->next_proto_id == IPPROTO_TCP ?
+				RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
 	}
 	/* RFC 1624 incremental update for TTL - 1. */
 	ip->time_to_live--;
