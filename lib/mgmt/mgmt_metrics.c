@@ -260,7 +260,7 @@ render_ports(struct mgmt_out *o)
 
 		l[i].len = 0;
 		label(&l[i], "port", p->name);
-		have_es[i] = p->attached && rte_eth_stats_get(p->ethdev, &es[i]) == 0;
+		have_es[i] = sl_port_dev_stats(p, &es[i]) == 0;
 	}
 	for (c = 0; c < RTE_DIM(eth_counters); c++) {
 		family(o, eth_counters[c].name, "counter", eth_counters[c].help);

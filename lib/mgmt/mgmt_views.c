@@ -25,7 +25,7 @@ mgmt_view_port(const struct sl_port *p)
 	sl_port_stats_sum(p->index, &q);
 	memset(&eth, 0, sizeof(eth));
 	if (p->attached)
-		rte_eth_stats_get(p->ethdev, &eth);
+		sl_port_dev_stats(p, &eth);
 	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}",
 			"name", p->name, "address", addr, "mac", mac, "mtu", p->mtu,
 			"rx_queues", p->nb_rxq, "tx_queues", p->nb_txq, "attached", p->attached,

@@ -122,6 +122,12 @@ validate_profile(unsigned int i, struct sl_port_profile *prof, struct sl_conf_er
 	if (strstr(prof->devargs, "{iface}") != NULL && pc->iface[0] == '\0')
 		return sl_conf_error_at(err, path, "profile '%s' needs 'iface' in the port",
 				pc->profile);
+	if (strcmp(prof->bus, "sluice") == 0 && strcmp(prof->driver, "vnet") != 0)
+		return sl_conf_error_at(err, path, "profile '%s': bus 'sluice' has only the "
+				"driver 'vnet'", pc->profile);
+	if (strcmp(prof->bus, "sluice") == 0 && pc->iface[0] == '\0')
+		return sl_conf_error_at(err, path, "profile '%s' needs 'iface' in the port",
+				pc->profile);
 	if (strcmp(prof->bus, "pci") == 0 && pc->pci[0] == '\0')
 		return sl_conf_error_at(err, path, "profile '%s' needs 'pci' in the port",
 				pc->profile);
@@ -177,7 +183,7 @@ sl_port_validate(struct sl_conf_error *err)
 }
 
 static uint64_t
-offload_bits(char names[][24], unsigned int n, bool tx)
+offload_bits(const char names[][24], unsigned int n, bool tx)
 {
 	static const uint64_t rx_bits[] = { RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
 		RTE_ETH_RX_OFFLOAD_TCP_CKSUM, RTE_ETH_RX_OFFLOAD_UDP_CKSUM,
@@ -196,6 +202,12 @@ offload_bits(char names[][24], unsigned int n, bool tx)
 			if (strcmp(names[i], table[j]) == 0)
 				out |= bits[j];
 	return out;
+}
+
+uint64_t
+sl_port_tx_offload_bits(const struct sl_port_profile *prof)
+{
+	return offload_bits(prof->tx_offloads, prof->n_tx_offloads, true);
 }
 
 static uint64_t
@@ -360,8 +372,8 @@ plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
 		struct rte_eth_conf *conf)
 {
 	const struct sl_port_profile *prof = &port->profile;
-	uint64_t rx = offload_bits((char (*)[24])prof->rx_offloads, prof->n_rx_offloads, false);
-	uint64_t tx = offload_bits((char (*)[24])prof->tx_offloads, prof->n_tx_offloads, true);
+	uint64_t rx = offload_bits(prof->rx_offloads, prof->n_rx_offloads, false);
+	uint64_t tx = sl_port_tx_offload_bits(prof);
 
 	if ((rx & info->rx_offload_capa) != rx)
 		PORT_LOG(WARNING, "%s: rx offloads 0x%" PRIx64 " not supported, doing them in "
@@ -409,6 +421,8 @@ start_port(struct sl_port *port, const struct sl_port_conf *pc, unsigned int wor
 	uint8_t key[64];
 	int rc;
 
+	if (strcmp(port->profile.bus, "sluice") == 0)
+		return port_vnet_start(port, pc, workers);
 	rc = attach_device(port, pc, workers);
 	if (rc < 0)
 		return rc;
@@ -518,6 +532,11 @@ sl_port_term(void)
 		struct sl_port *port = &sl_ports[i];
 		char name[RTE_ETH_NAME_MAX_LEN];
 
+		if (port->vnet != NULL) {
+			port_vnet_stop(port);
+			port->attached = false;
+			continue;
+		}
 		if (!port->attached || rte_eth_dev_get_name_by_port(port->ethdev, name) < 0)
 			continue;
 		port->attached = false;
@@ -637,7 +656,7 @@ sl_port_impair(struct sl_lcore *lc, const struct sl_port *p)
 	}
 	/* out holds at most one more than pkts: send the extra at once. */
 	if (n > SL_PORT_BURST) {
-		uint16_t sent = rte_eth_tx_burst(p->ethdev, lc->worker_id, out, 1);
+		uint16_t sent = sl_port_tx_burst(p, lc->worker_id, out, 1);
 
 		lc->port.stats[p->index].tx_packets += sent;
 		if (sent == 0) {
@@ -660,6 +679,19 @@ sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum)
 		sl_counters_add((uint64_t *)sum, &lc->port.stats[index], SL_COUNTERS_N(*sum));
 }
 
+int
+sl_port_dev_stats(const struct sl_port *p, struct rte_eth_stats *st)
+{
+	if (p->vnet != NULL) {
+		port_vnet_stats(p->vnet, st);
+		return 0;
+	}
+	if (p->attached && rte_eth_stats_get(p->ethdev, st) == 0)
+		return 0;
+	memset(st, 0, sizeof(*st));
+	return -ENODEV;
+}
+
 void
 sl_port_report(FILE *f)
 {
@@ -668,8 +700,7 @@ sl_port_report(FILE *f)
 	for (i = 0; i < sl_n_ports; i++) {
 		struct rte_eth_stats st;
 
-		if (rte_eth_stats_get(sl_ports[i].ethdev, &st) < 0)
-			memset(&st, 0, sizeof(st));
+		sl_port_dev_stats(&sl_ports[i], &st);
 		fprintf(f, "port %s: rx %" PRIu64 " tx %" PRIu64 " imissed %" PRIu64
 				" ierrors %" PRIu64 " oerrors %" PRIu64 " rx_nombuf %" PRIu64 "\n",
 				sl_ports[i].name, st.ipackets, st.opackets, st.imissed,

@@ -22,4 +22,15 @@ extern unsigned int sl_n_ports;
 
 int sl_port_telemetry_init(void);
 
+/* The tx offloads a profile asks for (RTE_ETH_TX_OFFLOAD_* bits). */
+uint64_t sl_port_tx_offload_bits(const struct sl_port_profile *prof);
+
+/* The vnet backend (port_vnet.c): a port over AF_PACKET with virtio-net
+ * headers, for profiles of bus "sluice". Start fills the port's queues,
+ * MAC and offloads; rx/tx are the burst functions of a worker's queue. */
+struct sl_port_conf;
+int port_vnet_start(struct sl_port *port, const struct sl_port_conf *pc, unsigned int workers);
+void port_vnet_stop(struct sl_port *port);
+void port_vnet_stats(struct port_vnet *v, struct rte_eth_stats *st);
+
 #endif /* PORT_PRIV_H */

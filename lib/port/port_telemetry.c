@@ -49,8 +49,7 @@ tel_port_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params == NULL || (port = sl_port_by_name(params)) == NULL)
 		return -EINVAL;
 	sl_port_stats_sum(port->index, &sum);
-	if (rte_eth_stats_get(port->ethdev, &st) < 0)
-		memset(&st, 0, sizeof(st));
+	sl_port_dev_stats(port, &st);
 	rte_ether_format_addr(mac, sizeof(mac), &port->mac);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "mac", mac);

@@ -10,7 +10,7 @@
 #include "sl_port.h"
 #include "port_priv.h"
 
-static const char *const buses[] = { "vdev", "pci", NULL };
+static const char *const buses[] = { "vdev", "pci", "sluice", NULL };
 const char *const sl_port_rss_type_names[] = { "ipv4", "tcp", "udp", "ipv6", NULL };
 const char *const sl_port_rx_offload_names[] = {
 	"ipv4_cksum", "tcp_cksum", "udp_cksum", "scatter", NULL };
@@ -21,7 +21,8 @@ static const struct sl_conf_key profile_keys[] = {
 	SL_KEY_STR(struct sl_port_profile, driver, SL_CONF_REQUIRED, NULL,
 			"DPDK driver name"),
 	SL_KEY_CHOICE(struct sl_port_profile, bus, SL_CONF_REQUIRED, NULL, buses,
-			"vdev: created by sluiced; pci: a bound device probed by address"),
+			"vdev: created by sluiced; pci: a bound device probed by address; "
+			"sluice: a backend of sluiced itself (driver vnet)"),
 	SL_KEY_STR(struct sl_port_profile, devargs, 0, "",
 			"device arguments; {iface} {queues} {index} {name} {pci} are expanded"),
 	SL_KEY_INT(struct sl_port_profile, rx_desc, 64, 32768, 1024, "rx descriptors"),

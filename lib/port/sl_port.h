@@ -76,7 +76,8 @@ struct sl_ports_conf {
 /* A port once started. */
 struct sl_port {
 	uint16_t index;       /* position in the configuration */
-	uint16_t ethdev;      /* DPDK port id, valid when attached */
+	uint16_t ethdev;      /* DPDK port id, valid when attached (not vnet) */
+	struct port_vnet *vnet; /* the vnet backend's state, else NULL */
 	bool attached;
 	char name[SL_PORT_NAME_LEN];
 	struct rte_ether_addr mac;
@@ -148,6 +149,29 @@ int sl_port_rss_queue(const struct sl_port *p, uint32_t src, uint32_t dst, uint1
 uint32_t sl_port_toeplitz(const uint8_t *key, uint32_t src, uint32_t dst, uint16_t sport,
 		uint16_t dport);
 
+/* The device's own counters: the PMD's, or the vnet backend's. */
+int sl_port_dev_stats(const struct sl_port *p, struct rte_eth_stats *st);
+
+uint16_t port_vnet_rx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+uint16_t port_vnet_tx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+/* Worker: the device's burst functions, for either kind of port. */
+static inline uint16_t
+sl_port_rx_burst(const struct sl_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (p->vnet != NULL)
+		return port_vnet_rx(p->vnet, queue, pkts, n);
+	return rte_eth_rx_burst(p->ethdev, queue, pkts, n);
+}
+
+static inline uint16_t
+sl_port_tx_burst(const struct sl_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (p->vnet != NULL)
+		return port_vnet_tx(p->vnet, queue, pkts, n);
+	return rte_eth_tx_burst(p->ethdev, queue, pkts, n);
+}
+
 /* Sum the queue counters of all workers for one port. */
 void sl_port_stats_sum(uint16_t index, struct sl_port_queue_stats *sum);
 /* Print each device's own counters (shutdown report; the queues' are in
@@ -166,7 +190,7 @@ sl_port_rx(struct sl_lcore *lc, const struct sl_port *p, struct rte_mbuf **pkts,
 
 	if (lc->worker_id >= p->nb_rxq)
 		return 0;
-	got = rte_eth_rx_burst(p->ethdev, lc->worker_id, pkts, n);
+	got = sl_port_rx_burst(p, lc->worker_id, pkts, n);
 	if (unlikely(p->rx_drop_pct != 0) && got != 0)
 		got = sl_port_impair_rx(lc, p, pkts, got);
 	if (got != 0) {
@@ -190,7 +214,7 @@ sl_port_flush_one(struct sl_lcore *lc, const struct sl_port *p)
 		sl_port_impair(lc, p);
 	if (b->n == 0)
 		return;
-	sent = rte_eth_tx_burst(p->ethdev, lc->worker_id, b->pkts, b->n);
+	sent = sl_port_tx_burst(p, lc->worker_id, b->pkts, b->n);
 	lc->port.stats[p->index].tx_packets += sent;
 	if (unlikely(sent < b->n)) {
 		lc->port.stats[p->index].tx_full += b->n - sent;
