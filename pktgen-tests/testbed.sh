@@ -9,6 +9,12 @@
 #                            ID-tb (drivers-conf/tap.conf), wire them to ID-front
 #                            and ID-back in place of af_packet; again after each
 #                            start (the taps live as long as the gateway)
+#   testbed.sh vnet [ID] [whole]
+#                            for the vnet port (drivers-conf/vnet.conf): the
+#                            gateway ends cut its TSO segments and complete its
+#                            checksums as a NIC would on a wire (what the peers
+#                            see is what a wire would carry), or with `whole` pass
+#                            them on uncut, as veth between kernel stacks does
 #   testbed.sh down [ID]     remove everything ID created
 #   testbed.sh status [ID]
 #   testbed.sh hugepages     reserve 512 x 2 MiB hugepages and mount hugetlbfs
@@ -108,6 +114,23 @@ table netdev $nft_table {
 NFT
 }
 
+# The vnet port hands the kernel TSO super-segments with partial checksums.
+# With the gateway ends' offloads off, the kernel cuts and sums them in
+# software before veth, as a NIC does for its wire; with them on (`whole`),
+# they go into the peer namespace uncut, whose stack takes them as they are.
+# The namespace ends may leave their checksums partial too (the vnet port is
+# told so); they still send frames of at most the MTU, which is what its
+# receive ring holds.
+vnet_offloads() {
+    local dev state=off
+    [[ ${1:-} == whole ]] && state=on
+    for dev in "$gw_front" "$gw_back"; do
+        ethtool -K "$dev" tx $state tso $state gso $state >/dev/null
+    done
+    in_ns "$ns_cli" ethtool -K "$peer_front" tx on >/dev/null
+    in_ns "$ns_up" ethtool -K "$peer_back" tx on >/dev/null
+}
+
 start_nginx() {
     mkdir -p "$nginx_dir/www"
     head -c 1024 /dev/zero | tr '\0' 'a' >"$nginx_dir/www/1k"
@@ -185,8 +208,9 @@ status() {
 case $cmd in
     up) up ;;
     tap) wire_taps ;;
+    vnet) vnet_offloads "${3:-}" ;;
     down) down ;;
     status) status ;;
     hugepages) hugepages ;;
-    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -525,7 +525,7 @@ class Bench:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if "sluiced: ready" in self.log_tail(name, 1 << 20):
-                self.tb.wire()
+                self.tb.wire(whole=True)
                 return p
             if p.poll() is not None:
                 break
@@ -943,10 +943,13 @@ class Bench:
             "Connection \"\", 1 process (master_process off), access_log off; HAProxy: mode "
             f"http, nbthread 1, http-reuse always, pool-max-conn {a.keepalive}, no log; both in "
             f"{self.kp} (ip_local_port_range 1024-65535, tcp_tw_reuse 1)",
-            "links: veth, MTU 1500, cubic on every route; Sluice's links offloads off (tx rx "
-            "tso gso gro" + (": af_packet has none" if a.port == "af_packet" else
-                             "; its net_tap port does TSO and checksums in the PMD") +
-            "); the kernel proxies' and the direct "
+            "links: veth, MTU 1500, cubic on every route; Sluice's links: " + {
+                "af_packet": "offloads off (tx rx tso gso gro: af_packet has none)",
+                "vnet": "its namespace ends' offloads off (they send it plain frames), the "
+                        "gateway ends' tx, tso and gso on (it hands them TSO segments with "
+                        "partial checksums)",
+                "tap": "offloads off; its net_tap port does TSO and checksums in the PMD",
+            }[a.port] + "; the kernel proxies' and the direct "
             "links offloads " + ("on (veth defaults)" if a.kernel_offloads else "off too"),
             (f"pinned: the proxy under test on CPU {PROXY_CPU} (nginx, HAProxy; sluiced's "
              f"worker lcore), wrk, the upstream and sluiced's management lcore on CPU "
@@ -1126,10 +1129,11 @@ def main():
     ap.add_argument("--no-pin", dest="pin", action="store_false",
                     help="pin nothing (default: the proxy under test alone on one CPU, "
                     "the client and the upstream on the other)")
-    ap.add_argument("--port", choices=("af_packet", "tap"), default="af_packet",
-                    help="Sluice's ports: af_packet (no offloads) or tap, the offloading "
-                    "port (drivers-conf/tap.conf: TSO and checksum offload, done by "
-                    "net_tap in software)")
+    ap.add_argument("--port", choices=sltest.PORT_KINDS, default="vnet",
+                    help="Sluice's ports: vnet (its own AF_PACKET port with virtio-net "
+                    "headers: TSO and checksum offload to the kernel), af_packet (DPDK's "
+                    "PMD: no offloads) or tap (net_tap: offloads done by the PMD in "
+                    "software)")
     ap.add_argument("--kernel-offloads", choices=("on", "off"), default="on",
                     help="offloads of the kernel proxies' and the direct veth links (default "
                     "on, as the kernel gives them; off: as Sluice's af_packet links)")

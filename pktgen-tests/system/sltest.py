@@ -22,11 +22,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TESTBED = os.path.join(ROOT, "pktgen-tests", "testbed.sh")
 SLUICED = os.environ.get("SLUICED", os.path.join(ROOT, "build", "app", "sluiced", "sluiced"))
-# The gateway's ports: "af_packet" (no offloads), or "tap", the offloading
-# port (drivers-conf/tap.conf: TSO, checksums done by the PMD).
+# The gateway's ports: "af_packet" (DPDK's PMD, no offloads), "vnet" (our own
+# AF_PACKET port with virtio-net headers: TSO and checksums to the kernel),
+# or "tap" (DPDK's net_tap: TSO and checksums done by the PMD).
+PORT_KINDS = ("af_packet", "vnet", "tap")
 PORT_KIND = os.environ.get("SLUICE_TEST_PORT", "af_packet")
-if PORT_KIND not in ("af_packet", "tap"):
-    sys.exit(f"sltest: SLUICE_TEST_PORT must be af_packet or tap, not {PORT_KIND!r}")
+if PORT_KIND not in PORT_KINDS:
+    sys.exit(f"sltest: SLUICE_TEST_PORT must be one of {PORT_KINDS}, not {PORT_KIND!r}")
 
 CLONE_NEWNET = 0x40000000
 
@@ -63,11 +65,15 @@ class Testbed:
             return f"{self.id}-tf", f"{self.id}-tb"
         return self.front, self.back
 
-    def wire(self):
+    def wire(self, whole=False):
         """Join the gateway's ports to the namespaces (taps exist only
-        while their gateway runs)."""
+        while their gateway runs). vnet: the kernel cuts and sums what the
+        gateway offloads, as a NIC for its wire, or with whole=True passes
+        it on uncut (benchmarks)."""
         if PORT_KIND == "tap":
             sh(TESTBED, "tap", self.id)
+        elif PORT_KIND == "vnet":
+            sh(TESTBED, "vnet", self.id, "whole" if whole else "wire")
 
     def ping(self, ns, addr, count=3, size=56):
         r = self.run(ns, "ping", "-c", str(count), "-i", "0.2", "-W", "1", "-s", str(size), addr)

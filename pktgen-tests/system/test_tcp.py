@@ -415,7 +415,9 @@ class Reordered(unittest.TestCase):
             self.assertEqual((n, sent), (size, got))
             got, n = in_netns(self.tb.client, source_transfer, size, timeout=300)
             self.assertEqual((n, got), (size, hashlib.sha256(pattern(size)).hexdigest()))
-        self.assertGreater(self.gw.port_stats("front")["tx_reordered"], 1000)
+        # About 10% of the frames (TSO sends fewer, larger ones).
+        port = self.gw.port_stats("front")
+        self.assertGreater(port["tx_reordered"], max(100, port["tx_packets"] // 20))
 
 
 UPSTREAM_ECHO = """
