@@ -216,6 +216,14 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+static sl_net_burst_end_t burst_end; /* set before workers start */
+
+void
+sl_net_register_burst_end(sl_net_burst_end_t fn)
+{
+	burst_end = fn;
+}
+
 void
 sl_net_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf **pkts,
 		uint16_t n)
@@ -227,6 +235,8 @@ sl_net_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf **
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		eth_input(lc, port, pkts[i]);
 	}
+	if (burst_end != NULL)
+		burst_end(lc);
 }
 
 static unsigned int

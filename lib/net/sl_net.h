@@ -88,6 +88,10 @@ typedef void (*sl_net_l4_input_t)(struct sl_lcore *lc, const struct sl_port *por
 
 /* Management, before workers start: deliver `proto` packets for us to fn. */
 int sl_net_register_l4(uint8_t proto, sl_net_l4_input_t fn);
+/* Called once a received burst has been handed to the L4 handlers (one
+ * hook: TCP sends what the burst made it queue, at once). */
+typedef void (*sl_net_burst_end_t)(struct sl_lcore *lc);
+void sl_net_register_burst_end(sl_net_burst_end_t fn);
 
 /* Worker: route and send a packet of ours; m starts at a complete IPv4
  * header (checksum set). Consumes m. */

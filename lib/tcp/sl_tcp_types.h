@@ -9,6 +9,8 @@
 #include "sl_core_types.h"
 
 #define SL_TCP_LISTENERS_MAX 32
+/* Connections whose output waits for the end of a received burst. */
+#define SL_TCP_OUT_PENDING_MAX 64
 
 /* Every segment handed to tcp ends in exactly one leaf of partition 1:
  * rx_segments is the sum of the SL_CTR_LEAF(1) counters. */
@@ -102,6 +104,9 @@ struct sl_tcp_lcore {
 	struct sl_tcp_stats stats;
 	struct rte_hash *conns;       /* 4-tuple -> struct tcp_conn */
 	struct tcp_conn *last_conn;   /* the last one looked up (NULL once destroyed) */
+	bool in_burst;                /* a received burst is being processed */
+	uint16_t n_out_pending;       /* connections given data in this burst */
+	struct tcp_conn *out_pending[SL_TCP_OUT_PENDING_MAX];
 	struct rte_ring *handoff;     /* segments of our flows received by others */
 	struct sl_tcp_gauges gauges;
 	struct tcp_conn *tw_oldest;   /* TIME_WAIT FIFO, for recycling */

@@ -287,6 +287,8 @@ sl_tcp_init(void)
 	if (rc == 0)
 		rc = sl_net_register_l4(IPPROTO_TCP, tcp_input);
 	if (rc == 0)
+		sl_net_register_burst_end(tcp_burst_end);
+	if (rc == 0)
 		rc = tcp_services_init();
 	if (rc == 0)
 		rc = tcp_telemetry_init();
@@ -412,6 +414,19 @@ conn_free(struct sl_lcore *lc, struct tcp_conn *c)
 	rte_mempool_put(tcp_conn_pool, c);
 }
 
+/* c is going away: it must not be output at the end of the burst. */
+static void
+forget_output(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	struct sl_tcp_lcore *t = &lc->tcp;
+	uint16_t i;
+
+	for (i = 0; i < t->n_out_pending; i++)
+		if (t->out_pending[i] == c)
+			t->out_pending[i] = NULL;
+	c->flags &= ~TCP_F_OUT_PENDING;
+}
+
 void
 tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c)
 {
@@ -425,6 +440,8 @@ tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c)
 	rte_hash_del_key(lc->tcp.conns, &c->key);
 	if (lc->tcp.last_conn == c)
 		lc->tcp.last_conn = NULL;
+	if (c->flags & TCP_F_OUT_PENDING)
+		forget_output(lc, c);
 	lc->tcp.gauges.open--;
 	lc->tcp.stats.closed++;
 	c->state = TCP_CLOSED;
@@ -623,6 +640,45 @@ sl_tcp_send_space(const struct sl_tcp_conn *sc)
 	return c->sndq_len >= buf ? 0 : buf - c->sndq_len;
 }
 
+/*
+ * Data given to a connection while a received burst is processed (a proxy
+ * relaying what arrives on the other side) goes out at the end of the
+ * burst, in as few sends as the window allows: one TSO send where the port
+ * has TSO, instead of one segment per segment received. False if it must
+ * go now (no burst, or the list is full).
+ */
+static bool
+defer_output(struct sl_lcore *lc, struct tcp_conn *c)
+{
+	struct sl_tcp_lcore *t = &lc->tcp;
+
+	if (c->flags & TCP_F_OUT_PENDING)
+		return true;
+	if (!t->in_burst || t->n_out_pending == SL_TCP_OUT_PENDING_MAX)
+		return false;
+	t->out_pending[t->n_out_pending++] = c;
+	c->flags |= TCP_F_OUT_PENDING;
+	return true;
+}
+
+void
+tcp_burst_end(struct sl_lcore *lc)
+{
+	struct sl_tcp_lcore *t = &lc->tcp;
+	uint16_t i;
+
+	t->in_burst = false;
+	for (i = 0; i < t->n_out_pending; i++) {
+		struct tcp_conn *c = t->out_pending[i];
+
+		if (c == NULL) /* destroyed meanwhile */
+			continue;
+		c->flags &= ~TCP_F_OUT_PENDING;
+		tcp_output(lc, c);
+	}
+	t->n_out_pending = 0;
+}
+
 int
 sl_tcp_send(struct sl_tcp_conn *sc, struct rte_mbuf *m)
 {
@@ -650,7 +706,7 @@ sl_tcp_send(struct sl_tcp_conn *sc, struct rte_mbuf *m)
 		c->sndq_tail->next = m;
 	c->sndq_tail = rte_pktmbuf_lastseg(m);
 	c->sndq_len += m->pkt_len;
-	if (!(c->flags & TCP_F_IN_EVENT))
+	if (!(c->flags & TCP_F_IN_EVENT) && !defer_output(lc, c))
 		tcp_output(lc, c);
 	return 0;
 }

@@ -763,6 +763,7 @@ tcp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, u
 {
 	struct seg s;
 
+	lc->tcp.in_burst = true; /* until tcp_burst_end() */
 	lc->tcp.stats.rx_segments++;
 	if (!parse(lc, m, ihl, &s)) {
 		rte_pktmbuf_free(m);

@@ -76,6 +76,7 @@ struct tcp_opts {
 #define TCP_F_RXT_FENCE   0x80000 /* rxt_fence holds (in recovery) */
 #define TCP_F_REORDERED   0x100000 /* a D-SACK showed reordering on the path */
 #define TCP_F_AFTER_RTO   0x200000 /* resending after an RTO, up to recover */
+#define TCP_F_OUT_PENDING 0x400000 /* in the worker's list: output at burst end */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -151,6 +152,8 @@ extern uint64_t tcp_time_wait_cap;
 
 int tcp_find_listener(uint32_t laddr, uint16_t lport);
 struct tcp_conn *tcp_conn_lookup(struct sl_lcore *lc, const struct tcp_key *k);
+/* The end of a received burst: send what it queued (net's hook). */
+void tcp_burst_end(struct sl_lcore *lc);
 struct tcp_conn *tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k);
 /* Unhash and release (deferred while an event callback runs). */
 void tcp_conn_destroy(struct sl_lcore *lc, struct tcp_conn *c);
