@@ -385,7 +385,6 @@ plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
 	conf->txmode.offloads = tx & info->tx_offload_capa;
 	port->tx_offloads = conf->txmode.offloads;
 	port->tx_seg_max = RTE_MAX(info->tx_desc_lim.nb_seg_max, (uint16_t)2);
-	port->tso_ip_max = (uint16_t)(port->mtu - (prof->tso_l2_in_mtu ? RTE_ETHER_HDR_LEN : 0));
 }
 
 static int

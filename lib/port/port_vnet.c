@@ -174,7 +174,6 @@ port_vnet_start(struct sl_port *port, const struct sl_port_conf *pc, unsigned in
 	port->tx_offloads = sl_port_tx_offload_bits(prof) & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 			RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	port->tx_seg_max = VNET_TX_IOV - 1;
-	port->tso_ip_max = port->mtu;
 	port->attached = true;
 	PORT_LOG(INFO, "%s: vnet on %s (AF_PACKET, %u queue(s), %u-frame rings)", port->name,
 			pc->iface, nq, v->q[0].frames);

@@ -87,7 +87,6 @@ struct sl_port {
 	uint16_t nb_rxq, nb_txq;
 	uint64_t tx_offloads; /* offloads in force */
 	uint16_t tx_seg_max;  /* mbufs one packet may chain, for TSO */
-	uint16_t tso_ip_max;  /* largest IPv4 packet a TSO segment may make */
 	uint32_t reorder_pct;
 	uint32_t rx_drop_pct;
 	/* RSS steering: how the NIC picks an rx queue, for choosing source ports
@@ -154,6 +153,13 @@ int sl_port_dev_stats(const struct sl_port *p, struct rte_eth_stats *st);
 
 uint16_t port_vnet_rx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t port_vnet_tx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+/* The largest IPv4 packet a TSO segment cut by port p may make. */
+static inline uint16_t
+sl_port_tso_ip_max(const struct sl_port *p)
+{
+	return (uint16_t)(p->mtu - (p->profile.tso_l2_in_mtu ? RTE_ETHER_HDR_LEN : 0));
+}
 
 /* Worker: the device's burst functions, for either kind of port. */
 static inline uint16_t

@@ -212,7 +212,7 @@ send_span(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len, u
 		flags &= (uint8_t)~F(FIN);
 	}
 	if (tso != NULL)
-		seg_room = RTE_MIN(seg_room, tso->tso_ip_max - IP_TCP_HDRS - opt_len);
+		seg_room = RTE_MIN(seg_room, sl_port_tso_ip_max(tso) - IP_TCP_HDRS - opt_len);
 	if (len != 0) {
 		/* the data, and the header mbuf */
 		uint16_t max_segs = tso != NULL ? tso->tx_seg_max - 1 : UINT16_MAX;
