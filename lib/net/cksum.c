@@ -310,15 +310,13 @@ odd_inner_segment(const struct rte_mbuf *m)
 	return false;
 }
 
-bool
+void
 net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	uint64_t offloads = all ? 0 : port->tx_offloads;
 
-	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG && !(offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO))
-		return false;
 	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM &&
 			!(offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -338,5 +336,4 @@ net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all)
 	}
 	if (!(m->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
 		m->ol_flags &= ~RTE_MBUF_F_TX_IPV4;
-	return true;
 }

@@ -8,6 +8,7 @@
 #include <netinet/ip_icmp.h>
 
 #include <rte_cycles.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_ring.h>
@@ -98,6 +99,50 @@ fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nextho
 	}
 }
 
+#define NET_GSO_SEGS_MAX 128
+
+static void route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m);
+
+/* Cut a TSO segment for a port without TSO (a route changed, or a received
+ * super-segment forwarded) into MSS-sized segments, as the port would have:
+ * DPDK's GSO copies the headers and points at the payload. */
+static void
+gso_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
+		struct rte_mbuf *m)
+{
+	struct rte_gso_ctx ctx = { .direct_pool = sl_port_ctl_pool(),
+		.indirect_pool = net_indirect_pool, .gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		.gso_size = (uint16_t)RTE_MIN((uint32_t)port->mtu,
+				(uint32_t)m->l3_len + m->l4_len + m->tso_segsz) };
+	struct rte_mbuf *segs[NET_GSO_SEGS_MAX];
+	int i, n;
+
+	m->l2_len = 0; /* not prepended yet */
+	n = rte_gso_segment(m, &ctx, segs, RTE_DIM(segs));
+	if (n != 1)
+		rte_pktmbuf_free(m); /* the segments hold what they need of it */
+	if (n < 0) {
+		lc->net.stats.ip_out_gso_failed++;
+		return;
+	}
+	lc->net.stats.ip_out_gso++;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *seg = segs[i];
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(seg, struct rte_ipv4_hdr *);
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((char *)ip + seg->l3_len);
+
+		/* GSO leaves the sums to us; each segment's pseudo-header
+		 * sum now includes its own length */
+		seg->l2_len = RTE_ETHER_HDR_LEN;
+		seg->ol_flags = (seg->ol_flags & ~RTE_MBUF_F_TX_TCP_SEG) | RTE_MBUF_F_TX_IPV4 |
+			RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		ip->hdr_checksum = 0;
+		th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+		route_output(lc, port, nexthop, seg);
+	}
+}
+
 /* Send m (at its IPv4 header) towards nexthop on port. */
 static void
 route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
@@ -107,12 +152,12 @@ route_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,
 	 * cannot have their L4 sum done by it. */
 	bool frag = m->pkt_len > port->mtu && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 
-	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK && !net_tx_cksum_finish(port, m, frag)) {
-		/* TSO asked of a port without it: the route changed since. */
-		lc->net.stats.ip_out_no_tso++;
-		rte_pktmbuf_free(m);
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG && !(port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)) {
+		gso_output(lc, port, nexthop, m);
 		return;
 	}
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+		net_tx_cksum_finish(port, m, frag);
 	if (frag)
 		fragment_output(lc, port, nexthop, m);
 	else
@@ -131,6 +176,39 @@ net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	route_output(lc, sl_port_get(nh->port), nh->gateway ? nh->gateway : ip->dst_addr, m);
+}
+
+/* The largest packet m puts on the wire: a received super-segment (LRO)
+ * stands for segments of its senders' MSS. */
+static uint32_t
+wire_length(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	const struct rte_tcp_hdr *th;
+	uint32_t ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+
+	if (!(m->ol_flags & RTE_MBUF_F_RX_LRO) || ip->next_proto_id != IPPROTO_TCP)
+		return m->pkt_len;
+	th = (const struct rte_tcp_hdr *)((const char *)ip + ihl);
+	return RTE_MIN(m->pkt_len, ihl + (th->data_off >> 4) * 4u + m->tso_segsz);
+}
+
+/* Forward a received super-segment whole: the output port cuts it again
+ * into its senders' segments (TSO), or net does (GSO), as Linux does with
+ * what GRO merged (forward() has checked that they fit the egress MTU).
+ * The pseudo-header sum goes in without the length, as DPDK's TSO wants. */
+static void
+lro_to_tso(struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	struct rte_tcp_hdr *th;
+
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	th = (struct rte_tcp_hdr *)((char *)ip + m->l3_len);
+	m->l4_len = (th->data_off >> 4) * 4u;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM |
+		RTE_MBUF_F_TX_TCP_SEG;
+	ip->hdr_checksum = 0;
+	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 }
 
 static void
@@ -158,24 +236,30 @@ forward(struct sl_lcore *lc, const struct sl_port *in, struct rte_mbuf *m,
 		goto drop;
 	}
 	out = sl_port_get(nh->port);
-	if (m->pkt_len > out->mtu && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
+	if (wire_length(m, ip) > out->mtu &&
+			(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
 		st->ip_frag_needed++;
 		net_icmp_error(lc, in, m, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out->mtu);
 		goto drop;
 	}
-	/* Received with its L4 checksum left partial (a local sender on an
-	 * offloading link): the output port, or net, completes it. */
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+	if (m->ol_flags & RTE_MBUF_F_RX_LRO && ip->next_proto_id == IPPROTO_TCP) {
+		lro_to_tso(m, ip);
+		st->ip_fwd_lro++;
+	} else if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
 			(ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)) {
+		/* Received with its L4 checksum left partial (a local sender
+		 * on an offloading link): the output port, or net, completes it. */
 		m->l2_len = RTE_ETHER_HDR_LEN;
 		m->l3_len = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (ip->next_proto_id == IPPROTO_TCP ?
 				RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
 	}
-	/* RFC 1624 incremental update for TTL - 1. */
 	ip->time_to_live--;
-	sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
-	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	if (!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM)) {
+		/* RFC 1624 incremental update for TTL - 1. */
+		sum = (uint32_t)ip->hdr_checksum + RTE_BE16(0x0100);
+		ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	}
 	st->ip_forwarded++;
 	route_output(lc, out, nh->gateway ? nh->gateway : ip->dst_addr, m);
 	return;

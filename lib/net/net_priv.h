@@ -120,9 +120,9 @@ void net_ipv4_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_
 /* Route and send a packet of ours (m starts at its IPv4 header). */
 void net_ipv4_output(struct sl_lcore *lc, struct rte_mbuf *m);
 /* Do in software the checksums m leaves to a port that cannot, or all of
- * them if `all` (m at its IPv4 header, to be fragmented); false if m asks
- * for TSO and the port has none. */
-bool net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all);
+ * them if `all` (m at its IPv4 header, to be fragmented). TSO is not
+ * among them: gso_output in ipv4.c cuts first. */
+void net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all);
 /* Prepend the Ethernet header for nexthop on port and send, or hand to
  * management to resolve. m starts at the IPv4 header. */
 void net_eth_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop,

@@ -51,7 +51,9 @@
 	X(ip_frag_out, 0, "fragments sent after fragmenting on output") \
 	X(ip_out_no_route, 0, "not sent: no route for a packet of ours (a reply)") \
 	X(ip_out_too_big, 0, "not sent: a packet of ours larger than the MTU with DF set") \
-	X(ip_out_no_tso, 0, "not sent: a TCP segment for TSO routed to a port without it") \
+	X(ip_out_gso, 0, "TCP super-segments cut in software: their port has no TSO") \
+	X(ip_out_gso_failed, 0, "not sent: a super-segment GSO could not cut (no mbufs, over 128 segments)") \
+	X(ip_fwd_lro, 0, "received super-segments (LRO) forwarded whole for the port to cut") \
 	X(icmp_in, 0, "ICMP messages addressed to us") \
 	X(icmp_short, SL_CTR_DROP, "dropped: ICMP shorter than its header") \
 	X(icmp_bad_cksum, SL_CTR_DROP, "dropped: ICMP checksum wrong") \

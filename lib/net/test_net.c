@@ -1161,6 +1161,128 @@ test_forwarding(void)
 	return pools_full();
 }
 
+/* A TCP super-segment as a port's LRO hands it up: `len` payload bytes
+ * from seq 1000 in 1 KiB mbufs, its senders' MSS in tso_segsz, the
+ * checksum left partial by a local sender. */
+static struct rte_mbuf *
+lro_frame(uint32_t len, uint16_t mss)
+{
+	uint32_t hdr = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+		sizeof(struct rte_tcp_hdr);
+	uint8_t *flat = calloc(1, hdr + len);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)flat;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_mbuf *head = NULL;
+	uint32_t i, off;
+
+	sl_test_eth(eth, &p0->mac, &mac_a, RTE_ETHER_TYPE_IPV4);
+	sl_test_ipv4(ip, IP(198, 18, 0, 2), IP(198, 19, 0, 2), 64, IPPROTO_TCP,
+			(uint16_t)(hdr - sizeof(*eth) + len), 77, RTE_IPV4_HDR_DF_FLAG);
+	th->src_port = RTE_BE16(40000);
+	th->dst_port = RTE_BE16(80);
+	th->sent_seq = rte_cpu_to_be_32(1000);
+	th->recv_ack = rte_cpu_to_be_32(5000);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+	th->rx_win = RTE_BE16(65535);
+	for (i = 0; i < len; i++)
+		flat[hdr + i] = pattern(i, 17);
+	th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+	for (off = 0; off < hdr + len; off += 1024) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(sl_port_pool());
+		uint16_t n = (uint16_t)RTE_MIN(1024u, hdr + len - off);
+
+		memcpy(rte_pktmbuf_append(m, n), flat + off, n);
+		if (head == NULL)
+			head = m;
+		else
+			rte_pktmbuf_chain(head, m);
+	}
+	free(flat);
+	head->ol_flags |= RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	head->tso_segsz = mss;
+	return head;
+}
+
+/* Segment m (out of port 1) is the part at `off` of lro_frame's payload:
+ * TTL - 1, its own length, sequence number and sums, PSH on the last. */
+static int
+check_lro_segment(struct rte_mbuf *m, uint32_t off, uint32_t len, bool last)
+{
+	const struct rte_ipv4_hdr *ip = ip_of(m);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+	uint32_t l4_off = sizeof(struct rte_ether_hdr) + sizeof(*ip);
+	uint32_t i;
+
+	SL_CHECK_EQ(m->pkt_len, l4_off + sizeof(*th) + len);
+	SL_CHECK_EQ(rte_be_to_cpu_16(ip->total_length), m->pkt_len - sizeof(struct rte_ether_hdr));
+	SL_CHECK_EQ(ip->time_to_live, 63);
+	SL_CHECK_EQ(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	SL_CHECK_EQ(rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, (uint16_t)l4_off), 0);
+	SL_CHECK_EQ(rte_be_to_cpu_32(th->sent_seq), 1000 + off);
+	SL_CHECK_EQ(!!(th->tcp_flags & RTE_TCP_PSH_FLAG), last);
+	for (i = 0; i < len; i++) {
+		const uint8_t *b = rte_pktmbuf_read(m, l4_off + sizeof(*th) + i, 1, &(uint8_t){ 0 });
+
+		SL_CHECK_EQ(*b, pattern(off + i, 17));
+	}
+	return 0;
+}
+
+/* A super-segment received through LRO is forwarded as the segments its
+ * sender made: cut by net (GSO) for a port without TSO, each at most the
+ * egress MTU, sums done; handed whole to a port with TSO. */
+static int
+test_forward_lro(void)
+{
+	const uint64_t tso = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	struct sl_port *out_port = (struct sl_port *)(uintptr_t)p1; /* white-box */
+	struct sl_net_stats w = { .rx_frames = 1, .ip_in = 1, .ip_forwarded = 1,
+		.ip_fwd_lro = 1, .ip_out_gso = 1, .neigh_hit = 4 };
+	struct net_mgmt_stats mw = { 0 };
+	struct rte_mbuf *out[8];
+	const struct rte_tcp_hdr *th;
+	struct snap s;
+	unsigned int i;
+
+	/* 3,000 bytes of 900-byte segments, port 1's MTU 1000: 4 segments */
+	snap_take(&s);
+	input(p0, lro_frame(3000, 900));
+	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 4);
+	for (i = 0; i < 4; i++)
+		SL_CHECK_EQ(check_lro_segment(out[i], i * 900, i < 3 ? 900 : 300, i == 3), 0);
+	free_all(out, 4);
+	CHECK_DELTAS(&s, &w, &mw);
+	/* segments of its sender's (1460) beyond port 1's MTU, with DF: too
+	 * big, as the frames it stands for would be */
+	snap_take(&s);
+	input(p0, lro_frame(2000, 1460));
+	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 0);
+	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_frag_needed = 1 };
+	CHECK_DELTAS(&s, &w, &mw);
+
+	/* port 1 with TSO: one packet, flagged for it, the pseudo-header sum
+	 * without the length */
+	out_port->tx_offloads |= tso;
+	snap_take(&s);
+	input(p0, lro_frame(3000, 900));
+	out_port->tx_offloads &= ~tso;
+	SL_CHECK_EQ(take_tx(p1, out, RTE_DIM(out)), 1);
+	SL_CHECK(out[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	SL_CHECK_EQ(out[0]->tso_segsz, 900);
+	SL_CHECK_EQ(out[0]->pkt_len, sizeof(struct rte_ether_hdr) + 40 + 3000);
+	th = rte_pktmbuf_mtod_offset(out[0], const struct rte_tcp_hdr *,
+			sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
+	SL_CHECK_EQ(th->cksum, rte_ipv4_phdr_cksum(ip_of(out[0]), RTE_MBUF_F_TX_TCP_SEG));
+	free_all(out, 1);
+	w = (struct sl_net_stats){ .rx_frames = 1, .ip_in = 1, .ip_forwarded = 1,
+		.ip_fwd_lro = 1, .neigh_hit = 1 };
+	CHECK_DELTAS(&s, &w, &mw);
+	return pools_full();
+}
+
 /* The frames buffered for a port go out through the ring PMD, which loops
  * them back to its receive side. */
 static int
@@ -1458,6 +1580,7 @@ main(int argc, char **argv)
 		{ "malformed", test_malformed },
 		{ "fragments", test_fragments },
 		{ "forwarding", test_forwarding },
+		{ "forward_lro", test_forward_lro },
 		{ "port_flush", test_port_flush },
 		{ "invariants", test_invariants },
 	};

@@ -187,7 +187,7 @@ offload_bits(const char names[][24], unsigned int n, bool tx)
 {
 	static const uint64_t rx_bits[] = { RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
 		RTE_ETH_RX_OFFLOAD_TCP_CKSUM, RTE_ETH_RX_OFFLOAD_UDP_CKSUM,
-		RTE_ETH_RX_OFFLOAD_SCATTER };
+		RTE_ETH_RX_OFFLOAD_SCATTER, RTE_ETH_RX_OFFLOAD_TCP_LRO };
 	static const uint64_t tx_bits[] = { RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
 		RTE_ETH_TX_OFFLOAD_TCP_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
 		RTE_ETH_TX_OFFLOAD_TCP_TSO, RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
@@ -208,6 +208,12 @@ uint64_t
 sl_port_tx_offload_bits(const struct sl_port_profile *prof)
 {
 	return offload_bits(prof->tx_offloads, prof->n_tx_offloads, true);
+}
+
+uint64_t
+sl_port_rx_offload_bits(const struct sl_port_profile *prof)
+{
+	return offload_bits(prof->rx_offloads, prof->n_rx_offloads, false);
 }
 
 static uint64_t
@@ -372,7 +378,7 @@ plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
 		struct rte_eth_conf *conf)
 {
 	const struct sl_port_profile *prof = &port->profile;
-	uint64_t rx = offload_bits(prof->rx_offloads, prof->n_rx_offloads, false);
+	uint64_t rx = sl_port_rx_offload_bits(prof);
 	uint64_t tx = sl_port_tx_offload_bits(prof);
 
 	if ((rx & info->rx_offload_capa) != rx)
@@ -382,7 +388,10 @@ plan_offloads(struct sl_port *port, const struct rte_eth_dev_info *info,
 		PORT_LOG(WARNING, "%s: tx offloads 0x%" PRIx64 " not supported, doing them in "
 				"software", port->name, tx & ~info->tx_offload_capa);
 	conf->rxmode.offloads = rx & info->rx_offload_capa;
+	if (conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		conf->rxmode.max_lro_pkt_size = RTE_MIN(info->max_lro_pkt_size, (uint32_t)UINT16_MAX);
 	conf->txmode.offloads = tx & info->tx_offload_capa;
+	port->rx_offloads = conf->rxmode.offloads;
 	port->tx_offloads = conf->txmode.offloads;
 	port->tx_seg_max = RTE_MAX(info->tx_desc_lim.nb_seg_max, (uint16_t)2);
 }

@@ -24,6 +24,7 @@ int sl_port_telemetry_init(void);
 
 /* The tx offloads a profile asks for (RTE_ETH_TX_OFFLOAD_* bits). */
 uint64_t sl_port_tx_offload_bits(const struct sl_port_profile *prof);
+uint64_t sl_port_rx_offload_bits(const struct sl_port_profile *prof);
 
 /* The vnet backend (port_vnet.c): a port over AF_PACKET with virtio-net
  * headers, for profiles of bus "sluice". Start fills the port's queues,

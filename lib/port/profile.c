@@ -13,7 +13,7 @@
 static const char *const buses[] = { "vdev", "pci", "sluice", NULL };
 const char *const sl_port_rss_type_names[] = { "ipv4", "tcp", "udp", "ipv6", NULL };
 const char *const sl_port_rx_offload_names[] = {
-	"ipv4_cksum", "tcp_cksum", "udp_cksum", "scatter", NULL };
+	"ipv4_cksum", "tcp_cksum", "udp_cksum", "scatter", "tcp_lro", NULL };
 const char *const sl_port_tx_offload_names[] = {
 	"ipv4_cksum", "tcp_cksum", "udp_cksum", "tcp_tso", "multi_segs", "mbuf_fast_free", NULL };
 

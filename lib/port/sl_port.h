@@ -85,7 +85,10 @@ struct sl_port {
 	uint8_t depth;
 	uint16_t mtu;
 	uint16_t nb_rxq, nb_txq;
-	uint64_t tx_offloads; /* offloads in force */
+	/* Offloads in force. With RX TCP_LRO, TCP segments of up to 64 KiB
+	 * arrive marked RTE_MBUF_F_RX_LRO, tso_segsz their senders' MSS. */
+	uint64_t rx_offloads;
+	uint64_t tx_offloads;
 	uint16_t tx_seg_max;  /* mbufs one packet may chain, for TSO */
 	uint32_t reorder_pct;
 	uint32_t rx_drop_pct;
