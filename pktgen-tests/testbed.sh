@@ -118,17 +118,17 @@ NFT
 # With the gateway ends' offloads off, the kernel cuts and sums them in
 # software before veth, as a NIC does for its wire; with them on (`whole`),
 # they go into the peer namespace uncut, whose stack takes them as they are.
-# The namespace ends may leave their checksums partial too (the vnet port is
-# told so); they still send frames of at most the MTU, which is what its
-# receive ring holds.
+# The namespace ends leave their checksums partial and send TSO segments
+# whole, as kernel stacks do on veth; the vnet port takes them as a NIC's LRO
+# does (its profile's tcp_lro), and says so in each frame's header.
 vnet_offloads() {
     local dev state=off
     [[ ${1:-} == whole ]] && state=on
     for dev in "$gw_front" "$gw_back"; do
         ethtool -K "$dev" tx $state tso $state gso $state >/dev/null
     done
-    in_ns "$ns_cli" ethtool -K "$peer_front" tx on >/dev/null
-    in_ns "$ns_up" ethtool -K "$peer_back" tx on >/dev/null
+    in_ns "$ns_cli" ethtool -K "$peer_front" tx on tso on gso on >/dev/null
+    in_ns "$ns_up" ethtool -K "$peer_back" tx on tso on gso on >/dev/null
 }
 
 start_nginx() {

@@ -11,7 +11,9 @@
  *
  * One socket per queue (a PACKET_FANOUT group when there are several):
  * receiving from a TPACKET_V2 ring, copied into mbufs; sending with one
- * sendmmsg() per burst, the kernel copying from the mbufs.
+ * sendmmsg() per burst, the kernel copying from the mbufs. With the rx
+ * offload tcp_lro the ring's frames hold 64 KiB, so a local sender's TSO
+ * segments come in whole (as LRO delivers them) instead of being lost.
  */
 #include <errno.h>
 #include <string.h>
@@ -34,11 +36,18 @@
 
 #define VNET_TX_IOV 64          /* mbufs one sent packet may chain */
 #define VNET_BLOCK_SIZE (1u << 16)
+#define VNET_LRO_BLOCK_SIZE (1u << 20)
+#define VNET_RX_SEGS_MAX 64     /* mbufs one received frame may take */
+/* the ring's header, the address, the vnet header, before the frame */
+#define VNET_FRAME_OVERHEAD 128u
 
 struct vnet_queue {
 	int fd;
 	uint8_t *ring;
-	uint32_t frames, frame_size, next;
+	size_t ring_len;
+	uint32_t frames, frame_size, block_size;
+	uint32_t per_block, in_block; /* frames a block holds; the next one's place */
+	uint8_t *block, *frame;       /* the next frame to read, and its block */
 	struct rte_eth_stats st;        /* written by the queue's worker only */
 	uint64_t ring_drops;            /* the kernel's, gathered by readers (atomic) */
 };
@@ -88,8 +97,9 @@ open_queue(struct vnet_queue *q, int ifindex, unsigned int frames, uint32_t fram
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = ifindex };
-	uint32_t per_block = VNET_BLOCK_SIZE / frame_size;
-	struct tpacket_req req = { .tp_block_size = VNET_BLOCK_SIZE, .tp_frame_size = frame_size,
+	uint32_t block = frame_size > VNET_BLOCK_SIZE ? VNET_LRO_BLOCK_SIZE : VNET_BLOCK_SIZE;
+	uint32_t per_block = block / frame_size;
+	struct tpacket_req req = { .tp_block_size = block, .tp_frame_size = frame_size,
 		.tp_block_nr = (frames + per_block - 1) / per_block };
 	int sndbuf = 8 << 20;
 
@@ -106,12 +116,17 @@ open_queue(struct vnet_queue *q, int ifindex, unsigned int frames, uint32_t fram
 		return -errno;
 	q->frames = req.tp_frame_nr;
 	q->frame_size = frame_size;
-	q->ring = mmap(NULL, (size_t)req.tp_block_size * req.tp_block_nr, PROT_READ | PROT_WRITE,
+	q->block_size = block;
+	q->per_block = per_block;
+	q->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	q->ring = mmap(NULL, q->ring_len, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_LOCKED | MAP_POPULATE, q->fd, 0);
 	if (q->ring == MAP_FAILED) {
 		q->ring = NULL;
 		return -errno;
 	}
+	q->block = q->frame = q->ring;
+	q->in_block = 0;
 	if (bind(q->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		return -errno;
 	if (fanout && sockopt(q->fd, PACKET_FANOUT,
@@ -124,8 +139,7 @@ static void
 close_queue(struct vnet_queue *q)
 {
 	if (q->ring != NULL)
-		munmap(q->ring, (size_t)q->frames / (VNET_BLOCK_SIZE / q->frame_size) *
-				VNET_BLOCK_SIZE);
+		munmap(q->ring, q->ring_len);
 	if (q->fd >= 0)
 		close(q->fd);
 	q->ring = NULL;
@@ -138,8 +152,12 @@ port_vnet_start(struct sl_port *port, const struct sl_port_conf *pc, unsigned in
 	const struct sl_port_profile *prof = &port->profile;
 	unsigned int i, nq = RTE_MIN(workers, (unsigned int)prof->max_queues);
 	unsigned int frames = (unsigned int)(pc->rx_desc ? pc->rx_desc : prof->rx_desc);
-	/* a frame: the ring's header, the vnet header, the Ethernet frame */
-	uint32_t frame_size = rte_align32pow2(port->mtu + RTE_ETHER_HDR_LEN + 4 + 128);
+	bool lro = sl_port_rx_offload_bits(prof) & RTE_ETH_RX_OFFLOAD_TCP_LRO;
+	/* a frame: MTU-sized (a power of two, so blocks hold them whole), or
+	 * a 64 KiB TCP segment with its Ethernet header and a VLAN tag */
+	uint32_t frame_size = lro ? RTE_ALIGN_CEIL(UINT16_MAX + RTE_ETHER_HDR_LEN + 4 +
+			VNET_FRAME_OVERHEAD, TPACKET_ALIGNMENT) :
+		rte_align32pow2(port->mtu + RTE_ETHER_HDR_LEN + 4 + VNET_FRAME_OVERHEAD);
 	struct port_vnet *v;
 	int ifindex = 0, mtu = 0, rc;
 
@@ -171,12 +189,13 @@ port_vnet_start(struct sl_port *port, const struct sl_port_conf *pc, unsigned in
 		return rc;
 	}
 	port->nb_rxq = port->nb_txq = (uint16_t)nq;
+	port->rx_offloads = lro ? RTE_ETH_RX_OFFLOAD_TCP_LRO : 0;
 	port->tx_offloads = sl_port_tx_offload_bits(prof) & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 			RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	port->tx_seg_max = VNET_TX_IOV - 1;
 	port->attached = true;
-	PORT_LOG(INFO, "%s: vnet on %s (AF_PACKET, %u queue(s), %u-frame rings)", port->name,
-			pc->iface, nq, v->q[0].frames);
+	PORT_LOG(INFO, "%s: vnet on %s (AF_PACKET, %u queue(s), rings of %u %u-byte frames%s)",
+			port->name, pc->iface, nq, v->q[0].frames, frame_size, lro ? ", LRO" : "");
 	return 0;
 }
 
@@ -198,23 +217,23 @@ port_vnet_stop(struct sl_port *port)
 static struct rte_mbuf *
 frame_to_mbuf(struct rte_mempool *mp, const uint8_t *frame, uint32_t len)
 {
-	struct rte_mbuf *head = rte_pktmbuf_alloc(mp), *m = head;
-	uint32_t done = 0;
+	struct rte_mbuf *segs[VNET_RX_SEGS_MAX];
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t i, nb = (len + room - 1) / room, done = 0;
 
-	while (m != NULL) {
-		uint16_t n = (uint16_t)RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
+	if (nb == 0 || nb > RTE_DIM(segs) || rte_pktmbuf_alloc_bulk(mp, segs, nb) != 0)
+		return NULL;
+	for (i = 0; i < nb; i++) {
+		uint16_t n = (uint16_t)RTE_MIN(len - done, room);
 
-		rte_memcpy(rte_pktmbuf_append(m, n), frame + done, n);
+		rte_memcpy(rte_pktmbuf_mtod(segs[i], void *), frame + done, n);
+		segs[i]->data_len = n;
+		segs[i]->next = i + 1 < nb ? segs[i + 1] : NULL;
 		done += n;
-		if (done == len)
-			return head;
-		m = rte_pktmbuf_alloc(mp);
-		if (m == NULL || rte_pktmbuf_chain(head, m) != 0)
-			break;
 	}
-	rte_pktmbuf_free(m);
-	rte_pktmbuf_free(head);
-	return NULL;
+	segs[0]->pkt_len = len;
+	segs[0]->nb_segs = (uint16_t)nb;
+	return segs[0];
 }
 
 /* The kernel took the 802.1Q tag out of the frame (into the ring's
@@ -230,6 +249,45 @@ vlan_restore(struct rte_mbuf *m, uint16_t tci)
 	return m;
 }
 
+/* Blocks hold whole frames, the rest of a block unused. */
+static inline void
+next_frame(struct vnet_queue *q)
+{
+	if (++q->in_block < q->per_block) {
+		q->frame += q->frame_size;
+		return;
+	}
+	q->in_block = 0;
+	q->block += q->block_size;
+	if (q->block == q->ring + q->ring_len)
+		q->block = q->ring;
+	q->frame = q->block;
+}
+
+/* What the kernel says of a received frame, as a NIC's descriptor would;
+ * false for a super-segment of a kind a NIC's LRO never makes. */
+static bool
+rx_offload_flags(struct rte_mbuf *m, const struct virtio_net_hdr *vh)
+{
+	/* A local sender on a link with checksum offload leaves the sum
+	 * partial (the pseudo-header's): the data are sound, the field is not
+	 * (net completes it if it forwards the packet). */
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	switch (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		m->ol_flags |= RTE_MBUF_F_RX_LRO;
+		m->tso_segsz = vh->gso_size;
+		return vh->gso_size != 0;
+	default:
+		return false;
+	}
+}
+
 uint16_t
 port_vnet_rx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -238,8 +296,7 @@ port_vnet_rx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16
 	uint16_t got = 0;
 
 	while (got < n) {
-		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(q->ring +
-				(size_t)q->next * q->frame_size);
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)q->frame;
 		const struct virtio_net_hdr *vh;
 		struct rte_mbuf *m;
 
@@ -256,22 +313,18 @@ port_vnet_rx(struct port_vnet *v, uint16_t queue, struct rte_mbuf **pkts, uint16
 			else if (h->tp_status & TP_STATUS_VLAN_VALID)
 				m = vlan_restore(m, h->tp_vlan_tci);
 		}
+		if (m != NULL && !rx_offload_flags(m, vh)) {
+			q->st.ierrors++;
+			rte_pktmbuf_free(m);
+			m = NULL;
+		}
 		if (m != NULL) {
-			/* A local sender on a link with checksum offload leaves
-			 * the sum partial (the pseudo-header's): the data are
-			 * sound, the field is not (net completes it if it
-			 * forwards the packet). */
-			if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-				m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
-			else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
-				m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 			q->st.ipackets++;
 			q->st.ibytes += m->pkt_len;
 			pkts[got++] = m;
 		}
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		if (++q->next == q->frames)
-			q->next = 0;
+		next_frame(q);
 	}
 	return got;
 }

@@ -532,7 +532,9 @@ process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 				c->rcv_nxt += len;
 				st->bytes_in += len;
 			}
-			if (filled || ++c->segs_unacked >= 2)
+			/* every second segment (RFC 9293 3.8.6.3); a super-segment
+			 * from the port's LRO stands for several */
+			if (filled || len > c->mss || ++c->segs_unacked >= 2)
 				ack_now(c);
 			else
 				tcp_arm_delack(lc, c);
