@@ -840,7 +840,8 @@ check_memory(struct sl_lcore *lc)
 	struct rte_mempool *pool = sl_port_pool();
 	uint64_t avail = rte_mempool_avail_count(pool), reserve = pool->size / 4;
 	uint64_t spare = avail > reserve ? avail - reserve : 0;
-	uint64_t conns = RTE_MAX(lc->tcp.gauges.open, (uint64_t)1);
+	/* TIME_WAIT holds no data and offers no window */
+	uint64_t conns = RTE_MAX(lc->tcp.gauges.open - lc->tcp.gauges.time_wait, (uint64_t)1);
 	uint64_t cap = spare * SEG / conns;
 
 	if (spare == 0 && !lc->tcp.mem_low)

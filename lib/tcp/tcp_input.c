@@ -187,8 +187,11 @@ acceptable(const struct tcp_conn *c, const struct seg *s)
 
 	if (len == 0)
 		return SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LEQ(s->seq, c->rcv_nxt + wnd);
+	/* A bare FIN at RCV.NXT takes no buffer: taken even in a zero window,
+	 * as Linux does, or a peer closing while our window is shut sends it
+	 * again and again (RFC 9293 3.10.7.4 would refuse it). */
 	if (wnd == 0)
-		return false;
+		return s->len == 0 && (s->flags & F(FIN)) && s->seq == c->rcv_nxt;
 	return (SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
 		(SEQ_GEQ(s->seq + len - 1, c->rcv_nxt) &&
 		 SEQ_LT(s->seq + len - 1, c->rcv_nxt + wnd));

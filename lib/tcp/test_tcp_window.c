@@ -272,6 +272,34 @@ test_ack_on_right_edge(void)
 }
 
 /*
+ * With our window shut, a bare FIN at RCV.NXT is taken (it takes no
+ * buffer; Linux takes it too): refused, a peer that closes while a
+ * gateway's windows are shut under load retransmits its FIN. A FIN with
+ * data is still out of the window.
+ */
+static int
+test_fin_in_zero_window(void)
+{
+	struct peer pp, *p = &pp;
+
+	HANDSHAKE(p, P_DISCARD, 41060, 57000);
+	conn_of(p)->rcv_adv = conn_of(p)->rcv_nxt; /* as if we had advertised 0 */
+	inject_seq(p, FIN | ACK, p->seq, (const uint8_t *)"x", 1);
+	OUT(1);
+	SEG(0, ACK, p->iss + 1, p->seq, 0);
+	EXPECT(.rx_segments = 1, .rx_conn = 1, .seg_out_of_window = 1, .segs_out = 1);
+	conn_of(p)->rcv_adv = conn_of(p)->rcv_nxt;
+	inject_seq(p, FIN | ACK, p->seq, NULL, 0);
+	SL_CHECK_EQ(conn_of(p)->rcv_nxt, p->seq + 1);
+	SL_CHECK(take_output() >= 1);
+	SL_CHECK_EQ(out[0].ack, p->seq + 1);
+	SL_CHECK_EQ(snap.seg_out_of_window, wlc->tcp.stats.seg_out_of_window);
+	p->seq++;
+	RESET(p);
+	return 0;
+}
+
+/*
  * RFC 5961 3.2: an RST whose sequence number is outside the window we
  * advertised is dropped without a word — beyond the edge (even within the
  * buffer), before RCV.NXT (even carrying data that reaches into the
@@ -340,5 +368,5 @@ out:
 }
 
 #define CASES(X) X(small_window) X(window_update_restarts) X(data_beyond_advertised) \
-	X(ack_on_right_edge) X(rst_outside_advertised) X(challenge_ack_limit)
+	X(ack_on_right_edge) X(fin_in_zero_window) X(rst_outside_advertised) X(challenge_ack_limit)
 TCP_TEST_MAIN("tcp_window", 16, sweep, CASES)
