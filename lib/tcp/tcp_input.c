@@ -212,6 +212,29 @@ ack_now(struct tcp_conn *c)
 	c->flags |= TCP_F_ACK_NOW;
 }
 
+/* Data [seq, end) came again: the next ACK reports it in its first SACK
+ * block (a D-SACK, RFC 2883), so that the sender sees a spurious
+ * retransmission (a tail-loss probe sent too soon) and undoes what it
+ * did about it (RFC 8985 7.4, RFC 3708). */
+static void
+dsack_note(struct tcp_conn *c, uint32_t seq, uint32_t end)
+{
+	if (!(c->flags & TCP_F_SACK) || !SEQ_LT(seq, end))
+		return;
+	c->dsack_start = seq;
+	c->dsack_end = end;
+	c->flags |= TCP_F_DSACK;
+}
+
+/* The part of s below RCV.NXT, which we had already. */
+static void
+dsack_old_part(struct tcp_conn *c, const struct seg *s)
+{
+	if (s->len != 0 && SEQ_LT(s->seq, c->rcv_nxt))
+		dsack_note(c, s->seq, SEQ_LT(s->seq + s->len, c->rcv_nxt) ? s->seq + s->len :
+				c->rcv_nxt);
+}
+
 /* A challenge ACK (RFC 5961 3-5), within the rate limit of section 7. */
 static void
 challenge(struct sl_lcore *lc, struct tcp_conn *c)
@@ -507,6 +530,7 @@ process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		}
 		if (SEQ_LEQ(s->seq + s->len, c->rcv_nxt)) {
 			st->dup_data++;
+			dsack_old_part(c, s);
 			ack_now(c);
 		} else if (SEQ_GT(s->seq, c->rcv_nxt)) {
 			if (SEQ_GT(s->seq + s->len, wnd_end))
@@ -524,6 +548,7 @@ process_data(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 		} else {
 			bool filled = c->reass.n != 0;
 
+			dsack_old_part(c, s);
 			if (SEQ_GT(s->seq + s->len, wnd_end))
 				st->seg_trimmed++;
 			m = payload(s, c->rcv_nxt, wnd_end, &len);
@@ -661,6 +686,7 @@ tcp_conn_segment(struct sl_lcore *lc, struct tcp_conn *c, struct seg *s)
 	}
 	if (!(s->flags & F(RST)) && !acceptable(c, s)) {
 		st->seg_out_of_window++;
+		dsack_old_part(c, s);
 		ack_now(c);
 		goto out;
 	}

@@ -53,9 +53,13 @@ write_options(uint8_t *p, const struct tcp_conn *c, const struct sl_lcore *lc, b
 		*(unaligned_uint32_t *)(p + n + 4) = rte_cpu_to_be_32(c->ts_recent);
 		n += 8;
 	}
-	if (!syn && (c->flags & TCP_F_SACK) && c->reass.n != 0) {
+	if (!syn && (c->flags & TCP_F_SACK) && (c->reass.n != 0 || (c->flags & TCP_F_DSACK))) {
 		struct tcp_sack_block b[TCP_SACK_MAX_BLOCKS];
-		unsigned int i, nb = tcp_reass_sack(&c->reass, b, (OPTS_MAX - n - 4) / 8);
+		unsigned int i, nb = 0, max = (OPTS_MAX - n - 4) / 8;
+
+		if ((c->flags & TCP_F_DSACK) && max != 0)
+			b[nb++] = (struct tcp_sack_block){ c->dsack_start, c->dsack_end };
+		nb += tcp_reass_sack(&c->reass, b + nb, max - nb);
 
 		if (nb != 0) {
 			p[n++] = 1, p[n++] = 1, p[n++] = 5, p[n++] = (uint8_t)(2 + 8 * nb);
@@ -207,6 +211,7 @@ send_span(struct sl_lcore *lc, struct tcp_conn *c, uint32_t seq, uint32_t len, u
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m, *data = NULL;
 
+	c->flags &= ~TCP_F_DSACK; /* reported once */
 	if (len > seg_room && tso == NULL) {
 		len = seg_room;
 		flags &= (uint8_t)~F(FIN);

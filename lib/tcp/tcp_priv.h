@@ -77,6 +77,7 @@ struct tcp_opts {
 #define TCP_F_REORDERED   0x100000 /* a D-SACK showed reordering on the path */
 #define TCP_F_AFTER_RTO   0x200000 /* resending after an RTO, up to recover */
 #define TCP_F_OUT_PENDING 0x400000 /* in the worker's list: output at burst end */
+#define TCP_F_DSACK       0x800000 /* dsack_* goes first in the next ACK's SACK */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -106,6 +107,7 @@ struct tcp_conn {
 	uint32_t ts_recent;
 	uint32_t segs_unacked;  /* full segments received since our last ACK */
 	uint32_t fin_seq;       /* with TCP_F_FIN_PENDING */
+	uint32_t dsack_start, dsack_end; /* with TCP_F_DSACK: data received twice */
 
 	/* RTT (RFC 6298), microseconds. */
 	uint32_t srtt_us, rttvar_us, rto_us;

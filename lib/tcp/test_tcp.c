@@ -203,15 +203,21 @@ test_overlap_duplicate(void)
 	OUT(0);
 	EXPECT(.rx_segments = 1, .rx_conn = 1);
 	/* a full duplicate: ACK at once, nothing delivered (not acceptable:
-	 * counted out of window, not dup_data) */
+	 * counted out of window, not dup_data), reported in a D-SACK block */
 	inject_data(p, ACK | PSH, 0, 100);
 	OUT(1);
 	SEG(0, ACK, p->iss + 101, base + 100, 0);
+	SL_CHECK_EQ(out[0].n_sack, 1);
+	SL_CHECK_EQ(out[0].sack[0][0], base);
+	SL_CHECK_EQ(out[0].sack[0][1], base + 100);
 	EXPECT(.rx_segments = 1, .rx_conn = 1, .seg_out_of_window = 1, .segs_out = 1);
-	/* [50, 150): 50 new bytes */
+	/* [50, 150): 50 new bytes, the old 50 in a D-SACK block, once */
 	inject_data(p, ACK | PSH, 50, 100);
 	OUT(1);
 	SEG(0, ACK | PSH, p->iss + 101, base + 150, 50);
+	SL_CHECK_EQ(out[0].n_sack, 1);
+	SL_CHECK_EQ(out[0].sack[0][0], base + 50);
+	SL_CHECK_EQ(out[0].sack[0][1], base + 100);
 	SL_CHECK(data_is(0, 100, 50) == 0);
 	EXPECT(.rx_segments = 1, .rx_conn = 1, .bytes_in = 50, .bytes_out = 50, .segs_out = 1);
 	/* out of order [200, 300), then [190, 310) over it, then [150, 200) */
