@@ -27,6 +27,18 @@ def pattern_bytes(n, seed):
     return (block * (n // len(block) + 1))[:n]
 
 
+def recv_sha(sock, n):
+    """Up to n bytes from sock: (how many came, their sha256)."""
+    h, got = hashlib.sha256(), 0
+    while got < n:
+        b = sock.recv(1 << 16)
+        if not b:
+            break
+        h.update(b)
+        got += len(b)
+    return got, h.hexdigest()
+
+
 def xfer_server(n):
     """Upstream side: take n bytes, send n bytes of seed 2 back; the sha of
     what came in."""
@@ -35,28 +47,15 @@ def xfer_server(n):
         c, _ = srv.accept()
         with c:
             c.settimeout(30)
-            h, got = hashlib.sha256(), 0
-            while got < n:
-                b = c.recv(1 << 16)
-                if not b:
-                    break
-                h.update(b)
-                got += len(b)
+            got = recv_sha(c, n)
             c.sendall(pattern_bytes(n, 2))
-            return got, h.hexdigest()
+            return got
 
 
 def xfer_client(n):
     with socket.create_connection(("198.19.0.2", XFER_PORT), timeout=30) as c:
         c.sendall(pattern_bytes(n, 1))
-        h, got = hashlib.sha256(), 0
-        while got < n:
-            b = c.recv(1 << 16)
-            if not b:
-                break
-            h.update(b)
-            got += len(b)
-        return got, h.hexdigest()
+        return recv_sha(c, n)
 
 
 class L2L3(unittest.TestCase):
