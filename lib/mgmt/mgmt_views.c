@@ -23,9 +23,7 @@ mgmt_view_port(const struct sl_port *p)
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	snprintf(addr, sizeof(addr), "%u.%u.%u.%u/%u", a[0], a[1], a[2], a[3], p->depth);
 	sl_port_stats_sum(p->index, &q);
-	memset(&eth, 0, sizeof(eth));
-	if (p->attached)
-		sl_port_dev_stats(p, &eth);
+	sl_port_dev_stats(p, &eth); /* zeros when there is no device */
 	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i}",
 			"name", p->name, "address", addr, "mac", mac, "mtu", p->mtu,
 			"rx_queues", p->nb_rxq, "tx_queues", p->nb_txq, "attached", p->attached,

@@ -119,13 +119,12 @@ validate_profile(unsigned int i, struct sl_port_profile *prof, struct sl_conf_er
 				sl_ports_conf.profiles_dir);
 	if (sl_port_profile_load(pc->profile, prof, err) < 0)
 		return -EINVAL; /* reported at the profile's own file and line */
-	if (strstr(prof->devargs, "{iface}") != NULL && pc->iface[0] == '\0')
-		return sl_conf_error_at(err, path, "profile '%s' needs 'iface' in the port",
-				pc->profile);
 	if (strcmp(prof->bus, "sluice") == 0 && strcmp(prof->driver, "vnet") != 0)
 		return sl_conf_error_at(err, path, "profile '%s': bus 'sluice' has only the "
 				"driver 'vnet'", pc->profile);
-	if (strcmp(prof->bus, "sluice") == 0 && pc->iface[0] == '\0')
+	/* an interface named in the devargs, or the one vnet opens */
+	if ((strstr(prof->devargs, "{iface}") != NULL || strcmp(prof->bus, "sluice") == 0) &&
+			pc->iface[0] == '\0')
 		return sl_conf_error_at(err, path, "profile '%s' needs 'iface' in the port",
 				pc->profile);
 	if (strcmp(prof->bus, "pci") == 0 && pc->pci[0] == '\0')

@@ -212,27 +212,18 @@ ack_now(struct tcp_conn *c)
 	c->flags |= TCP_F_ACK_NOW;
 }
 
-/* Data [seq, end) came again: the next ACK reports it in its first SACK
- * block (a D-SACK, RFC 2883), so that the sender sees a spurious
- * retransmission (a tail-loss probe sent too soon) and undoes what it
- * did about it (RFC 8985 7.4, RFC 3708). */
-static void
-dsack_note(struct tcp_conn *c, uint32_t seq, uint32_t end)
-{
-	if (!(c->flags & TCP_F_SACK) || !SEQ_LT(seq, end))
-		return;
-	c->dsack_start = seq;
-	c->dsack_end = end;
-	c->flags |= TCP_F_DSACK;
-}
-
-/* The part of s below RCV.NXT, which we had already. */
+/* The part of s below RCV.NXT came again: the next ACK reports it in its
+ * first SACK block (a D-SACK, RFC 2883), so that the sender sees a spurious
+ * retransmission (a tail-loss probe sent too soon) and undoes what it did
+ * about it (RFC 8985 7.4, RFC 3708). */
 static void
 dsack_old_part(struct tcp_conn *c, const struct seg *s)
 {
-	if (s->len != 0 && SEQ_LT(s->seq, c->rcv_nxt))
-		dsack_note(c, s->seq, SEQ_LT(s->seq + s->len, c->rcv_nxt) ? s->seq + s->len :
-				c->rcv_nxt);
+	if (!(c->flags & TCP_F_SACK) || s->len == 0 || !SEQ_LT(s->seq, c->rcv_nxt))
+		return;
+	c->dsack_start = s->seq;
+	c->dsack_end = SEQ_LT(s->seq + s->len, c->rcv_nxt) ? s->seq + s->len : c->rcv_nxt;
+	c->flags |= TCP_F_DSACK;
 }
 
 /* A challenge ACK (RFC 5961 3-5), within the rate limit of section 7. */
