@@ -12,7 +12,6 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -23,13 +22,10 @@
 
 /* ---- special fields ---- */
 
-/* lc is lower case; most names differ from it in their first byte. */
-static inline int
+static inline bool
 name_is(const struct sl_http_parser *p, const struct sl_http_field *f, const char *lc, uint32_t len)
 {
-	const char *n = (const char *)p->buf + f->name_off;
-
-	return f->name_len == len && (n[0] | 0x20) == lc[0] && strncasecmp(n, lc, len) == 0;
+	return sl_http_token_is((const char *)p->buf + f->name_off, f->name_len, lc, len);
 }
 
 /* Next list element of s[*i..n), trimmed: [*b, *e). Returns 0 at the end. */
@@ -99,7 +95,7 @@ coding_known(const uint8_t *s, uint32_t n)
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(known); i++)
-		if (strlen(known[i]) == n && strncasecmp((const char *)s, known[i], n) == 0)
+		if (sl_http_token_is((const char *)s, n, known[i], strlen(known[i])))
 			return 1;
 	return 0;
 }
@@ -124,7 +120,7 @@ transfer_encoding(struct sl_http_parser *p, const uint8_t *v, uint32_t n)
 		for (k = b; k < e; k++)
 			if (!http_tchar[v[k]])
 				return SL_HTTP_ERR_TE_INVALID;
-		if (e - b == 7 && strncasecmp((const char *)v + b, "chunked", 7) == 0) {
+		if (sl_http_token_is((const char *)v + b, e - b, "chunked", 7)) {
 			if (p->pflags & PF_TE_CHUNKED)
 				return SL_HTTP_ERR_TE_CHUNKED_TWICE;
 			p->pflags |= PF_TE_CHUNKED | PF_TE_LAST_CH;
@@ -137,10 +133,10 @@ transfer_encoding(struct sl_http_parser *p, const uint8_t *v, uint32_t n)
 	return SL_HTTP_ERR_NONE;
 }
 
-static int
+static inline bool
 token_eq(const uint8_t *s, uint32_t n, const char *lc)
 {
-	return strlen(lc) == n && strncasecmp((const char *)s, lc, n) == 0;
+	return sl_http_token_is((const char *)s, n, lc, strlen(lc));
 }
 
 static void

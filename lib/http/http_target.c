@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* http/target: the forms and parts of a request target; see sl_http.h. */
 #include <string.h>
-#include <strings.h>
 
 #include "sl_http.h"
 
@@ -55,8 +54,7 @@ absolute_form(const char *s, uint32_t len, struct sl_http_target *t)
 
 	while (i < len && is_scheme_char(s[i]))
 		i++;
-	if (!((i == 4 && strncasecmp(s, "http", 4) == 0) ||
-			(i == 5 && strncasecmp(s, "https", 5) == 0)) ||
+	if (!(sl_http_token_is(s, i, "http", 4) || sl_http_token_is(s, i, "https", 5)) ||
 			len - i < 3 || memcmp(s + i, "://", 3) != 0)
 		return SL_HTTP_ERR_TARGET_FORM;
 	a = i + 3;

@@ -347,6 +347,27 @@ sl_http_field_value(const struct sl_http_parser *p, const struct sl_http_field *
 }
 
 /*
+ * Does s[0..n) equal lc, ignoring case? lc is lower case and holds only
+ * letters, digits and '-', so one OR folds each byte of s: no other byte a
+ * field name, a value or a target may hold (no controls but HTAB) folds
+ * onto one of lc's. Inline and byte-wise: the names compared are short and
+ * most differ in length or in the first byte, where a libc call would cost
+ * more than the comparison.
+ */
+static inline bool
+sl_http_token_is(const char *s, size_t n, const char *lc, size_t lc_len)
+{
+	size_t i;
+
+	if (n != lc_len)
+		return false;
+	for (i = 0; i < n; i++)
+		if (((uint8_t)s[i] | 0x20) != (uint8_t)lc[i])
+			return false;
+	return true;
+}
+
+/*
  * The index of the next header field (not trailer) named name (any case)
  * at or after index from, or -1. Iterate: for (i = find(p, n, l, 0); i >= 0;
  * i = find(p, n, l, i + 1)).

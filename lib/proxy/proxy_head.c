@@ -16,14 +16,6 @@
 
 #define LIT(s) s, sizeof(s) - 1
 
-/* lit is lower case; most names differ in their first byte already. */
-static inline bool
-name_is(const char *name, size_t len, const char *lit, size_t lit_len)
-{
-	return len == lit_len && ((uint8_t)name[0] | 0x20) == (uint8_t)lit[0] &&
-		strncasecmp(name, lit, len) == 0;
-}
-
 /* What a header field is to the proxy. */
 enum field_kind {
 	F_KEEP,         /* forwarded as it is */
@@ -42,27 +34,27 @@ classify(const char *n, size_t len)
 {
 	switch (len) {
 	case 2:
-		return name_is(n, len, LIT("te")) ? F_HOP : F_KEEP;
+		return sl_http_token_is(n, len, LIT("te")) ? F_HOP : F_KEEP;
 	case 4:
-		return name_is(n, len, LIT("host")) ? F_HOST : F_KEEP;
+		return sl_http_token_is(n, len, LIT("host")) ? F_HOST : F_KEEP;
 	case 7:
-		return name_is(n, len, LIT("upgrade")) ? F_HOP : F_KEEP;
+		return sl_http_token_is(n, len, LIT("upgrade")) ? F_HOP : F_KEEP;
 	case 10:
-		if (name_is(n, len, LIT("connection")))
+		if (sl_http_token_is(n, len, LIT("connection")))
 			return F_CONNECTION;
-		return name_is(n, len, LIT("keep-alive")) ? F_HOP : F_KEEP;
+		return sl_http_token_is(n, len, LIT("keep-alive")) ? F_HOP : F_KEEP;
 	case 12:
-		return name_is(n, len, LIT("x-request-id")) ? F_REQUEST_ID : F_KEEP;
+		return sl_http_token_is(n, len, LIT("x-request-id")) ? F_REQUEST_ID : F_KEEP;
 	case 15:
-		return name_is(n, len, LIT("x-forwarded-for")) ? F_XFF : F_KEEP;
+		return sl_http_token_is(n, len, LIT("x-forwarded-for")) ? F_XFF : F_KEEP;
 	case 16:
-		if (name_is(n, len, LIT("proxy-connection")))
+		if (sl_http_token_is(n, len, LIT("proxy-connection")))
 			return F_HOP;
-		return name_is(n, len, LIT("x-forwarded-host")) ? F_XF_OTHER : F_KEEP;
+		return sl_http_token_is(n, len, LIT("x-forwarded-host")) ? F_XF_OTHER : F_KEEP;
 	case 17:
-		if (name_is(n, len, LIT("x-forwarded-proto")))
+		if (sl_http_token_is(n, len, LIT("x-forwarded-proto")))
 			return F_XF_OTHER;
-		return name_is(n, len, LIT("transfer-encoding")) ? F_TE : F_KEEP;
+		return sl_http_token_is(n, len, LIT("transfer-encoding")) ? F_TE : F_KEEP;
 	default:
 		return F_KEEP;
 	}
@@ -131,7 +123,7 @@ classify_fields(const struct sl_http_parser *p, uint8_t *kinds)
 		const struct sl_http_field *f = sl_http_field(p, k);
 
 		if (kinds[k] == F_KEEP &&
-				!name_is(sl_http_field_name(p, f), f->name_len, LIT("content-length")) &&
+				!sl_http_token_is(sl_http_field_name(p, f), f->name_len, LIT("content-length")) &&
 				named_by_connection(&ct, sl_http_field_name(p, f), f->name_len))
 			kinds[k] = F_HOP;
 	}
