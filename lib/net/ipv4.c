@@ -41,7 +41,7 @@ net_eth_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nexthop
 	struct rte_ether_addr mac;
 	struct rte_ether_hdr *eth;
 
-	if (unlikely(!net_neigh_lookup(nexthop, &mac))) {
+	if (unlikely(!net_neigh_cached(&lc->net, nexthop, &mac))) {
 		struct net_meta *meta = net_meta(m);
 
 		meta->kind = NET_META_RESOLVE;

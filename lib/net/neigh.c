@@ -7,7 +7,10 @@
  * read it lock-free (rte_hash with RW_CONCURRENCY_LF); a deleted entry is
  * freed only after every worker has reported quiescence (rte_rcu_qsbr).
  * A worker reads an entry's MAC as one atomic 64-bit word, so a MAC change
- * is never seen half-written.
+ * is never seen half-written, and keeps the MACs it sends to in a small
+ * cache of its own: a hash lookup per frame cost more than the rest of
+ * Ethernet output. The table's generation, bumped after a MAC changes or
+ * an entry goes, tells a worker when its copies are stale.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +54,8 @@ static struct rte_hash *table;
 /* Serialises the writer with the telemetry thread's dump (control plane only). */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t next_scan;
+/* Starts at 1: a zeroed cache slot is never current. */
+static uint32_t table_gen = 1;
 
 static uint64_t
 mac_pack(const struct rte_ether_addr *mac)
@@ -111,19 +116,54 @@ net_neigh_term(void)
 	table = NULL;
 }
 
-bool
-net_neigh_lookup(uint32_t ip, struct rte_ether_addr *mac)
+/* The usable MAC word of ip's entry, or 0. */
+static uint64_t
+mac_word_of(uint32_t ip)
 {
 	struct neigh *n;
 	uint64_t w;
 
 	if (rte_hash_lookup_data(table, &ip, (void **)&n) < 0)
-		return false;
+		return 0;
 	w = __atomic_load_n(&n->mac_word, __ATOMIC_ACQUIRE);
-	if (!(w & MAC_VALID))
-		return false;
+	return (w & MAC_VALID) ? w : 0;
+}
+
+bool
+net_neigh_lookup(uint32_t ip, struct rte_ether_addr *mac)
+{
+	uint64_t w = mac_word_of(ip);
+
 	memcpy(mac->addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+	return w != 0;
+}
+
+bool
+net_neigh_cached(struct sl_net_lcore *nl, uint32_t ip, struct rte_ether_addr *mac)
+{
+	struct sl_net_neigh_slot *s =
+		&nl->neigh_cache[rte_be_to_cpu_32(ip) & (SL_NET_NEIGH_CACHE - 1)];
+	/* Read before the table: a change after this read bumps it again. */
+	uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
+
+	if (s->ip != ip || s->gen != gen) {
+		uint64_t w = mac_word_of(ip);
+
+		if (w == 0)
+			return false;
+		s->ip = ip;
+		s->gen = gen;
+		s->mac_word = w;
+	}
+	memcpy(mac->addr_bytes, &s->mac_word, RTE_ETHER_ADDR_LEN);
 	return true;
+}
+
+/* After a MAC changed or an entry went: the workers' copies are stale. */
+static void
+table_changed(void)
+{
+	__atomic_fetch_add(&table_gen, 1, __ATOMIC_RELEASE);
 }
 
 static struct neigh *
@@ -200,7 +240,10 @@ net_neigh_learn(const struct sl_port *port, uint32_t ip, const struct rte_ether_
 	if (n->state != NEIGH_INCOMPLETE && n->mac_word != w)
 		net_mgmt_stats.neigh_mac_changed++;
 	n->port = port->index;
-	__atomic_store_n(&n->mac_word, w, __ATOMIC_RELEASE);
+	if (n->mac_word != w) {
+		__atomic_store_n(&n->mac_word, w, __ATOMIC_RELEASE);
+		table_changed();
+	}
 	n->state = NEIGH_REACHABLE;
 	n->confirmed = rte_rdtsc();
 	n->requests = 0;
@@ -312,6 +355,8 @@ net_neigh_timers(uint64_t now)
 	/* The hash frees the entry (and its held frames) after a grace period. */
 	for (i = 0; i < n_doomed; i++)
 		rte_hash_del_key(table, &doomed[i]);
+	if (n_doomed > 0)
+		table_changed();
 	pthread_mutex_unlock(&table_lock);
 }
 

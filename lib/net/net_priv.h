@@ -54,8 +54,22 @@ int net_route_validate(struct sl_conf_error *err);
 int net_route_init(void);
 void net_route_term(void);
 const struct net_nexthop *net_route_lookup(uint32_t dst);
+/* The ports' addresses by port index, set with the routes (ports never
+ * change address while running): read twice per received packet. */
+extern uint32_t net_local_addrs[SL_PORT_MAX];
+extern unsigned int net_n_local;
+
 /* Our address on some port? Returns the port index or -1. */
-int net_addr_local(uint32_t addr);
+static inline int
+net_addr_local(uint32_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < net_n_local; i++)
+		if (net_local_addrs[i] == addr)
+			return (int)i;
+	return -1;
+}
 /* Limited broadcast, a subnet broadcast or multicast? */
 bool net_addr_broadcast(uint32_t addr);
 static inline bool
@@ -93,8 +107,10 @@ extern struct net_mgmt_stats net_mgmt_stats;
 
 int net_neigh_init(void);
 void net_neigh_term(void);
-/* Worker: the MAC of a neighbour, if known (RCU reader). */
+/* The MAC of a neighbour, if known, from the table (RCU reader). */
 bool net_neigh_lookup(uint32_t ip, struct rte_ether_addr *mac);
+/* Worker: the same through its own cache, nl. */
+bool net_neigh_cached(struct sl_net_lcore *nl, uint32_t ip, struct rte_ether_addr *mac);
 /* Management: what ARP taught us about ip on port; create if `create`. */
 void net_neigh_learn(const struct sl_port *port, uint32_t ip, const struct rte_ether_addr *mac,
 		bool create);

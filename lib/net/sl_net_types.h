@@ -73,8 +73,19 @@ struct sl_net_stats {
 
 struct rte_ring;
 
+/* A worker's copy of one neighbour's MAC (net/neigh.c), good while the
+ * table's generation is the one it was copied under. */
+struct sl_net_neigh_slot {
+	uint32_t ip;
+	uint32_t gen;
+	uint64_t mac_word;
+};
+
+#define SL_NET_NEIGH_CACHE 8 /* slots, a power of two */
+
 struct sl_net_lcore {
 	struct sl_net_stats stats;
+	struct sl_net_neigh_slot neigh_cache[SL_NET_NEIGH_CACHE];
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ring *ctrl_tx; /* frames the management lcore asks us to send */
 	uint64_t frag_next_expire;

@@ -442,9 +442,19 @@ test_arp_conflict(void)
 	return pools_full();
 }
 
+/* The worker's cached MAC for ip, what Ethernet output uses, is want. */
+static bool
+cached_is(uint32_t ip, const struct rte_ether_addr *want)
+{
+	struct rte_ether_addr mac;
+
+	return net_neigh_cached(&wlc->net, ip, &mac) && same_mac(&mac, want);
+}
+
 /* Ageing: a confirmed neighbour is probed by unicast after reachable_ms,
  * removed after `probes` unanswered probes; an answered probe keeps it; a
- * neighbour that never answers is given up with its held frames. */
+ * neighbour that never answers is given up with its held frames. The
+ * worker's cache follows each change. */
 static int
 test_arp_ageing(void)
 {
@@ -455,8 +465,10 @@ test_arp_ageing(void)
 	unsigned int i;
 	struct snap s;
 
-	/* 198.18.0.2, learnt by test_arp_request, is the only entry */
+	/* 198.18.0.2, learnt by test_arp_request, is the only entry; the
+	 * worker's cache now holds it too */
 	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(cached_is(IP(198, 18, 0, 2), &mac_a));
 	snap_take(&s);
 	tick_ms(1000); /* past reachable_ms: first probe */
 	SL_CHECK_EQ(sl_net_worker_poll(wlc), 1);
@@ -492,6 +504,7 @@ test_arp_ageing(void)
 	mw = (struct net_mgmt_stats){ .neigh_expired = 1 };
 	CHECK_DELTAS(&s, &w, &mw);
 	SL_CHECK(!net_neigh_lookup(IP(198, 18, 0, 2), &mac));
+	SL_CHECK(!net_neigh_cached(&wlc->net, IP(198, 18, 0, 2), &mac));
 
 	/* learn it again; this time the probe is answered (from a new MAC) */
 	input(p0, sl_test_arp(&BROADCAST, &mac_a, RTE_ARP_OP_REQUEST, IP(198, 18, 0, 2),
@@ -499,6 +512,7 @@ test_arp_ageing(void)
 	sl_net_mgmt_poll();
 	sl_net_worker_poll(wlc);
 	free_all(out, take_tx(p0, out, RTE_DIM(out)));
+	SL_CHECK(cached_is(IP(198, 18, 0, 2), &mac_a));
 	snap_take(&s);
 	tick_ms(100);
 	sl_net_worker_poll(wlc);
@@ -509,6 +523,7 @@ test_arp_ageing(void)
 	SL_CHECK_EQ(sl_net_mgmt_poll(), 1);
 	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a2));
+	SL_CHECK(cached_is(IP(198, 18, 0, 2), &mac_a2));
 	/*
 	 * The answer confirmed it at the real time, far behind the fake clock,
 	 * so it is probed again at once; still, where the unanswered entry was
@@ -529,6 +544,7 @@ test_arp_ageing(void)
 	sl_net_mgmt_poll();
 	SL_CHECK(net_neigh_lookup(IP(198, 18, 0, 2), &mac));
 	SL_CHECK(same_mac(&mac, &mac_a));
+	SL_CHECK(cached_is(IP(198, 18, 0, 2), &mac_a));
 
 	/* 198.18.0.5 never answers: `probes` broadcast requests, then given up */
 	snap_take(&s);
