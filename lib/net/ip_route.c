@@ -18,6 +18,9 @@ static struct rte_lpm *lpm;
 static struct net_nexthop nexthops[NEXTHOPS_MAX];
 static unsigned int n_nexthops;
 
+uint32_t net_local_addrs[SL_PORT_MAX];
+unsigned int net_n_local;
+
 static uint32_t
 mask_of(uint8_t depth)
 {
@@ -94,8 +97,11 @@ net_route_init(void)
 	if (lpm == NULL)
 		return -rte_errno;
 	n_nexthops = 0;
+	net_n_local = 0;
 	for (i = 0; i < sl_port_count() && rc == 0; i++) {
 		const struct sl_port *p = sl_port_get((uint16_t)i);
+
+		net_local_addrs[net_n_local++] = p->addr;
 
 		rc = add_route(p->addr & mask_of(p->depth), p->depth, p->index, 0);
 	}
@@ -116,6 +122,7 @@ net_route_term(void)
 {
 	rte_lpm_free(lpm);
 	lpm = NULL;
+	net_n_local = 0;
 }
 
 const struct net_nexthop *
@@ -126,17 +133,6 @@ net_route_lookup(uint32_t dst)
 	if (rte_lpm_lookup(lpm, rte_be_to_cpu_32(dst), &idx) != 0)
 		return NULL;
 	return &nexthops[idx];
-}
-
-int
-net_addr_local(uint32_t addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < sl_port_count(); i++)
-		if (sl_port_get((uint16_t)i)->addr == addr)
-			return (int)i;
-	return -1;
 }
 
 bool
