@@ -284,8 +284,7 @@ http_fields_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, ui
 			/* fall through */
 		case ST_FIELD_NAME:
 			s0 = i;
-			while (i < len && http_tchar[data[i]])
-				i++;
+			i += http_scan_tchar(data + i, len - i);
 			if (i < len && data[i] == ':' && field_line_whole(p, data, len, s0, &i)) {
 				e = field_done(p);
 				if (e != SL_HTTP_ERR_NONE)

@@ -21,6 +21,7 @@
 
 #include <rte_branch_prediction.h>
 
+#include "http_scan.h"
 #include "sl_http.h"
 
 /* The order matters: the phases are ranges (http_next() dispatches on them). */
@@ -62,9 +63,6 @@ enum {
 #define FIELD_SZ ((uint32_t)sizeof(struct sl_http_field))
 
 /* ---- character classes ---- */
-
-/* tchar (RFC 9110 5.6.2); defined in http_parse.c */
-extern const uint8_t http_tchar[256];
 
 static inline int
 http_is_ows(uint8_t c)

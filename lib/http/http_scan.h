@@ -3,8 +3,10 @@
  * http/scan: find the end of a run of valid bytes in a request target, a
  * field value or a reason phrase, 16 bytes at a time with SSE2 where the
  * build allows it (every x86-64; SSE2 compares and a movemask beat SSE4.2's
- * pcmpestri here) and a scalar loop elsewhere and for the tail. Both
- * variants are exposed so that the unit test can compare them.
+ * pcmpestri here) and a scalar loop elsewhere and for the tail; and of a
+ * token (a method, a field name), whose scattered byte set takes SSSE3's
+ * nibble lookups. Both variants are exposed so that the unit test can
+ * compare them.
  *
  * Callers: the parser (any lcore). Owns: nothing.
  */
@@ -17,6 +19,13 @@
 #include <emmintrin.h>
 #define HTTP_SCAN_SIMD 1
 #endif
+#if defined(__SSSE3__) && !defined(SL_HTTP_NO_SIMD)
+#include <tmmintrin.h>
+#define HTTP_SCAN_TCHAR_SIMD 1
+#endif
+
+/* tchar (RFC 9110 5.6.2); defined in http_parse.c */
+extern const uint8_t http_tchar[256];
 
 /* Target bytes: VCHAR only (0x21..0x7e). */
 static inline int
@@ -50,6 +59,50 @@ http_scan_value_scalar(const uint8_t *s, uint32_t n)
 	while (i < n && http_value_ok(s[i]))
 		i++;
 	return i;
+}
+
+static inline uint32_t
+http_scan_tchar_scalar(const uint8_t *s, uint32_t n)
+{
+	uint32_t i = 0;
+
+	while (i < n && http_tchar[s[i]])
+		i++;
+	return i;
+}
+
+/* Index of the first byte of s[0..n) that is not a tchar, or n. */
+static inline uint32_t
+http_scan_tchar(const uint8_t *s, uint32_t n)
+{
+	uint32_t i = 0;
+
+#ifdef HTTP_SCAN_TCHAR_SIMD
+	/*
+	 * Byte b is a tchar iff bit (b >> 4) of by_low[b & 15] is set (the
+	 * table is http_tchar folded by nibble); bit_of_high maps b >> 4 to
+	 * that bit, and to none from 8 up, as no tchar is above 0x7f.
+	 */
+	const __m128i by_low = _mm_setr_epi8((char)0xe8, (char)0xfc, (char)0xf8, (char)0xfc,
+		(char)0xfc, (char)0xfc, (char)0xfc, (char)0xfc, (char)0xf8, (char)0xf8, (char)0xf4,
+		0x54, (char)0xd0, 0x54, (char)0xf4, 0x70);
+	const __m128i bit_of_high =
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nibble = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i lo = _mm_shuffle_epi8(by_low, _mm_and_si128(x, nibble));
+		__m128i hi = _mm_shuffle_epi8(
+			bit_of_high, _mm_and_si128(_mm_srli_epi16(x, 4), nibble));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_and_si128(lo, hi), zero));
+
+		if (m != 0)
+			return i + (uint32_t)__builtin_ctz(m);
+	}
+#endif
+	return i + http_scan_tchar_scalar(s + i, n - i);
 }
 
 /* Index of the first byte of s[0..n) that is not a target byte, or n. */

@@ -297,8 +297,7 @@ http_start_step(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uin
 
 		case ST_RL_METHOD:
 			s0 = i;
-			while (i < len && http_tchar[data[i]])
-				i++;
+			i += http_scan_tchar(data + i, len - i);
 			PUT_RUN(s0);
 			p->count += i - s0;
 			if (!p->lim.allow_unknown_methods && p->count > MAX_METHOD_LEN)

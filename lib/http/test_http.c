@@ -1111,6 +1111,7 @@ test_scan(void)
 		}
 		SL_CHECK_EQ(http_scan_target(b, n), http_scan_target_scalar(b, n));
 		SL_CHECK_EQ(http_scan_value(b, n), http_scan_value_scalar(b, n));
+		SL_CHECK_EQ(http_scan_tchar(b, n), http_scan_tchar_scalar(b, n));
 	}
 	/* every byte value at every position of a 16-byte block */
 	for (k = 0; k < 256; k++) {
@@ -1121,6 +1122,7 @@ test_scan(void)
 			b[pos] = (uint8_t)k;
 			SL_CHECK_EQ(http_scan_target(b, 48), http_scan_target_scalar(b, 48));
 			SL_CHECK_EQ(http_scan_value(b, 48), http_scan_value_scalar(b, 48));
+			SL_CHECK_EQ(http_scan_tchar(b, 48), http_scan_tchar_scalar(b, 48));
 		}
 	}
 	return 0;
