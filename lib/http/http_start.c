@@ -178,6 +178,37 @@ message_start(struct sl_http_parser *p, const uint8_t *data, uint32_t *consumed)
 	return SL_HTTP_EV_NEED_MORE;
 }
 
+/*
+ * After a whole common version, what follows it on the usual line: a
+ * request's CR, or a response's SP, status and SP before the reason. Taken
+ * at once when it is all in the input, valid and fits; else returns i, and
+ * version() and status() go on byte by byte (and report any error at its
+ * byte).
+ */
+static inline uint32_t
+after_version_whole(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t i)
+{
+	const uint8_t *d = data + i;
+	uint16_t st;
+
+	if (p->state == ST_RL_VERSION) {
+		if (i >= len || d[0] != '\r' || http_put1(p, '\r') != 0)
+			return i;
+		p->state = ST_LINE_LF;
+		return i + 1;
+	}
+	if (len - i < 5 || d[0] != ' ' || !http_is_digit(d[1]) || !http_is_digit(d[2]) ||
+		!http_is_digit(d[3]) || d[4] != ' ')
+		return i;
+	st = (uint16_t)((d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0'));
+	if (st < 100 || st > 599 || http_put(p, d, 5) != 0)
+		return i;
+	p->msg.status = st;
+	p->msg.reason.off = p->pos;
+	p->state = ST_SL_REASON;
+	return i + 5;
+}
+
 /* ST_RL_VERSION, ST_SL_VERSION: the version (sub 0), then the byte after it
  * (sub 1: CR in a request, SP in a response). */
 static inline enum sl_http_event
@@ -200,7 +231,9 @@ version(struct sl_http_parser *p, const uint8_t *data, uint32_t len, uint32_t *c
 		e = version_done(p);
 		if (e != SL_HTTP_ERR_NONE)
 			FAIL(e);
-		p->sub = 1;
+		s0 = i;
+		i = after_version_whole(p, data, len, i);
+		p->sub = i == s0;
 		*consumed = i;
 		return SL_HTTP_EV_NEED_MORE;
 	}
