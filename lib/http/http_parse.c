@@ -180,19 +180,6 @@ sl_http_parser_finish(struct sl_http_parser *p)
 
 /* ---- field access ---- */
 
-static inline struct sl_http_field *
-field_at(const struct sl_http_parser *p, uint32_t i)
-{
-	return (struct sl_http_field *)(void *)(p->buf + p->fields_end - (i + 1) * FIELD_SZ);
-}
-
-const struct sl_http_field *
-sl_http_field(const struct sl_http_parser *p, uint32_t i)
-{
-	if (i >= (uint32_t)p->msg.n_fields + p->msg.n_trailers)
-		return NULL;
-	return field_at(p, i);
-}
 
 int
 sl_http_find(const struct sl_http_parser *p, const char *name, size_t name_len, uint32_t from)
@@ -200,7 +187,7 @@ sl_http_find(const struct sl_http_parser *p, const char *name, size_t name_len, 
 	uint32_t i;
 
 	for (i = from; i < p->msg.n_fields; i++) {
-		const struct sl_http_field *f = field_at(p, i);
+		const struct sl_http_field *f = sl_http_field(p, i);
 
 		if (f->name_len == name_len &&
 			strncasecmp((const char *)p->buf + f->name_off, name, name_len) == 0)

@@ -331,8 +331,16 @@ sl_http_str(const struct sl_http_parser *p, struct sl_http_span s)
 	return (const char *)p->buf + s.off;
 }
 
-/* Field i: 0 .. n_fields-1 are header fields, then the trailer fields. */
-const struct sl_http_field *sl_http_field(const struct sl_http_parser *p, uint32_t i);
+/* Field i: 0 .. n_fields-1 are header fields, then the trailer fields;
+ * NULL beyond. The array grows down from the end of the header buffer. */
+static inline const struct sl_http_field *
+sl_http_field(const struct sl_http_parser *p, uint32_t i)
+{
+	if (i >= (uint32_t)p->msg.n_fields + p->msg.n_trailers)
+		return NULL;
+	return (const struct sl_http_field *)(const void *)(p->buf + p->fields_end -
+		(i + 1) * (uint32_t)sizeof(struct sl_http_field));
+}
 
 static inline const char *
 sl_http_field_name(const struct sl_http_parser *p, const struct sl_http_field *f)

@@ -104,9 +104,10 @@ named_by_connection(const struct conn_tokens *ct, const char *name, size_t len)
 static void
 classify_fields(const struct sl_http_parser *p, uint8_t *kinds)
 {
-	struct conn_tokens ct = { .n = 0 };
+	struct conn_tokens ct; /* not zeroed whole: only its first n count */
 	uint32_t k, n = p->msg.n_fields;
 
+	ct.n = 0;
 	for (k = 0; k < n; k++) {
 		const struct sl_http_field *f = sl_http_field(p, k);
 
