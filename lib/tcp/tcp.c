@@ -376,6 +376,14 @@ recycle_time_wait(struct sl_lcore *lc)
 	return true;
 }
 
+static const struct sl_port *
+tso_port_towards(uint32_t raddr)
+{
+	const struct sl_port *out = sl_net_route_port(raddr);
+
+	return out != NULL && (out->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) ? out : NULL;
+}
+
 struct tcp_conn *
 tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k)
 {
@@ -393,6 +401,7 @@ tcp_conn_create(struct sl_lcore *lc, const struct tcp_key *k)
 	c->opened = lc->now;
 	c->last_rx = lc->now;
 	c->rto_us = (uint32_t)sl_tcp_conf.rto_initial_ms * 1000;
+	c->tso_out = tso_port_towards(k->raddr);
 	tcp_reass_init(&c->reass);
 	tcp_sack_board_init(&c->sacked);
 	tcp_timers_init(c);

@@ -411,15 +411,6 @@ skip_sacked(struct tcp_conn *c)
 	return UINT32_MAX;
 }
 
-/* The port towards the peer if it cuts segments itself (TSO), else NULL. */
-static const struct sl_port *
-tso_port_for(const struct tcp_conn *c)
-{
-	const struct sl_port *out = sl_net_route_port(c->key.raddr);
-
-	return out != NULL && (out->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) ? out : NULL;
-}
-
 /* Send new data (or data again after an RTO pulled snd_nxt back); returns
  * true if new data went out. */
 static bool
@@ -429,7 +420,7 @@ send_data(struct sl_lcore *lc, struct tcp_conn *c)
 			(TCP_F_IN_RECOVERY | TCP_F_SACK);
 	uint32_t end = c->snd_una + c->sndq_len;
 	uint32_t cwnd = c->cc.cwnd;
-	const struct sl_port *tso = tso_port_for(c);
+	const struct sl_port *tso = c->tso_out;
 	uint32_t span_max = tso ? TSO_PAYLOAD_MAX / c->mss * c->mss : c->mss;
 	unsigned int burst = 0;
 	bool new_data = false;

@@ -116,6 +116,10 @@ struct tcp_conn {
 	uint64_t last_rx;        /* TSC of the last segment received */
 	uint64_t opened;         /* TSC of creation */
 
+	/* The port towards the peer if it cuts segments itself (TSO), else
+	 * NULL: routes never change while running, so it is found once. */
+	const struct sl_port *tso_out;
+
 	/* Data we must (re)send: bytes [snd_una, snd_una + sndq_len). */
 	struct rte_mbuf *sndq;
 	struct rte_mbuf *sndq_tail;
