@@ -45,25 +45,14 @@ fmt_u64(char tmp[24], uint64_t v, unsigned int base)
 static int
 is_token(const char *s, size_t n)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c != 0 && strchr(extra, c) != NULL)))
-			return 0;
-	}
-	return 1;
+	return n != 0 && n <= UINT32_MAX &&
+		http_scan_tchar((const uint8_t *)s, (uint32_t)n) == n;
 }
 
 static int
 values_ok(const char *s, size_t n)
 {
-	return http_scan_value_scalar((const uint8_t *)s, (uint32_t)n) == n;
+	return n <= UINT32_MAX && http_scan_value((const uint8_t *)s, (uint32_t)n) == n;
 }
 
 const char *
