@@ -10,16 +10,10 @@
 #include "sl_core.h"
 #include "sl_lcore.h"
 
-static struct sl_lcore lcores[RTE_MAX_LCORE];
+struct sl_lcore sl_lcores[RTE_MAX_LCORE];
 static unsigned int worker_lcores[RTE_MAX_LCORE];
 static unsigned int n_workers;
 static struct rte_rcu_qsbr *rcu;
-
-struct sl_lcore *
-sl_lcore_get(unsigned int lcore_id)
-{
-	return lcore_id < RTE_MAX_LCORE ? &lcores[lcore_id] : NULL;
-}
 
 unsigned int
 sl_lcore_worker_count(void)
@@ -64,7 +58,7 @@ sl_lcore_setup(void)
 	sl_clock_init();
 	n_workers = 0;
 	RTE_LCORE_FOREACH(id) {
-		struct sl_lcore *lc = &lcores[id];
+		struct sl_lcore *lc = &sl_lcores[id];
 
 		lc->lcore_id = id;
 		if (id == rte_get_main_lcore()) {
@@ -102,8 +96,8 @@ sl_lcore_term(void)
 	unsigned int id;
 
 	for (id = 0; id < RTE_MAX_LCORE; id++) {
-		rte_free(lcores[id].wheel);
-		lcores[id].wheel = NULL;
+		rte_free(sl_lcores[id].wheel);
+		sl_lcores[id].wheel = NULL;
 	}
 	rte_free(rcu);
 	rcu = NULL;

@@ -61,8 +61,17 @@ int sl_lcore_setup(void);
 /* Free what sl_lcore_setup made (workers stopped, their timers disarmed). */
 void sl_lcore_term(void);
 
+/* Every lcore's context, by lcore id: lcore.c owns them; each worker writes
+ * only its own. Reached through sl_lcore_get(), inline as the data path
+ * asks for a connection's owner several times per request. */
+extern struct sl_lcore sl_lcores[RTE_MAX_LCORE];
+
 /* The context of the calling lcore (or of lcore_id). */
-struct sl_lcore *sl_lcore_get(unsigned int lcore_id);
+static inline struct sl_lcore *
+sl_lcore_get(unsigned int lcore_id)
+{
+	return lcore_id < RTE_MAX_LCORE ? &sl_lcores[lcore_id] : NULL;
+}
 static inline struct sl_lcore *
 sl_lcore_self(void)
 {
