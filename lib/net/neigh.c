@@ -141,8 +141,10 @@ net_neigh_lookup(uint32_t ip, struct rte_ether_addr *mac)
 bool
 net_neigh_cached(struct sl_net_lcore *nl, uint32_t ip, struct rte_ether_addr *mac)
 {
-	struct sl_net_neigh_slot *s =
-		&nl->neigh_cache[rte_be_to_cpu_32(ip) & (SL_NET_NEIGH_CACHE - 1)];
+	/* Multiplied, so that next hops differing in any octet spread: the
+	 * low bits alone put 198.18.0.2 and 198.19.0.2 in one slot. */
+	uint32_t slot = (rte_be_to_cpu_32(ip) * 0x9e3779b1u) >> (32 - SL_NET_NEIGH_CACHE_BITS);
+	struct sl_net_neigh_slot *s = &nl->neigh_cache[slot];
 	/* Read before the table: a change after this read bumps it again. */
 	uint32_t gen = __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
 

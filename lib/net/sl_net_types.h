@@ -81,7 +81,8 @@ struct sl_net_neigh_slot {
 	uint64_t mac_word;
 };
 
-#define SL_NET_NEIGH_CACHE 8 /* slots, a power of two */
+#define SL_NET_NEIGH_CACHE_BITS 3
+#define SL_NET_NEIGH_CACHE (1u << SL_NET_NEIGH_CACHE_BITS) /* slots */
 
 struct sl_net_lcore {
 	struct sl_net_stats stats;
