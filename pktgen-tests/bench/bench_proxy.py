@@ -166,6 +166,30 @@ TARGETS = (
 )
 SLUICE_TARGETS = ("direct_s", "sluice", "sluice_l4")
 
+
+def latency_quantiles(before, after):
+    """(p50, p99) upper bounds in µs from two snapshots of a 'lat_lt_Nus' /
+    'lat_ge_Nus' histogram; the open last bucket reads as '>N'."""
+    def bound(name):
+        n = name.split("_")[2][:-2]
+        return int(n) if name.startswith("lat_lt_") else f">{n}"
+
+    names = sorted(after, key=lambda k: (k.startswith("lat_ge_"),
+                                         int(k.split("_")[2][:-2])))
+    delta = [(k, after[k] - before.get(k, 0)) for k in names]
+    total = sum(d for _, d in delta)
+    if total <= 0:
+        return None
+    out = []
+    for q in (0.50, 0.99):
+        seen = 0
+        for k, d in delta:
+            seen += d
+            if seen >= q * total:
+                out.append(bound(k))
+                break
+    return tuple(out)
+
 FIXED_LUA = """
 -- A fixed number of responses: wrk's threads can stop, but its main thread
 -- sleeps out the whole duration; so exit the process after the n-th response
@@ -663,7 +687,11 @@ class Bench:
                         rtx0 = bench_tcp.Bench.client_retrans(self)
                         seg0 = self.peer_segments()
                         up0 = self.upstream_opens(t)
+                        own0 = self.sluice_latency() if t == "sluice" else None
                         w = self.wrk(urls[t] + path, conns, a.secs, close)
+                        own1 = self.sluice_latency() if t == "sluice" else None
+                        if own0 and own1:
+                            w["own"] = latency_quantiles(own0, own1)
                         up1 = self.upstream_opens(t)
                         if up0 is not None and up1 is not None:
                             w["opens"] = up1 - up0
@@ -682,6 +710,7 @@ class Bench:
                           flush=True)
                     time.sleep(a.pause)
         after = self.sluice_counters()
+        self.own_latency_note(res)
         labels = dict(TARGETS)
         self.notes.append("client kernel retransmitted segments (tail-loss probes) over (a): " +
                           "; ".join(f"{labels[t]} {v[0]} ({v[1]})" for t, v in rtx.items()))
@@ -701,6 +730,21 @@ class Bench:
 
     def cases(self):
         return [c for c in CASES if not self.args.cases or c[0] in self.args.cases]
+
+    def own_latency_note(self, res):
+        """Sluice's own view of its latency, to set beside wrk's: where the
+        tail is spent, in the gateway or around it."""
+        parts = []
+        for key, label, *_ in self.cases():
+            own = [w["own"] for w in res.get((key, "sluice"), []) if w.get("own")]
+            if own:
+                parts.append(f"{label}: " + ", ".join(
+                    f"p50 < {o[0]} µs, p99 < {o[1]} µs" for o in own))
+        if parts:
+            self.notes.append(
+                "Sluice's own request latency, head received to response handed to its "
+                "TCP (its route histogram, power-of-two buckets, upper bounds), per run: " +
+                "; ".join(parts))
 
     def peer_segments(self):
         """Segments sent and retransmitted by the kernel peers (the client's
@@ -728,6 +772,21 @@ class Bench:
         except Exception:  # noqa: BLE001 -- diagnostics only
             return None
         return None
+
+    def sluice_latency(self):
+        """{bucket name: count} of sluiced's request latency histogram, summed
+        over its routes, or None."""
+        if "sluiced" not in self.procs or not self.sluice_proxy:
+            return None
+        try:
+            hist = {}
+            for route in self.telemetry("/sluice/proxy/routes").values():
+                for k, v in route.items():
+                    if k.startswith("lat_"):
+                        hist[k] = hist.get(k, 0) + v
+            return hist
+        except Exception:  # noqa: BLE001 -- diagnostics only
+            return None
 
     def sluice_counters(self):
         """(prefix, proxy stats, tcp stats) of the running sluiced, or None."""
