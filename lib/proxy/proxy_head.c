@@ -204,15 +204,15 @@ write_forwarded(struct sl_http_wbuf *wb, const struct session *s, const uint8_t 
 
 		if (kinds[k] != F_XFF)
 			continue;
-		if (n + f->value_len + 4u + sizeof(s->client_ip) > sizeof(xff))
+		if (n + f->value_len + 4u + PROXY_IPV4_TEXT_MAX > sizeof(xff))
 			break;
 		memcpy(xff + n, sl_http_field_value(p, f), f->value_len);
 		n += f->value_len;
 		xff[n++] = ',';
 		xff[n++] = ' ';
 	}
-	memcpy(xff + n, s->client_ip, s->client_ip_len);
-	n += s->client_ip_len;
+	/* formatted here, not at accept: most listeners add no forwarding fields */
+	n += proxy_format_ipv4(xff + n, s->client_addr);
 	xff[n++] = '\r';
 	xff[n++] = '\n';
 	/* Parsed values and our own address: nothing to check again. */

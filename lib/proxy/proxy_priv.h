@@ -215,8 +215,6 @@ struct session {
 	struct upconn *up;              /* the upstream serving this exchange */
 	struct session *next, **pprev;  /* in w->sessions */
 	uint32_t client_addr;           /* network order */
-	char client_ip[16];             /* client_addr as text, for X-Forwarded-For */
-	uint8_t client_ip_len;
 
 	struct proxy_inq cin, uin;      /* unparsed input from each side */
 	struct proxy_outq to_up, to_client;
@@ -372,7 +370,9 @@ int proxy_head_response(struct sl_http_wbuf *wb, const struct session *s);
 int proxy_head_local(struct sl_http_wbuf *wb, uint16_t status, const char *body,
 		const char *ctype, const char *location, bool close, uint8_t minor,
 		bool head_only);
-/* "a.b.c.d" of a network-order address into buf (16 bytes); its length. */
+/* "a.b.c.d" of a network-order address into buf, NUL-terminated; its
+ * length. buf holds PROXY_IPV4_TEXT_MAX bytes. */
+#define PROXY_IPV4_TEXT_MAX 16
 uint32_t proxy_format_ipv4(char *buf, uint32_t addr);
 
 /* proxy_mbuf.c */

@@ -380,7 +380,6 @@ client_accepted(struct sl_tcp_conn *c, void *arg)
 	s->member = -1;
 	s->failed_member = -1;
 	sl_tcp_peer(c, &s->client_addr, &port);
-	s->client_ip_len = (uint8_t)proxy_format_ipv4(s->client_ip, s->client_addr);
 	sl_http_parser_init(&s->req, SL_HTTP_REQUEST, &s->req_limits, s->bufs, hb);
 	sl_http_parser_init(&s->resp, SL_HTTP_RESPONSE, NULL, s->bufs + hb, hb);
 	sl_timer_init(&s->client_timer, client_timer_fired);

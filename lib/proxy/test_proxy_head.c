@@ -48,7 +48,6 @@ session_with(struct session *s, const char *request)
 	s->lis = &lis;
 	s->act = &act;
 	s->client_addr = rte_cpu_to_be_32(0xc6120002);
-	s->client_ip_len = (uint8_t)proxy_format_ipv4(s->client_ip, s->client_addr);
 	if (parse_all(&s->req, SL_HTTP_REQUEST, bufs[0], request, strlen(request)) != 0)
 		return -1;
 	/* As on_request_head splits it before the head is rewritten. */
