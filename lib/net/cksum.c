@@ -319,7 +319,7 @@ net_tx_cksum_finish(const struct sl_port *port, struct rte_mbuf *m, bool all)
 
 	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM &&
 			!(offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = (uint16_t)~net_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 		m->ol_flags &= ~RTE_MBUF_F_TX_IP_CKSUM;
 	}
 	if (l4 != 0 && (!(offloads & (l4 == RTE_MBUF_F_TX_UDP_CKSUM ?

@@ -53,7 +53,7 @@ net_icmp_input(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf 
 	ip->time_to_live = 64;
 	ip->fragment_offset = 0;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~net_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 	st->icmp_echo_replied++;
 	net_ipv4_output(lc, m);
 	return;
@@ -148,7 +148,7 @@ net_icmp_error(struct sl_lcore *lc, const struct sl_port *in, const struct rte_m
 	ip->next_proto_id = IPPROTO_ICMP;
 	ip->src_addr = in->addr;
 	ip->dst_addr = oip->src_addr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~net_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 	icmp->icmp_type = type;
 	icmp->icmp_code = code;
 	/* Fragmentation needed carries the next-hop MTU (RFC 1191). */

@@ -31,7 +31,7 @@ header_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_
 		return true;
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return false;
-	return rte_raw_cksum(ip, ihl) == 0xffff;
+	return net_ipv4_hdr_sum(ip, ihl) == 0xffff;
 }
 
 void
@@ -93,7 +93,7 @@ fragment_output(struct sl_lcore *lc, const struct sl_port *port, uint32_t nextho
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
 
 		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = (uint16_t)~net_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 		lc->net.stats.ip_frag_out++;
 		net_eth_output(lc, port, nexthop, frags[i]);
 	}
@@ -358,7 +358,7 @@ reassemble(struct sl_lcore *lc, const struct sl_port *port, struct rte_mbuf *m, 
 	st->ip_reassembled++;
 	ip = rte_pktmbuf_mtod(whole, struct rte_ipv4_hdr *);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~net_ipv4_hdr_sum(ip, rte_ipv4_hdr_len(ip));
 	deliver(lc, port, whole, ihl);
 }
 

@@ -1426,6 +1426,10 @@ test_cksum(void)
 			data[i] = round % 7 == 0 ? 0xff : (uint8_t)(seed >> 56);
 		}
 		SL_CHECK_EQ(sl_net_raw_sum(data, round % 97), ref_sum(data, round % 97));
+		/* the IPv4 header sums: 20 bytes, and a header with options */
+		SL_CHECK_EQ(net_ipv4_hdr_sum((const void *)(data + round % 13), 20),
+				ref_sum(data + round % 13, 20));
+		SL_CHECK_EQ(net_ipv4_hdr_sum((const void *)data, 24), ref_sum(data, 24));
 		/* long and misaligned: the vector loop, and what it leaves */
 		off = round % 61;
 		n = (uint32_t)(seed % (sizeof(data) - off));
