@@ -1004,7 +1004,8 @@ class Bench:
             f"{self.kp} (ip_local_port_range 1024-65535, tcp_tw_reuse 1)",
             "links: veth, MTU 1500, cubic on every route; Sluice's links: " + {
                 "af_packet": "offloads off (tx rx tso gso gro: af_packet has none)",
-                "vnet": "its namespace ends' offloads off (they send it plain frames), the "
+                "vnet": "its namespace ends' tx, tso and gso on (they send it TSO "
+                        "segments whole with partial checksums, which its LRO takes), the "
                         "gateway ends' tx, tso and gso on (it hands them TSO segments with "
                         "partial checksums)",
                 "tap": "offloads off; its net_tap port does TSO and checksums in the PMD",
