@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "sl_acl.h"
 #include "sl_clock.h"
 #include "sl_conf.h"
 #include "sl_core.h"
@@ -49,6 +50,7 @@ static const struct sl_module modules[] = {
 	{ "idle", sl_idle_conf_register, NULL, NULL },
 	{ "port", sl_port_conf_register, sl_port_init, sl_port_term },
 	{ "net", sl_net_conf_register, sl_net_init, sl_net_term },
+	{ "acl", sl_acl_conf_register, sl_acl_init, sl_acl_term },
 	{ "tcp", sl_tcp_conf_register, sl_tcp_init, sl_tcp_term },
 	{ "proxy", sl_proxy_conf_register, sl_proxy_init, sl_proxy_term },
 	{ "mgmt", sl_mgmt_conf_register, sl_mgmt_init, sl_mgmt_term },
@@ -144,8 +146,8 @@ load_config(const struct options *o)
 		return EXIT_FAILURE;
 	if (sl_conf_load(o->conf_file, sl_default_conf, &err) < 0 ||
 			sl_port_validate(&err) < 0 || sl_net_validate(&err) < 0 ||
-			sl_tcp_validate(&err) < 0 || sl_proxy_validate(&err) < 0 ||
-			sl_mgmt_validate(&err) < 0) {
+			sl_acl_validate(&err) < 0 || sl_tcp_validate(&err) < 0 ||
+			sl_proxy_validate(&err) < 0 || sl_mgmt_validate(&err) < 0) {
 		print_conf_error(&err);
 		return EXIT_CONFIG;
 	}

@@ -47,6 +47,7 @@ enum sl_test_layer {
 	SL_TEST_LCORES = 1, /* lcore contexts, clock, timer wheels (no ports) */
 	SL_TEST_PORTS,      /* + ports */
 	SL_TEST_NET,        /* + net */
+	SL_TEST_ACL,        /* + acl */
 	SL_TEST_TCP,        /* + tcp */
 	SL_TEST_PROXY,      /* + proxy */
 };
@@ -58,8 +59,9 @@ struct sl_test_stack {
 };
 
 /*
- * EAL for a test process named `name`: no hugepages, 256 MB, lcore 0 (the
- * main thread) and lcore 1 (worker 0, never launched), no PCI, no shared
+ * EAL for a test process named `name`: no hugepages, 512 MB (the ACL's
+ * prefix table alone takes 64), lcore 0 (the main thread) and lcore 1
+ * (worker 0, never launched), no PCI, no shared
  * files (--no-shconf), a file prefix of name and pid. DPDK telemetry only
  * if asked (it listens on a socket in the runtime directory). Logs at
  * "error" unless SL_TEST_LOG names a level. 0, or -1 with a message.

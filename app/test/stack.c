@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "sl_acl.h"
 #include "sl_clock.h"
 #include "sl_conf.h"
 #include "sl_idle.h"
@@ -30,7 +31,7 @@ sl_test_eal_init(const char *name, bool telemetry)
 {
 	const char *log = getenv("SL_TEST_LOG");
 	char prefix[64];
-	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "256", "--no-pci",
+	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "512", "--no-pci",
 		"--no-shconf", "--lcores", "0,1", "--file-prefix", prefix, "--log-level",
 		(char *)(uintptr_t)(log != NULL ? log : "error"),
 		telemetry ? NULL : "--no-telemetry", NULL };
@@ -70,6 +71,7 @@ static const struct {
 	{ SL_TEST_PORTS, "port", sl_port_conf_register, sl_port_validate, sl_port_init,
 	  sl_port_term },
 	{ SL_TEST_NET, "net", sl_net_conf_register, sl_net_validate, sl_net_init, sl_net_term },
+	{ SL_TEST_ACL, "acl", sl_acl_conf_register, sl_acl_validate, sl_acl_init, sl_acl_term },
 	{ SL_TEST_TCP, "tcp", sl_tcp_conf_register, sl_tcp_validate, sl_tcp_init, sl_tcp_term },
 	{ SL_TEST_PROXY, "proxy", sl_proxy_conf_register, sl_proxy_validate, sl_proxy_init,
 	  sl_proxy_term },

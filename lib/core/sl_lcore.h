@@ -29,6 +29,7 @@
 #include "sl_idle_types.h"
 #include "sl_port_types.h"
 #include "sl_net_types.h"
+#include "sl_acl_types.h"
 #include "sl_tcp_types.h"
 #include "sl_proxy_types.h"
 
@@ -47,6 +48,7 @@ struct sl_lcore {
 	struct sl_idle idle;
 	struct sl_port_lcore port;
 	struct sl_net_lcore net;
+	struct sl_acl_lcore acl;
 	struct sl_tcp_lcore tcp;
 	struct sl_proxy_lcore proxy;
 } __rte_cache_aligned;

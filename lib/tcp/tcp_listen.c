@@ -6,6 +6,7 @@
  */
 #include <rte_tcp.h>
 
+#include "sl_acl.h"
 #include "tcp_priv.h"
 #include "tcp_seg.h"
 
@@ -107,6 +108,16 @@ tcp_listen_segment(struct sl_lcore *lc, int l, struct seg *s)
 		goto drop;
 	if ((s->flags & (F(SYN) | F(ACK) | F(FIN))) == F(SYN)) {
 		t->stats.syn_rcvd++;
+		/* Before any state, cookie or SYN-ACK: the ACL's verdict (it counts). */
+		switch (sl_acl_syn_verdict(lc, s->key.raddr)) {
+		case SL_ACL_ALLOW:
+			break;
+		case SL_ACL_RST:
+			tcp_reply_rst(lc, s);
+			/* fall through */
+		case SL_ACL_DROP:
+			goto drop;
+		}
 		if (t->half_open[l] >= tcp_listeners[l].backlog) {
 			t->stats.syn_backlog_full++;
 			if (sl_tcp_conf.syncookies)

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * acl: the IP access control list, applied to a SYN before any TCP state,
+ * SYN cookie or SYN-ACK exists for it.
+ *
+ * Rules are named lists of IPv4 prefixes, each allowing or denying; a
+ * source is judged by the most specific prefix that holds it (longest
+ * prefix match, as routes are), so an allowed range can sit inside a denied
+ * one and the reverse; a source no prefix holds gets the default. Prefixes
+ * come from the configuration and from list files (one per line), all in
+ * one rte_lpm, built by the management lcore at start: a lookup costs the
+ * same for ten prefixes as for a million.
+ *
+ * Callers: the management lcore (configuration, init, term, telemetry);
+ * workers (sl_acl_syn_verdict, on their own counters).
+ * Owns: the prefix table.
+ */
+#ifndef SL_ACL_H
+#define SL_ACL_H
+
+#include <stdint.h>
+
+#include "sl_acl_types.h"
+#include "sl_conf.h"
+
+struct sl_lcore;
+
+#define SL_ACL_NAME_MAX 32
+#define SL_ACL_RULE_PREFIXES 64 /* in the configuration; files take any number */
+
+struct sl_acl_rule_conf {
+	char name[SL_ACL_NAME_MAX];
+	char action[8];                /* "allow" or "deny" */
+	char prefixes[SL_ACL_RULE_PREFIXES][20];
+	unsigned int n_prefixes;
+	char file[256];                /* more prefixes, one per line; "" none */
+};
+
+struct sl_acl_conf {
+	char default_action[8];        /* "allow" or "deny": no prefix matched */
+	char denied[8];                /* "drop" or "rst": what a denied SYN gets */
+	struct sl_acl_rule_conf rules[SL_ACL_RULES_MAX];
+	unsigned int n_rules;
+};
+
+extern struct sl_acl_conf sl_acl_conf;
+
+int sl_acl_conf_register(void);
+/* Check the rules and read their files, as init will (for --check). */
+int sl_acl_validate(struct sl_conf_error *err);
+int sl_acl_init(void);
+void sl_acl_term(void);
+
+enum sl_acl_verdict {
+	SL_ACL_ALLOW,
+	SL_ACL_DROP, /* denied: drop the SYN */
+	SL_ACL_RST,  /* denied: answer it with RST */
+};
+
+/* Worker: the verdict on a SYN from src (network order), counted. */
+enum sl_acl_verdict sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src);
+
+#endif /* SL_ACL_H */
