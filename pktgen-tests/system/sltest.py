@@ -137,7 +137,8 @@ def free_tcp_port():
 
 def gateway_config(tb, prefix, net_extra="", idle_extra="", eal_extra="", back_mtu=1500,
                    tcp=DEFAULT_TCP, front_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                   proxy=None, mgmt="", port_extra=""):
+                   proxy=None, mgmt="", port_extra="", sections=""):
+    """The configuration text; `sections` is appended as it is (acl = {...};)."""
     front, back = tb.gateway_ifaces()
     return f"""
 eal = {{ lcores = "{lcores}"; file_prefix = "{prefix}"; huge = true; memory_mb = 256; {eal_extra} }};
@@ -153,7 +154,7 @@ ports = {{
 net = {{ ip_forward = true; {net_extra} }};
 tcp = {{ {tcp} }};
 mgmt = {{ {mgmt} }};
-""" + ("" if proxy is None else f"proxy = {{ {proxy} }};\n")
+""" + ("" if proxy is None else f"proxy = {{ {proxy} }};\n") + sections
 
 
 class Gateway:
@@ -161,7 +162,7 @@ class Gateway:
 
     def __init__(self, tb, net_extra="", idle_extra="", back_mtu=1500, tcp=DEFAULT_TCP,
                  front_extra="", eal_extra="", lcores="0-1", ports_extra="mbufs = 8191;",
-                 proxy=None, mgmt_extra="", port_extra=""):
+                 proxy=None, mgmt_extra="", port_extra="", sections=""):
         self.tb = tb
         self.prefix = f"sltest-{tb.id}-{os.getpid()}"
         self.api_port = free_tcp_port()
@@ -173,7 +174,7 @@ class Gateway:
             f.write(gateway_config(tb, self.prefix, net_extra, idle_extra, eal_extra,
                                    back_mtu=back_mtu, tcp=tcp, front_extra=front_extra,
                                    lcores=lcores, ports_extra=ports_extra, proxy=proxy,
-                                   mgmt=mgmt, port_extra=port_extra))
+                                   mgmt=mgmt, port_extra=port_extra, sections=sections))
         self.proc = None
         self.output = ""
 

@@ -58,6 +58,13 @@ BAD = [
      2, "is not one of"),
     ("no ports", GOOD.split("ports = {")[0] + "ports = { list = ( ); };\n", 3,
      "at least one port"),
+    ("acl host bits", GOOD + 'acl = {\n  rules = ( { name = "a"; action = "deny";\n'
+     '    prefixes = [ "10.0.0.1/8" ]; } );\n};\n', 12, "host bits set"),
+    ("acl prefix twice", GOOD + 'acl = { rules = (\n  { name = "a"; action = "deny"; '
+     'prefixes = [ "10.0.0.0/8" ]; },\n  { name = "b"; action = "allow"; '
+     'prefixes = [ "10.0.0.0/8" ]; } ); };\n', 12, "is in rules 'a' and 'b'"),
+    ("acl no file", GOOD + 'acl = { rules = (\n  { name = "a"; action = "deny"; '
+     'file = "/nonexistent/deny.txt"; } ); };\n', 11, "cannot read"),
 ]
 
 # The proxy section: references between listeners, pools and routes, names,
