@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -52,6 +54,8 @@ static const struct sl_conf_key acl_keys[] = {
 			"a denied SYN is dropped, or answered with RST"),
 	SL_KEY_LIST(struct sl_acl_conf, rules, n_rules, rule_keys, 0,
 			"rules; the most specific prefix holding the source decides"),
+	SL_KEY_INT(struct sl_acl_conf, dynamic_max, 0, 1048576, 4096,
+			"entries of the dynamic deny list (REST, console); 0: none"),
 	SL_KEY_END,
 };
 
@@ -254,13 +258,25 @@ sl_acl_validate(struct sl_conf_error *err)
 
 /* ---- the table ---- */
 
-/* Built before the workers start, freed after they stop. */
+/* The next hop of a dynamic entry's prefix (rules have 0..63). */
+#define DYNAMIC SL_ACL_RULES_MAX
+
+/*
+ * Made before the workers start, freed after they stop; the management
+ * lcore adds and deletes dynamic prefixes while they look up (rte_lpm
+ * updates one 32-bit entry at a time; a deleted prefix's tbl8 group is
+ * reused only after every worker has passed a quiescent state).
+ */
 static struct {
-	struct rte_lpm *lpm;          /* NULL: no prefix, the default decides */
+	struct rte_lpm *lpm;          /* NULL: no prefix yet, the default decides */
 	bool deny[SL_ACL_RULES_MAX];
 	bool default_deny;
 	bool rst;
 } table;
+
+/* The dynamic deny list, oldest first (management lcore only). */
+static struct sl_acl_deny *dyn;
+static unsigned int n_dyn;
 
 /* tbl8 groups the entries need: one per /24 holding longer prefixes. */
 static uint32_t
@@ -283,29 +299,36 @@ tbl8_groups(const struct acl_entries *es)
 	return n;
 }
 
+/* The table with es's prefixes and room for the dynamic list, published. */
 static int
 build(const struct acl_entries *es)
 {
+	uint32_t room = (uint32_t)sl_acl_conf.dynamic_max;
 	struct rte_lpm_config cfg = {
-		.max_rules = (uint32_t)es->n,
-		.number_tbl8s = RTE_MAX(tbl8_groups(es), 1u),
+		.max_rules = (uint32_t)es->n + room,
+		.number_tbl8s = tbl8_groups(es) + room + 1,
 	};
+	struct rte_lpm_rcu_config rcu = { .v = sl_lcore_rcu(), .mode = RTE_LPM_QSBR_MODE_DQ };
+	struct rte_lpm *lpm = rte_lpm_create("sl_acl", (int)rte_socket_id(), &cfg);
 	size_t j;
 	int rc;
 
-	table.lpm = rte_lpm_create("sl_acl", (int)rte_socket_id(), &cfg);
-	if (table.lpm == NULL) {
-		ACL_LOG(ERR, "cannot create the prefix table (%zu prefixes): %s", es->n,
-				rte_strerror(rte_errno));
+	if (lpm == NULL) {
+		ACL_LOG(ERR, "cannot create the prefix table (%zu prefixes, %u dynamic): %s",
+				es->n, room, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	for (j = 0; j < es->n; j++) {
-		rc = rte_lpm_add(table.lpm, es->v[j].addr, es->v[j].depth, es->v[j].rule);
-		if (rc < 0) {
+	rc = rcu.v != NULL ? rte_lpm_rcu_qsbr_add(lpm, &rcu) : 0;
+	for (j = 0; rc == 0 && j < es->n; j++) {
+		rc = rte_lpm_add(lpm, es->v[j].addr, es->v[j].depth, es->v[j].rule);
+		if (rc < 0)
 			ACL_LOG(ERR, "adding prefix %zu of %zu: %s", j + 1, es->n, rte_strerror(-rc));
-			return rc;
-		}
 	}
+	if (rc < 0) {
+		rte_lpm_free(lpm);
+		return rc;
+	}
+	__atomic_store_n(&table.lpm, lpm, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -327,6 +350,14 @@ sl_acl_init(void)
 		table.deny[r] = strcmp(sl_acl_conf.rules[r].action, "deny") == 0;
 	table.default_deny = strcmp(sl_acl_conf.default_action, "deny") == 0;
 	table.rst = strcmp(sl_acl_conf.denied, "rst") == 0;
+	if (sl_acl_conf.dynamic_max > 0) {
+		dyn = calloc((size_t)sl_acl_conf.dynamic_max, sizeof(*dyn));
+		if (dyn == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* without static prefixes, the first dynamic entry makes the table */
 	if (es.n > 0 && (rc = build(&es)) < 0) {
 		sl_acl_term();
 		goto out;
@@ -347,6 +378,9 @@ sl_acl_term(void)
 {
 	rte_lpm_free(table.lpm);
 	memset(&table, 0, sizeof(table));
+	free(dyn);
+	dyn = NULL;
+	n_dyn = 0;
 }
 
 /* ---- the verdict ---- */
@@ -357,11 +391,17 @@ sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src)
 	struct sl_acl_lcore *a = &lc->acl;
 	uint32_t rule;
 	bool deny;
+	struct rte_lpm *lpm = __atomic_load_n(&table.lpm, __ATOMIC_ACQUIRE);
 
 	a->stats.syn_checked++;
-	if (table.lpm != NULL && rte_lpm_lookup(table.lpm, rte_be_to_cpu_32(src), &rule) == 0) {
-		a->rules[rule].syns++;
-		deny = table.deny[rule];
+	if (lpm != NULL && rte_lpm_lookup(lpm, rte_be_to_cpu_32(src), &rule) == 0) {
+		if (rule == DYNAMIC) {
+			a->stats.syn_dynamic++;
+			deny = true;
+		} else {
+			a->rules[rule].syns++;
+			deny = table.deny[rule];
+		}
 	} else {
 		a->stats.syn_default++;
 		deny = table.default_deny;
@@ -375,6 +415,127 @@ sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src)
 		return SL_ACL_DROP;
 	a->stats.syn_denied_rst++;
 	return SL_ACL_RST;
+}
+
+/* ---- the dynamic deny list ---- */
+
+uint64_t
+sl_acl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+dyn_find(uint32_t addr, uint8_t depth)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_dyn; i++)
+		if (dyn[i].addr == addr && dyn[i].depth == depth)
+			return (int)i;
+	return -1;
+}
+
+static void
+set_why(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_why(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+}
+
+int
+sl_acl_deny_add(uint32_t addr, uint8_t depth, uint32_t ttl_s, const char *reason,
+		char *why, size_t why_size)
+{
+	uint32_t host = rte_be_to_cpu_32(addr), hop;
+	struct sl_acl_deny *d;
+	int i = dyn_find(addr, depth), rc;
+
+	if (depth < 1 || depth > 32 || (host & ~mask_of(depth)) != 0) {
+		set_why(why, why_size, "a prefix a.b.c.d/len (1-32) without host bits");
+		return -EINVAL;
+	}
+	if (i < 0) {
+		struct acl_entries none = { 0 };
+
+		if (n_dyn >= (unsigned int)sl_acl_conf.dynamic_max) {
+			set_why(why, why_size, "the dynamic deny list is full (acl.dynamic_max %u)",
+					(unsigned int)sl_acl_conf.dynamic_max);
+			return -ENOSPC;
+		}
+		if (table.lpm == NULL && (rc = build(&none)) < 0) {
+			set_why(why, why_size, "cannot make the prefix table: %s", rte_strerror(-rc));
+			return rc;
+		}
+		if (rte_lpm_is_rule_present(table.lpm, host, depth, &hop) == 1) {
+			set_why(why, why_size, "rule '%s' lists that prefix; add a longer one",
+					sl_acl_conf.rules[hop].name);
+			return -EEXIST;
+		}
+		rc = rte_lpm_add(table.lpm, host, depth, DYNAMIC);
+		if (rc < 0) {
+			set_why(why, why_size, "the prefix table is full: %s", rte_strerror(-rc));
+			return rc;
+		}
+		i = (int)n_dyn++;
+		dyn[i] = (struct sl_acl_deny){ .addr = addr, .depth = depth };
+	}
+	d = &dyn[i];
+	d->ttl_s = ttl_s;
+	d->expires_ms = ttl_s == 0 ? 0 : sl_acl_now_ms() + (uint64_t)ttl_s * 1000;
+	snprintf(d->reason, sizeof(d->reason), "%s", reason != NULL ? reason : "");
+	return 0;
+}
+
+static void
+dyn_delete(unsigned int i)
+{
+	rte_lpm_delete(table.lpm, rte_be_to_cpu_32(dyn[i].addr), dyn[i].depth);
+	memmove(&dyn[i], &dyn[i + 1], (n_dyn - i - 1) * sizeof(dyn[0]));
+	n_dyn--;
+}
+
+int
+sl_acl_deny_remove(uint32_t addr, uint8_t depth)
+{
+	int i = dyn_find(addr, depth);
+
+	if (i < 0)
+		return -ENOENT;
+	dyn_delete((unsigned int)i);
+	return 0;
+}
+
+unsigned int
+sl_acl_deny_list(struct sl_acl_deny *out, unsigned int max)
+{
+	memcpy(out, dyn, RTE_MIN(max, n_dyn) * sizeof(dyn[0]));
+	return n_dyn;
+}
+
+unsigned int
+sl_acl_deny_expire(void)
+{
+	uint64_t now = sl_acl_now_ms();
+	unsigned int i = n_dyn, gone = 0;
+
+	while (i-- > 0)
+		if (dyn[i].expires_ms != 0 && now >= dyn[i].expires_ms) {
+			dyn_delete(i);
+			gone++;
+		}
+	return gone;
 }
 
 /* ---- counters ---- */

@@ -11,9 +11,14 @@
  * one rte_lpm, built by the management lcore at start: a lookup costs the
  * same for ten prefixes as for a million.
  *
- * Callers: the management lcore (configuration, init, term, telemetry);
- * workers (sl_acl_syn_verdict, on their own counters).
- * Owns: the prefix table.
+ * The dynamic deny list (REST, console, and later the scheduler blocking an
+ * abuser) adds prefixes to the same table while it runs, each with a time
+ * to live; they are judged like the rules' prefixes (the most specific
+ * decides) and leave the table when they expire.
+ *
+ * Callers: the management lcore (configuration, init, term, the dynamic
+ * list); workers (sl_acl_syn_verdict, on their own counters).
+ * Owns: the prefix table and the dynamic list.
  */
 #ifndef SL_ACL_H
 #define SL_ACL_H
@@ -39,6 +44,7 @@ struct sl_acl_rule_conf {
 struct sl_acl_conf {
 	char default_action[8];        /* "allow" or "deny": no prefix matched */
 	char denied[8];                /* "drop" or "rst": what a denied SYN gets */
+	int64_t dynamic_max;           /* entries of the dynamic deny list */
 	struct sl_acl_rule_conf rules[SL_ACL_RULES_MAX];
 	unsigned int n_rules;
 };
@@ -59,5 +65,35 @@ enum sl_acl_verdict {
 
 /* Worker: the verdict on a SYN from src (network order), counted. */
 enum sl_acl_verdict sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src);
+
+/* ---- the dynamic deny list (management lcore) ---- */
+
+#define SL_ACL_REASON_MAX 64
+
+struct sl_acl_deny {
+	uint32_t addr;                 /* network order */
+	uint8_t depth;
+	uint32_t ttl_s;                /* as asked; 0: until removed */
+	uint64_t expires_ms;           /* sl_acl_now_ms() when it goes; 0: never */
+	char reason[SL_ACL_REASON_MAX];
+};
+
+/* The clock of expires_ms: monotonic milliseconds. */
+uint64_t sl_acl_now_ms(void);
+
+/*
+ * Deny addr/depth (host bits clear) for ttl_s seconds, 0 meaning until
+ * removed; an entry already there takes the new TTL and reason. 0, or
+ * -EINVAL (bad prefix), -EEXIST (a rule lists that very prefix), -ENOSPC
+ * (acl.dynamic_max entries), -ENOMEM; *why says which in words.
+ */
+int sl_acl_deny_add(uint32_t addr, uint8_t depth, uint32_t ttl_s, const char *reason,
+		char *why, size_t why_size);
+/* Remove an entry: 0, or -ENOENT. */
+int sl_acl_deny_remove(uint32_t addr, uint8_t depth);
+/* Up to max entries into out, oldest first; returns how many there are. */
+unsigned int sl_acl_deny_list(struct sl_acl_deny *out, unsigned int max);
+/* Remove the entries whose time is up; returns how many went. */
+unsigned int sl_acl_deny_expire(void);
 
 #endif /* SL_ACL_H */

@@ -19,7 +19,8 @@
 	X(syn_denied, SL_CTR_LEAF(1) | SL_CTR_DROP, \
 		"SYNs denied: dropped, or answered with RST (acl.denied)") \
 	X(syn_denied_rst, 0, "denied SYNs answered with RST") \
-	X(syn_default, 0, "SYNs no rule matched: the default verdict applied")
+	X(syn_default, 0, "SYNs no rule matched: the default verdict applied") \
+	X(syn_dynamic, 0, "SYNs denied by an entry of the dynamic deny list")
 
 struct sl_acl_stats {
 	SL_ACL_COUNTERS(SL_COUNTER_FIELD)

@@ -5,6 +5,7 @@
  * rules is refused, every verdict is counted once, and 100,000 prefixes
  * load.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,73 @@ test_large(void)
 	return with_acl(acl, large);
 }
 
+/* The dynamic list: most specific still decides, a rule's own prefix is
+ * refused, entries renew, go when removed and when their time is up. */
+static int
+dynamic(struct sl_lcore *lc)
+{
+	struct sl_acl_deny list[4];
+	char why[128];
+
+	/* 10.1.2.0/24 inside the allowed 10.1.0.0/16 */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 0), 24, 0, "scanner", why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_DROP);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 3, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(lc->acl.stats.syn_dynamic, 1);
+	/* a rule's very prefix, host bits, a full list */
+	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 0, 0), 16, 0, NULL, why, sizeof(why)), -EEXIST);
+	SL_CHECK(strstr(why, "'office'") != NULL);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 1), 24, 0, NULL, why, sizeof(why)), -EINVAL);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(192, 0, 2, 1), 32, 1, NULL, why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(192, 0, 2, 2), 32, 0, NULL, why, sizeof(why)), -ENOSPC);
+	/* renewing keeps one entry and takes the new reason */
+	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 0), 24, 0, "renewed", why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_deny_list(list, RTE_DIM(list)), 2);
+	SL_CHECK_STR(list[0].reason, "renewed");
+	SL_CHECK_EQ(list[1].depth, 32);
+	/* the 1 s entry goes by itself, the other when removed */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(192, 0, 2, 1)), SL_ACL_DROP);
+	SL_CHECK_EQ(sl_acl_deny_expire(), 0);
+	usleep(1100 * 1000);
+	SL_CHECK_EQ(sl_acl_deny_expire(), 1);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(192, 0, 2, 1)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), 0);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), -ENOENT);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_list(list, RTE_DIM(list)), 0);
+	return 0;
+}
+
+static int
+test_dynamic(void)
+{
+	return with_acl("dynamic_max = 2; rules = ("
+		" { name = \"office\"; action = \"allow\"; prefixes = [ \"10.1.0.0/16\" ]; } );",
+		dynamic);
+}
+
+/* Without a rule, the first entry makes the table. */
+static int
+dynamic_only(struct sl_lcore *lc)
+{
+	char why[128];
+
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 51, 100, 7), 32, 0, NULL, why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_DROP);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 8)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 51, 100, 7), 32), 0);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
+	return 0;
+}
+
+static int
+test_dynamic_only(void)
+{
+	return with_acl("", dynamic_only);
+}
+
 /* Bad rules are refused with the place and the reason. */
 static int
 test_errors(void)
@@ -246,6 +314,8 @@ main(int argc, char **argv)
 		{ "empty", test_empty },
 		{ "file", test_file },
 		{ "large", test_large },
+		{ "dynamic", test_dynamic },
+		{ "dynamic_only", test_dynamic_only },
 	};
 	int rc;
 
