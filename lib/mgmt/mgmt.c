@@ -83,6 +83,7 @@ sl_mgmt_poll(void)
 
 	work += mgmt_console_poll();
 	work += mgmt_log_poll();
+	work += mgmt_acl_poll();
 	sl_proxy_mgmt_poll();
 	return work;
 }

@@ -511,6 +511,58 @@ cmd_log(struct mgmt_console_session *s, char **w, unsigned int n, const char *re
 	return 0;
 }
 
+/* acl | acl deny PREFIX [TTL_S [REASON]] | acl remove PREFIX */
+static int
+cmd_acl(struct mgmt_console_session *s, char **w, unsigned int n, const char *rest,
+		struct mgmt_out *out)
+{
+	struct mgmt_error e;
+	char id[32], *end;
+	long long ttl = 0;
+
+	if (n == 1) {
+		json_t *v = mgmt_acl_deny_list(&e);
+
+		if (v == NULL)
+			print_error(out, &e);
+		else
+			print_json(out, v);
+		return 0;
+	}
+	/* listing reads; deny and remove change, as `change` commands do */
+	if (!mgmt_console_session_authorized(s) && mgmt_token_set()) {
+		mgmt_out_printf(out, "error 401 unauthorized: 'acl %s' needs the API token: "
+				"auth TOKEN\r\n", w[1]);
+		return 0;
+	}
+	if (n >= 3 && strcmp(w[1], "deny") == 0) {
+		if (n == 4) {
+			errno = 0;
+			ttl = strtoll(w[3], &end, 10);
+			if (errno != 0 || *end != '\0' || end == w[3]) {
+				mgmt_out_printf(out, "error: TTL_S is a number of seconds, "
+						"0 until removed\r\n");
+				return 0;
+			}
+		}
+		if (mgmt_acl_deny_add(w[2], ttl, rest, id, sizeof(id), &e) < 0)
+			print_error(out, &e);
+		else
+			mgmt_out_printf(out, "ok: %s denied\r\n", id);
+		return 0;
+	}
+	if (n == 3 && strcmp(w[1], "remove") == 0) {
+		if (mgmt_acl_deny_remove(w[2], &e) < 0)
+			print_error(out, &e);
+		else
+			mgmt_out_printf(out, "ok: %s removed\r\n", w[2]);
+		return 0;
+	}
+	mgmt_out_printf(out, "error: usage: acl | acl deny PREFIX [TTL_S [REASON]] | "
+			"acl remove PREFIX\r\n");
+	return 0;
+}
+
 static int
 cmd_quit(struct mgmt_console_session *s, char **w, unsigned int n, const char *rest,
 		struct mgmt_out *out)
@@ -547,6 +599,9 @@ static const struct cli_cmd commands[] = {
 	  true, cmd_rollback },
 	{ "log", "log reopen", "reopen the access log (after moving it away), as SIGHUP",
 	  true, cmd_log },
+	{ "acl", "acl | acl deny PREFIX [TTL_S [REASON]] | acl remove PREFIX",
+	  "the dynamic deny list: show it, deny a source for TTL_S seconds (0: until "
+	  "removed), remove an entry (deny and remove need auth)", false, cmd_acl },
 	{ "auth", "auth TOKEN", "present the API token (needed for changes when one is set)",
 	  false, cmd_auth },
 	{ "quit", "quit", "close this session (also: exit, Ctrl-D)", false, cmd_quit },
@@ -618,6 +673,8 @@ words_before_body(const char *line)
 		return 3;
 	if (cmd == 11 && strncmp(line, "transaction", cmd) == 0)
 		return 1;
+	if (cmd == 3 && strncmp(line, "acl", cmd) == 0)
+		return 4; /* acl deny PREFIX TTL_S, then the reason */
 	if ((cmd == 6 && strncmp(line, "create", cmd) == 0) ||
 			(cmd == 7 && strncmp(line, "replace", cmd) == 0) ||
 			(cmd == 5 && strncmp(line, "patch", cmd) == 0))

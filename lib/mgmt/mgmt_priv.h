@@ -41,6 +41,20 @@ int mgmt_token_load(void);
 bool mgmt_token_ok(const char *credential, bool bearer);
 bool mgmt_token_set(void);
 
+/* ---- mgmt_acl.c: the ACL's dynamic deny list ---- */
+
+/* [{"prefix", "ttl_s", "expires_in_s"?, "reason"}], oldest first. */
+json_t *mgmt_acl_deny_list(struct mgmt_error *e);
+/* One entry, or NULL with e (400, 404). */
+json_t *mgmt_acl_deny_get(const char *prefix, struct mgmt_error *e);
+/* Add (or renew) prefix for ttl_s seconds (0: until removed); *id gets the
+ * prefix as the list names it. 0, or -1 with e. */
+int mgmt_acl_deny_add(const char *prefix, int64_t ttl_s, const char *reason, char *id,
+	size_t id_size, struct mgmt_error *e);
+int mgmt_acl_deny_remove(const char *prefix, struct mgmt_error *e);
+/* Expire entries (every 100 ms); returns how many went. */
+int mgmt_acl_poll(void);
+
 /* ---- mgmt_config.c: the configuration as objects ---- */
 
 enum mgmt_op {

@@ -270,14 +270,15 @@ reopen_access_log(struct mgmt_response *rs)
 static json_t *
 index_json(void)
 {
-	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]}", "api",
+	return json_pack("{s:s,s:I,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]}", "api",
 			"sluice/v1", "generation", (json_int_t)mgmt_config_generation(), "etag",
 			mgmt_config_etag(), "resources", API "/status", API "/config",
 			API "/settings", API "/listeners", API "/pools",
 			API "/pools/{pool}/members", API "/routes", API "/transactions",
 			API "/generations", API "/rollback", API "/ports", API "/ports/{port}",
 			API "/lcores", API "/stats/routes", API "/stats/members",
-			API "/access-log/reopen", "/metrics");
+			API "/access-log/reopen", API "/acl/deny", API "/acl/deny/{prefix}",
+			"/metrics");
 }
 
 static json_t *
@@ -357,6 +358,81 @@ port_object(const struct mgmt_request *rq, const char *name, struct mgmt_respons
 		reply_json(rs, 200, v);
 }
 
+/* The body of POST /acl/deny: {"prefix": ..., "ttl_s": 0, "reason": ""}. */
+static void
+acl_deny_post(const struct mgmt_request *rq, struct mgmt_response *rs)
+{
+	static const char *const known[] = { "prefix", "ttl_s", "reason" };
+	json_t *v = parse_body(rq, rs), *f;
+	const char *key;
+	struct mgmt_error e;
+	char id[32];
+	unsigned int i;
+
+	if (v == NULL)
+		return;
+	json_object_foreach(v, key, f) {
+		for (i = 0; i < RTE_DIM(known) && strcmp(key, known[i]) != 0; i++)
+			;
+		if (i == RTE_DIM(known)) {
+			mgmt_fail(&e, 400, "unknown_field", "no field '%s' (prefix, ttl_s, reason)",
+					key);
+			goto refused;
+		}
+	}
+	if (!json_is_string(json_object_get(v, "prefix")) ||
+			((f = json_object_get(v, "ttl_s")) != NULL && !json_is_integer(f)) ||
+			((f = json_object_get(v, "reason")) != NULL && !json_is_string(f))) {
+		mgmt_fail(&e, 400, "invalid_field", "prefix (a string) is required; ttl_s is an "
+				"integer, reason a string");
+		goto refused;
+	}
+	if (mgmt_acl_deny_add(json_string_value(json_object_get(v, "prefix")),
+			json_integer_value(json_object_get(v, "ttl_s")),
+			json_string_value(json_object_get(v, "reason")), id, sizeof(id), &e) < 0)
+		goto refused;
+	json_decref(v);
+	snprintf(rs->location, sizeof(rs->location), "%s/acl/deny/%s", API, id);
+	reply_json(rs, 201, mgmt_acl_deny_get(id, &e));
+	return;
+refused:
+	json_decref(v);
+	reply_error(rs, &e);
+}
+
+/* /acl/deny (GET the list, POST an entry) and /acl/deny/PREFIX (GET,
+ * DELETE): state, not configuration, so no generation and no ETag. */
+static void
+acl_deny(const struct mgmt_request *rq, const char *prefix, struct mgmt_response *rs)
+{
+	struct mgmt_error e;
+	json_t *v;
+
+	rs->etag[0] = '\0';
+	if (prefix == NULL && strcmp(rq->method, "POST") == 0) {
+		acl_deny_post(rq, rs);
+		return;
+	}
+	if (prefix != NULL && strcmp(rq->method, "DELETE") == 0) {
+		if (mgmt_acl_deny_remove(prefix, &e) < 0)
+			reply_error(rs, &e);
+		else
+			rs->status = 204;
+		return;
+	}
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		snprintf(rs->allow, sizeof(rs->allow), prefix == NULL ? "GET, POST" : "GET, DELETE");
+		refuse(rs, 405, "method_not_allowed", prefix == NULL ?
+				"the list takes GET and POST" : "an entry takes GET and DELETE");
+		return;
+	}
+	v = prefix == NULL ? mgmt_acl_deny_list(&e) : mgmt_acl_deny_get(prefix, &e);
+	if (v == NULL)
+		reply_error(rs, &e);
+	else
+		reply_json(rs, 200, v);
+}
+
 static void
 serve_metrics(const struct mgmt_request *rq, struct mgmt_response *rs)
 {
@@ -415,6 +491,10 @@ mgmt_rest_handle(const struct mgmt_request *rq, struct mgmt_response *rs)
 	snprintf(rs->etag, sizeof(rs->etag), "\"%s\"", mgmt_config_etag());
 	if (strncmp(path, "/ports/", 7) == 0) {
 		port_object(rq, path + 7, rs);
+		return;
+	}
+	if (strcmp(path, "/acl/deny") == 0 || strncmp(path, "/acl/deny/", 10) == 0) {
+		acl_deny(rq, path[9] == '/' ? path + 10 : NULL, rs);
 		return;
 	}
 	if (!is_write(rq->method)) {
