@@ -116,6 +116,90 @@ class AclRst(AclBase):
         self.assertEqual(rst, 1)
         self.assertLess(took, 1.5)
 
+    def test_dynamic_entry_of_a_rules_prefix_is_refused(self):
+        st, _, reply = self.gw.api("POST", "/api/v1/acl/deny", {"prefix": ALLOWED})
+        self.assertEqual((st, reply["error"]["code"]), (409, "in_a_rule"), reply)
+        self.assertIn("'client'", reply["error"]["message"])
+        # a longer prefix inside a rule's is taken, and wins where it is longer
+        st, _, reply = self.gw.api("POST", "/api/v1/acl/deny", {"prefix": "198.18.0.0/31"})
+        self.assertEqual(st, 201, reply)
+        self.addCleanup(self.gw.api, "DELETE", "/api/v1/acl/deny/198.18.0.0/31")
+        self.assertEqual(in_netns(self.tb.client, echo_from, ALLOWED), "sluice")
+
+
+class AclDynamic(unittest.TestCase):
+    """The dynamic deny list through the REST API and the console, with no
+    rule configured: the first entry makes the table."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = Testbed("ad").up()
+        cls.tb.run(cls.tb.client, "ip", "addr", "add", f"{DENIED}/24", "dev", cls.tb.client_if,
+                   check=True)
+        cls.gw = Gateway(cls.tb, tcp=DEFAULT_TCP, sections='acl = { denied = "rst"; };\n')
+        try:
+            cls.gw.start()
+        except Exception:
+            cls.gw.kill()
+            cls.tb.down()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.kill()
+        cls.tb.down()
+
+    def echo(self, src):
+        return in_netns(self.tb.client, echo_from, src)
+
+    def test_rest_entry_denies_until_its_ttl(self):
+        st, hdrs, body = self.gw.api("POST", "/api/v1/acl/deny",
+                                     {"prefix": DENIED, "ttl_s": 2, "reason": "test"})
+        self.assertEqual(st, 201, body)
+        self.assertEqual(hdrs.get("Location"), f"/api/v1/acl/deny/{DENIED}/32")
+        self.assertEqual(body["prefix"], f"{DENIED}/32")
+        self.assertEqual(body["reason"], "test")
+        self.assertLessEqual(body["expires_in_s"], 2)
+        c0 = self.gw.telemetry("/sluice/counters,acl")
+        self.assertEqual(self.echo(DENIED), "ConnectionRefusedError")
+        self.assertEqual(self.echo(ALLOWED), "sluice")
+        c1 = self.gw.telemetry("/sluice/counters,acl")
+        self.assertEqual(c1["syn_dynamic"] - c0["syn_dynamic"], 1, c1)
+        st, _, body = self.gw.api("GET", "/api/v1/acl/deny")
+        self.assertEqual((st, [e["prefix"] for e in body]), (200, [f"{DENIED}/32"]))
+        time.sleep(2.5)
+        st, _, body = self.gw.api("GET", "/api/v1/acl/deny")
+        self.assertEqual((st, body), (200, []))
+        self.assertEqual(self.echo(DENIED), "sluice")
+
+    def test_rest_refusals(self):
+        for body, code in (({"prefix": "198.18.0.300"}, "invalid_prefix"),
+                           ({"prefix": "198.18.0.3/24"}, "invalid_prefix"),
+                           ({"prefix": DENIED, "ttl_s": -1}, "invalid_ttl"),
+                           ({"prefix": DENIED, "ttl": 5}, "unknown_field"),
+                           ({"ttl_s": 5}, "invalid_field"),
+                           ({"prefix": DENIED, "reason": "x" * 64}, "invalid_reason")):
+            st, _, reply = self.gw.api("POST", "/api/v1/acl/deny", body)
+            self.assertEqual((st, reply["error"]["code"]), (400, code), body)
+        st, _, reply = self.gw.api("DELETE", f"/api/v1/acl/deny/{DENIED}")
+        self.assertEqual((st, reply["error"]["code"]), (404, "not_found"))
+        st, hdrs, _ = self.gw.api("PUT", "/api/v1/acl/deny", {"prefix": DENIED})
+        self.assertEqual((st, hdrs.get("Allow")), (405, "GET, POST"))
+        st, _, body = self.gw.api("GET", "/api/v1/acl/deny")
+        self.assertEqual((st, body), (200, []))
+
+    def test_console_deny_and_remove(self):
+        c = sltest.Console(self.gw.console_port)
+        self.addCleanup(c.close)
+        self.assertIn(f"ok: {DENIED}/32 denied", c.cmd(f"acl deny {DENIED} 0 console test"))
+        self.assertIn('"reason": "console test"', c.cmd("acl"))
+        self.assertEqual(self.echo(DENIED), "ConnectionRefusedError")
+        self.assertIn("ok:", c.cmd(f"acl remove {DENIED}"))
+        self.assertEqual(self.echo(DENIED), "sluice")
+        self.assertIn("error 404 not_found", c.cmd(f"acl remove {DENIED}"))
+        self.assertIn("error: TTL_S", c.cmd(f"acl deny {DENIED} soon"))
+        self.assertIn("error: usage", c.cmd("acl allow 1.2.3.4"))
+
 
 if __name__ == "__main__":
     sltest.main()
