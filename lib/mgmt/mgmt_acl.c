@@ -22,12 +22,18 @@
 static int
 parse_prefix(const char *s, uint32_t *addr, uint8_t *depth, struct mgmt_error *e)
 {
-	struct sl_conf_prefix p;
+	struct sl_conf_prefix p = { .addr = 0, .depth = 32 };
+	int rc;
 
+	*addr = 0;
+	*depth = 0;
 	if (s == NULL || s[0] == '\0')
 		return mgmt_fail(e, 400, "invalid_prefix", "a prefix a.b.c.d/len is needed");
-	if (strchr(s, '/') != NULL ? sl_conf_parse_prefix(s, &p) < 0 :
-			(p.depth = 32, sl_conf_parse_ipv4(s, &p.addr) < 0))
+	if (strchr(s, '/') != NULL)
+		rc = sl_conf_parse_prefix(s, &p);
+	else
+		rc = sl_conf_parse_ipv4(s, &p.addr);
+	if (rc < 0)
 		return mgmt_fail(e, 400, "invalid_prefix", "'%s' is not a prefix a.b.c.d/len", s);
 	*addr = p.addr;
 	*depth = p.depth;
