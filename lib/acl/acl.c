@@ -7,7 +7,9 @@
  * is collected into one array, sorted, and checked as a whole: a prefix
  * listed by two rules is an error naming both (which should win is not
  * for the loader to guess), one a rule lists twice is taken once. The
- * sorted array then fills the rte_lpm, whose next hop is the rule's index.
+ * sorted array then fills the rte_lpm, whose next hop holds the rule's
+ * index and the prefix's length (a scoped rule's match is compared with
+ * it). Scoped rules' prefixes go to a short array instead, longest first.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +46,8 @@ static const struct sl_conf_key rule_keys[] = {
 			"IPv4 prefixes a.b.c.d/len (or addresses a.b.c.d)"),
 	SL_KEY_STR(struct sl_acl_rule_conf, file, 0, "",
 			"a file of more prefixes, one per line, '#' comments"),
+	SL_KEY_STRINGS(struct sl_acl_rule_conf, listeners, n_listeners,
+			"judge only SYNs to these: \"a.b.c.d:port\" or \"*:port\"; none: all"),
 	SL_KEY_END,
 };
 
@@ -72,13 +76,44 @@ struct acl_entry {
 	uint8_t depth;
 	uint8_t rule;
 	bool in_file;  /* listed in the rule's file, not its prefixes */
+	bool scoped;   /* of a rule scoped to listeners */
 };
 
 struct acl_entries {
 	struct acl_entry *v;
 	size_t n, cap;
 	size_t from_files;
+	size_t n_scoped;   /* entries of scoped rules, left out of the table */
 };
+
+/* A listener a scoped rule judges: address (0: any) and port, network order. */
+struct acl_scope {
+	uint32_t addr;
+	uint16_t port;
+};
+
+/* "a.b.c.d:port" or "*:port". */
+static int
+parse_scope(const char *s, struct acl_scope *sc)
+{
+	const char *colon = strrchr(s, ':');
+	char addr[20], *end;
+	unsigned long port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || port == 0 || port > 65535)
+		return -EINVAL;
+	sc->port = rte_cpu_to_be_16((uint16_t)port);
+	if (strcmp(addr, "*") == 0) {
+		sc->addr = 0;
+		return 0;
+	}
+	return sl_conf_parse_ipv4(addr, &sc->addr);
+}
 
 static uint32_t
 mask_of(uint8_t depth)
@@ -181,11 +216,27 @@ read_file(const char *path, unsigned int rule, struct acl_entries *es, struct sl
 	return rc;
 }
 
+static bool
+scoped(const struct sl_acl_conf *c, const struct acl_entry *e)
+{
+	return c->rules[e->rule].n_listeners > 0;
+}
+
+/* For qsort: the table's entries by address, then the scoped rules'
+ * (flagged by collect) longest first, in rule order. */
 static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct acl_entry *x = a, *y = b;
 
+	if (x->scoped != y->scoped)
+		return x->scoped ? 1 : -1;
+	if (x->scoped) {
+		if (x->depth != y->depth)
+			return x->depth > y->depth ? -1 : 1;
+		if (x->rule != y->rule)
+			return (int)x->rule - (int)y->rule;
+	}
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	if (x->depth != y->depth)
@@ -204,6 +255,7 @@ collect(const struct sl_acl_conf *c, struct acl_entries *es, struct sl_conf_erro
 
 	for (r = 0; r < c->n_rules; r++) {
 		const struct sl_acl_rule_conf *rc_ = &c->rules[r];
+		struct acl_scope sc;
 
 		for (k = 0; k < r; k++)
 			if (strcmp(c->rules[k].name, rc_->name) == 0) {
@@ -211,6 +263,14 @@ collect(const struct sl_acl_conf *c, struct acl_entries *es, struct sl_conf_erro
 				return sl_conf_error_at(err, path, "rule '%s' is named twice",
 						rc_->name);
 			}
+		snprintf(path, sizeof(path), "acl.rules[%u].listeners", r);
+		for (k = 0; k < rc_->n_listeners; k++)
+			if (parse_scope(rc_->listeners[k], &sc) < 0)
+				return sl_conf_error_at(err, path, "'%s' is not a.b.c.d:port or *:port",
+						rc_->listeners[k]);
+		if (rc_->n_listeners > 0 && rc_->file[0] != '\0')
+			return sl_conf_error_at(err, path, "a rule scoped to listeners takes "
+					"prefixes, not a file");
 		for (i = 0; i < rc_->n_prefixes; i++) {
 			struct acl_entry e = { .rule = (uint8_t)r };
 			const char *why = parse_entry(rc_->prefixes[i], &e);
@@ -224,12 +284,18 @@ collect(const struct sl_acl_conf *c, struct acl_entries *es, struct sl_conf_erro
 		if (rc_->file[0] != '\0' && (rc = read_file(rc_->file, r, es, err)) < 0)
 			return rc;
 	}
+	for (j = 0; j < es->n; j++) {
+		es->v[j].scoped = scoped(c, &es->v[j]);
+		es->n_scoped += es->v[j].scoped;
+	}
 	if (es->n > 1)
 		qsort(es->v, es->n, sizeof(es->v[0]), entry_cmp);
 	for (j = 0, out = 0; j < es->n; j++) {
 		const struct acl_entry *e = &es->v[j];
 
-		if (out > 0 && es->v[out - 1].addr == e->addr && es->v[out - 1].depth == e->depth) {
+		/* scoped rules may share prefixes: the first rule wins a tie */
+		if (out > 0 && !e->scoped && es->v[out - 1].addr == e->addr &&
+				es->v[out - 1].depth == e->depth) {
 			if (es->v[out - 1].rule == e->rule)
 				continue;
 			snprintf(path, sizeof(path), "acl.rules[%u].%s", e->rule,
@@ -258,8 +324,19 @@ sl_acl_validate(struct sl_conf_error *err)
 
 /* ---- the table ---- */
 
-/* The next hop of a dynamic entry's prefix (rules have 0..63). */
+/* A next hop: the rule (0..63, or DYNAMIC for the dynamic list) and the
+ * prefix's length, which a scoped rule's match is weighed against. */
 #define DYNAMIC SL_ACL_RULES_MAX
+#define HOP(rule, depth) ((uint32_t)(rule) | (uint32_t)(depth) << 7)
+#define HOP_RULE(hop) ((hop) & 0x7f)
+#define HOP_DEPTH(hop) ((int)((hop) >> 7))
+
+/* A scoped rule's prefix, host order. */
+struct acl_scoped {
+	uint32_t addr, mask;
+	uint8_t depth;
+	uint8_t rule;
+};
 
 /*
  * Made before the workers start, freed after they stop; the management
@@ -269,7 +346,11 @@ sl_acl_validate(struct sl_conf_error *err)
  */
 static struct {
 	struct rte_lpm *lpm;          /* NULL: no prefix yet, the default decides */
+	struct acl_scoped *scoped;    /* scoped rules' prefixes, longest first */
+	unsigned int n_scoped;
 	bool deny[SL_ACL_RULES_MAX];
+	struct acl_scope scopes[SL_ACL_RULES_MAX][SL_ACL_RULE_LISTENERS];
+	uint8_t n_scopes[SL_ACL_RULES_MAX];
 	bool default_deny;
 	bool rst;
 } table;
@@ -287,7 +368,7 @@ tbl8_groups(const struct acl_entries *es)
 	size_t j;
 
 	/* sorted by address: each /24 is one run */
-	for (j = 0; j < es->n; j++) {
+	for (j = 0; j < es->n - es->n_scoped; j++) {
 		uint32_t g = es->v[j].addr >> 8;
 
 		if (es->v[j].depth > 24 && (!any || g != last)) {
@@ -299,13 +380,15 @@ tbl8_groups(const struct acl_entries *es)
 	return n;
 }
 
-/* The table with es's prefixes and room for the dynamic list, published. */
+/* The table with es's prefixes (those of unscoped rules, first in es) and
+ * room for the dynamic list, published. */
 static int
 build(const struct acl_entries *es)
 {
 	uint32_t room = (uint32_t)sl_acl_conf.dynamic_max;
+	size_t n = es->n - es->n_scoped;
 	struct rte_lpm_config cfg = {
-		.max_rules = (uint32_t)es->n + room,
+		.max_rules = (uint32_t)n + room,
 		.number_tbl8s = tbl8_groups(es) + room + 1,
 	};
 	struct rte_lpm_rcu_config rcu = { .v = sl_lcore_rcu(), .mode = RTE_LPM_QSBR_MODE_DQ };
@@ -319,16 +402,36 @@ build(const struct acl_entries *es)
 		return -rte_errno;
 	}
 	rc = rcu.v != NULL ? rte_lpm_rcu_qsbr_add(lpm, &rcu) : 0;
-	for (j = 0; rc == 0 && j < es->n; j++) {
-		rc = rte_lpm_add(lpm, es->v[j].addr, es->v[j].depth, es->v[j].rule);
+	for (j = 0; rc == 0 && j < n; j++) {
+		rc = rte_lpm_add(lpm, es->v[j].addr, es->v[j].depth,
+				HOP(es->v[j].rule, es->v[j].depth));
 		if (rc < 0)
-			ACL_LOG(ERR, "adding prefix %zu of %zu: %s", j + 1, es->n, rte_strerror(-rc));
+			ACL_LOG(ERR, "adding prefix %zu of %zu: %s", j + 1, n, rte_strerror(-rc));
 	}
 	if (rc < 0) {
 		rte_lpm_free(lpm);
 		return rc;
 	}
 	__atomic_store_n(&table.lpm, lpm, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The scoped rules' prefixes, the tail of es (longest first). */
+static int
+keep_scoped(const struct acl_entries *es)
+{
+	size_t first = es->n - es->n_scoped, j;
+
+	table.scoped = calloc(es->n_scoped, sizeof(*table.scoped));
+	if (table.scoped == NULL)
+		return -ENOMEM;
+	for (j = 0; j < es->n_scoped; j++) {
+		const struct acl_entry *e = &es->v[first + j];
+
+		table.scoped[j] = (struct acl_scoped){ .addr = e->addr, .mask = mask_of(e->depth),
+			.depth = e->depth, .rule = e->rule };
+	}
+	table.n_scoped = (unsigned int)es->n_scoped;
 	return 0;
 }
 
@@ -346,8 +449,17 @@ sl_acl_init(void)
 		ACL_LOG(ERR, "%s:%d: %s", err.file, err.line, err.msg);
 		goto out;
 	}
-	for (r = 0; r < sl_acl_conf.n_rules; r++)
-		table.deny[r] = strcmp(sl_acl_conf.rules[r].action, "deny") == 0;
+	for (r = 0; r < sl_acl_conf.n_rules; r++) {
+		const struct sl_acl_rule_conf *rc_ = &sl_acl_conf.rules[r];
+		unsigned int k;
+
+		table.deny[r] = strcmp(rc_->action, "deny") == 0;
+		for (k = 0; k < rc_->n_listeners; k++)
+			parse_scope(rc_->listeners[k], &table.scopes[r][k]); /* checked */
+		table.n_scopes[r] = (uint8_t)rc_->n_listeners;
+	}
+	if (es.n_scoped > 0 && (rc = keep_scoped(&es)) < 0)
+		goto out;
 	table.default_deny = strcmp(sl_acl_conf.default_action, "deny") == 0;
 	table.rst = strcmp(sl_acl_conf.denied, "rst") == 0;
 	if (sl_acl_conf.dynamic_max > 0) {
@@ -358,7 +470,7 @@ sl_acl_init(void)
 		}
 	}
 	/* without static prefixes, the first dynamic entry makes the table */
-	if (es.n > 0 && (rc = build(&es)) < 0) {
+	if (es.n > es.n_scoped && (rc = build(&es)) < 0) {
 		sl_acl_term();
 		goto out;
 	}
@@ -377,6 +489,7 @@ void
 sl_acl_term(void)
 {
 	rte_lpm_free(table.lpm);
+	free(table.scoped);
 	memset(&table, 0, sizeof(table));
 	free(dyn);
 	dyn = NULL;
@@ -385,23 +498,56 @@ sl_acl_term(void)
 
 /* ---- the verdict ---- */
 
+/* Does rule r judge SYNs to laddr:lport? */
+static bool
+in_scope(unsigned int r, uint32_t laddr, uint16_t lport)
+{
+	unsigned int k;
+
+	for (k = 0; k < table.n_scopes[r]; k++)
+		if (table.scopes[r][k].port == lport &&
+				(table.scopes[r][k].addr == 0 || table.scopes[r][k].addr == laddr))
+			return true;
+	return false;
+}
+
+/* The rule of the most specific prefix holding src for this listener, or
+ * -1: the table's match, unless a scoped rule's is at least as long. */
+static int
+deciding_rule(uint32_t src, uint32_t laddr, uint16_t lport)
+{
+	struct rte_lpm *lpm = __atomic_load_n(&table.lpm, __ATOMIC_ACQUIRE);
+	uint32_t host = rte_be_to_cpu_32(src), hop;
+	int rule = -1, depth = -1;
+	unsigned int i;
+
+	if (lpm != NULL && rte_lpm_lookup(lpm, host, &hop) == 0) {
+		rule = (int)HOP_RULE(hop);
+		depth = HOP_DEPTH(hop);
+	}
+	for (i = 0; i < table.n_scoped && table.scoped[i].depth >= depth; i++) {
+		const struct acl_scoped *e = &table.scoped[i];
+
+		if ((host & e->mask) == e->addr && in_scope(e->rule, laddr, lport))
+			return e->rule;
+	}
+	return rule;
+}
+
 enum sl_acl_verdict
-sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src)
+sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src, uint32_t laddr, uint16_t lport)
 {
 	struct sl_acl_lcore *a = &lc->acl;
-	uint32_t rule;
+	int rule = deciding_rule(src, laddr, lport);
 	bool deny;
-	struct rte_lpm *lpm = __atomic_load_n(&table.lpm, __ATOMIC_ACQUIRE);
 
 	a->stats.syn_checked++;
-	if (lpm != NULL && rte_lpm_lookup(lpm, rte_be_to_cpu_32(src), &rule) == 0) {
-		if (rule == DYNAMIC) {
-			a->stats.syn_dynamic++;
-			deny = true;
-		} else {
-			a->rules[rule].syns++;
-			deny = table.deny[rule];
-		}
+	if (rule == DYNAMIC) {
+		a->stats.syn_dynamic++;
+		deny = true;
+	} else if (rule >= 0) {
+		a->rules[rule].syns++;
+		deny = table.deny[rule];
 	} else {
 		a->stats.syn_default++;
 		deny = table.default_deny;
@@ -480,10 +626,10 @@ sl_acl_deny_add(uint32_t addr, uint8_t depth, uint32_t ttl_s, const char *reason
 		}
 		if (rte_lpm_is_rule_present(table.lpm, host, depth, &hop) == 1) {
 			set_why(why, why_size, "rule '%s' lists that prefix; add a longer one",
-					sl_acl_conf.rules[hop].name);
+					sl_acl_conf.rules[HOP_RULE(hop)].name);
 			return -EEXIST;
 		}
-		rc = rte_lpm_add(table.lpm, host, depth, DYNAMIC);
+		rc = rte_lpm_add(table.lpm, host, depth, HOP(DYNAMIC, depth));
 		if (rc < 0) {
 			set_why(why, why_size, "the prefix table is full: %s", rte_strerror(-rc));
 			return rc;

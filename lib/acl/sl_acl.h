@@ -9,7 +9,10 @@
  * one and the reverse; a source no prefix holds gets the default. Prefixes
  * come from the configuration and from list files (one per line), all in
  * one rte_lpm, built by the management lcore at start: a lookup costs the
- * same for ten prefixes as for a million.
+ * same for ten prefixes as for a million. A rule may be scoped to some
+ * listeners: its prefixes (a few, from the configuration) are scanned
+ * after the lookup, most specific first, and one at least as specific as
+ * the table's match decides.
  *
  * The dynamic deny list (REST, console, and later the scheduler blocking an
  * abuser) adds prefixes to the same table while it runs, each with a time
@@ -32,6 +35,7 @@ struct sl_lcore;
 
 #define SL_ACL_NAME_MAX 32
 #define SL_ACL_RULE_PREFIXES 64 /* in the configuration; files take any number */
+#define SL_ACL_RULE_LISTENERS 8
 
 struct sl_acl_rule_conf {
 	char name[SL_ACL_NAME_MAX];
@@ -39,6 +43,10 @@ struct sl_acl_rule_conf {
 	char prefixes[SL_ACL_RULE_PREFIXES][20];
 	unsigned int n_prefixes;
 	char file[256];                /* more prefixes, one per line; "" none */
+	/* "a.b.c.d:port" or "*:port": the rule judges only SYNs to these; none:
+	 * all listeners. A scoped rule takes prefixes, not a file. */
+	char listeners[SL_ACL_RULE_LISTENERS][24];
+	unsigned int n_listeners;
 };
 
 struct sl_acl_conf {
@@ -63,8 +71,10 @@ enum sl_acl_verdict {
 	SL_ACL_RST,  /* denied: answer it with RST */
 };
 
-/* Worker: the verdict on a SYN from src (network order), counted. */
-enum sl_acl_verdict sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src);
+/* Worker: the verdict on a SYN from src to laddr:lport (all network
+ * order), counted. */
+enum sl_acl_verdict sl_acl_syn_verdict(struct sl_lcore *lc, uint32_t src, uint32_t laddr,
+		uint16_t lport);
 
 /* ---- the dynamic deny list (management lcore) ---- */
 

@@ -22,6 +22,13 @@
 
 static char list_path[64];
 
+/* A SYN to 198.18.0.1:80. */
+static enum sl_acl_verdict
+verdict(struct sl_lcore *lc, uint32_t src)
+{
+	return sl_acl_syn_verdict(lc, src, SL_TEST_FRONT_ADDR, RTE_BE16(80));
+}
+
 /* Run body on worker 0's context with the stack up to the ACL, `acl` as
  * its section; the stack is stopped whatever body finds. The counters
  * body sees start at zero. */
@@ -74,13 +81,13 @@ most_specific(struct sl_lcore *lc)
 {
 	struct sl_acl_stats st;
 
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 9, 9, 9)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 200, 1)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 3)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 4)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(203, 0, 113, 7)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(203, 0, 113, 8)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 18, 0, 2)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(10, 9, 9, 9)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 200, 1)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 3)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 4)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(203, 0, 113, 7)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(203, 0, 113, 8)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 0, 2)), SL_ACL_ALLOW);
 	st = lc->acl.stats;
 	SL_CHECK_EQ(st.syn_checked, 7);
 	SL_CHECK_EQ(st.syn_allowed, 4);
@@ -107,8 +114,8 @@ test_most_specific_wins(void)
 static int
 closed_list(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 18, 0, 2)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 18, 1, 2)), SL_ACL_RST);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 0, 2)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 1, 2)), SL_ACL_RST);
 	SL_CHECK_EQ(lc->acl.stats.syn_denied, 1);
 	SL_CHECK_EQ(lc->acl.stats.syn_denied_rst, 1);
 	SL_CHECK_EQ(lc->acl.stats.syn_default, 1);
@@ -127,7 +134,7 @@ test_default_deny_rst(void)
 static int
 no_rules(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(1, 2, 3, 4)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(1, 2, 3, 4)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.stats.syn_default, 1);
 	return 0;
 }
@@ -142,9 +149,9 @@ test_empty(void)
 static int
 from_file(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(192, 0, 2, 77)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 9)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 10)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 77)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 9)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 10)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.rules[0].syns, 2);
 	return 0;
 }
@@ -165,12 +172,12 @@ test_file(void)
 static int
 large(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(100, 64, 5, 1)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(100, 64, 5, 200)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(100, 195, 79, 9)), SL_ACL_DROP); /* i = 49999 */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(100, 195, 80, 9)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(11, 0, 195, 79)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(11, 0, 195, 80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(100, 64, 5, 1)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(100, 64, 5, 200)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(100, 195, 79, 9)), SL_ACL_DROP); /* i = 49999 */
+	SL_CHECK_EQ(verdict(lc, IP(100, 195, 80, 9)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(11, 0, 195, 79)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(11, 0, 195, 80)), SL_ACL_ALLOW);
 	return 0;
 }
 
@@ -193,6 +200,49 @@ test_large(void)
 	return with_acl(acl, large);
 }
 
+/* Rules scoped to listeners: the most specific prefix among the table's
+ * and the scoped rules' that judge this listener decides; a tie goes to
+ * the scoped rule. */
+static int
+scoped(struct sl_lcore *lc)
+{
+	const uint32_t us = SL_TEST_FRONT_ADDR, other = IP(198, 18, 0, 9);
+
+	/* 10.1/16 allowed on port 80 only: the global /8 decides elsewhere */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), us, RTE_BE16(80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), other, RTE_BE16(80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), us, RTE_BE16(7)), SL_ACL_DROP);
+	/* 10.1.2/24 denied on us:7 only, inside the /16 allowed on :80 */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 3), us, RTE_BE16(7)), SL_ACL_DROP);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 3), us, RTE_BE16(80)), SL_ACL_ALLOW);
+	/* the table's /32 is more specific than the scoped /16 */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 9, 9), us, RTE_BE16(80)), SL_ACL_DROP);
+	/* a tie (/8 and /8): the scoped rule */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 7, 7, 7), us, RTE_BE16(443)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 7, 7, 7), us, RTE_BE16(80)), SL_ACL_DROP);
+	SL_CHECK_EQ(lc->acl.rules[0].syns, 2); /* nets */
+	SL_CHECK_EQ(lc->acl.rules[1].syns, 3); /* web */
+	SL_CHECK_EQ(lc->acl.rules[2].syns, 1); /* echo */
+	SL_CHECK_EQ(lc->acl.rules[3].syns, 1); /* one host */
+	SL_CHECK_EQ(lc->acl.rules[4].syns, 1); /* tls */
+	return 0;
+}
+
+static int
+test_scoped(void)
+{
+	return with_acl("rules = ("
+		" { name = \"nets\"; action = \"deny\"; prefixes = [ \"10.0.0.0/8\" ]; },"
+		" { name = \"web\"; action = \"allow\"; prefixes = [ \"10.1.0.0/16\" ];"
+		"   listeners = [ \"*:80\" ]; },"
+		" { name = \"echo\"; action = \"deny\"; prefixes = [ \"10.1.2.0/24\" ];"
+		"   listeners = [ \"198.18.0.1:7\" ]; },"
+		" { name = \"host\"; action = \"deny\"; prefixes = [ \"10.1.9.9\" ]; },"
+		" { name = \"tls\"; action = \"allow\"; prefixes = [ \"10.0.0.0/8\" ];"
+		"   listeners = [ \"*:443\" ]; } );",
+		scoped);
+}
+
 /* The dynamic list: most specific still decides, a rule's own prefix is
  * refused, entries renew, go when removed and when their time is up. */
 static int
@@ -202,10 +252,10 @@ dynamic(struct sl_lcore *lc)
 	char why[128];
 
 	/* 10.1.2.0/24 inside the allowed 10.1.0.0/16 */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 0), 24, 0, "scanner", why, sizeof(why)), 0);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 3, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 3, 5)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.stats.syn_dynamic, 1);
 	/* a rule's very prefix, host bits, a full list */
 	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 0, 0), 16, 0, NULL, why, sizeof(why)), -EEXIST);
@@ -219,14 +269,14 @@ dynamic(struct sl_lcore *lc)
 	SL_CHECK_STR(list[0].reason, "renewed");
 	SL_CHECK_EQ(list[1].depth, 32);
 	/* the 1 s entry goes by itself, the other when removed */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(192, 0, 2, 1)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 1)), SL_ACL_DROP);
 	SL_CHECK_EQ(sl_acl_deny_expire(), 0);
 	usleep(1100 * 1000);
 	SL_CHECK_EQ(sl_acl_deny_expire(), 1);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(192, 0, 2, 1)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 1)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), 0);
 	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), -ENOENT);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_list(list, RTE_DIM(list)), 0);
 	return 0;
 }
@@ -245,12 +295,12 @@ dynamic_only(struct sl_lcore *lc)
 {
 	char why[128];
 
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 51, 100, 7), 32, 0, NULL, why, sizeof(why)), 0);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 8)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 8)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 51, 100, 7), 32), 0);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
 	return 0;
 }
 
@@ -280,6 +330,12 @@ test_errors(void)
 		  " { name = \"a\"; action = \"deny\"; } );", "named twice" },
 		{ "rules = ( { name = \"a\"; action = \"deny\"; file = \"/nonexistent/list\"; } );",
 		  "cannot read" },
+		{ "rules = ( { name = \"a\"; action = \"deny\"; listeners = [ \"80\" ]; } );",
+		  "not a.b.c.d:port" },
+		{ "rules = ( { name = \"a\"; action = \"deny\"; listeners = [ \"*:0\" ]; } );",
+		  "not a.b.c.d:port" },
+		{ "rules = ( { name = \"a\"; action = \"deny\"; listeners = [ \"*:80\" ];"
+		  " file = \"/etc/hosts\"; } );", "not a file" },
 	};
 	struct sl_conf_error err;
 	char acl[512];
@@ -314,6 +370,7 @@ main(int argc, char **argv)
 		{ "empty", test_empty },
 		{ "file", test_file },
 		{ "large", test_large },
+		{ "scoped", test_scoped },
 		{ "dynamic", test_dynamic },
 		{ "dynamic_only", test_dynamic_only },
 	};

@@ -109,7 +109,7 @@ tcp_listen_segment(struct sl_lcore *lc, int l, struct seg *s)
 	if ((s->flags & (F(SYN) | F(ACK) | F(FIN))) == F(SYN)) {
 		t->stats.syn_rcvd++;
 		/* Before any state, cookie or SYN-ACK: the ACL's verdict (it counts). */
-		switch (sl_acl_syn_verdict(lc, s->key.raddr)) {
+		switch (sl_acl_syn_verdict(lc, s->key.raddr, s->key.laddr, s->key.lport)) {
 		case SL_ACL_ALLOW:
 			break;
 		case SL_ACL_RST:

@@ -5,7 +5,8 @@ served, and every verdict is counted once, per rule.
 
 Testbed "ac": the client namespace gets a second address, 198.18.0.3,
 which the ACL denies; 198.18.0.2 stays allowed (an allow rule inside the
-denied /30)."""
+denied /30), and .3 is let in to the discard listener alone by a rule scoped
+to it."""
 import socket
 import time
 import unittest
@@ -19,8 +20,25 @@ DENIED, ALLOWED = "198.18.0.3", "198.18.0.2"
 def acl(denied):
     return f"""acl = {{ denied = "{denied}"; rules = (
   {{ name = "banned"; action = "deny"; prefixes = [ "198.18.0.0/30" ]; }},
-  {{ name = "client"; action = "allow"; prefixes = [ "198.18.0.2" ]; }} ); }};
+  {{ name = "client"; action = "allow"; prefixes = [ "198.18.0.2" ]; }},
+  {{ name = "discard_ok"; action = "allow"; prefixes = [ "198.18.0.3" ];
+    listeners = [ "198.18.0.1:9" ]; }} ); }};
 """
+
+
+def discard_from(src, timeout=2.0):
+    """Connect from src to the discard service and send; "sent" or the error."""
+    s = socket.socket()
+    s.settimeout(timeout)
+    try:
+        s.bind((src, 0))
+        s.connect(("198.18.0.1", 9))
+        s.sendall(b"x" * 1000)
+        return "sent"
+    except OSError as e:
+        return type(e).__name__
+    finally:
+        s.close()
 
 
 def echo_from(src, timeout=2.0):
@@ -72,6 +90,14 @@ class AclBase(unittest.TestCase):
         self.assertEqual(c1["syn_denied"], c0["syn_denied"], c1)
         self.assertEqual(t1["accepted"] - t0["accepted"], 1, t1)
 
+    def check_scoped_allow(self):
+        """.3 is denied, but a rule scoped to the discard listener lets it in there."""
+        c0 = self.acl_counters()
+        self.assertEqual(in_netns(self.tb.client, discard_from, DENIED), "sent")
+        c1 = self.acl_counters()
+        self.assertEqual(c1["discard_ok/rule_syns"] - c0["discard_ok/rule_syns"], 1, c1)
+        self.assertEqual(c1["syn_denied"], c0["syn_denied"], c1)
+
     def check_denied(self, expect_error):
         c0, t0 = self.acl_counters(), self.gw.tcp_stats()
         started = time.monotonic()
@@ -97,6 +123,9 @@ class AclDrop(AclBase):
 
     def test_allowed_source_is_served(self):
         self.check_allowed_is_served()
+
+    def test_scoped_rule_allows_one_listener(self):
+        self.check_scoped_allow()
 
     def test_denied_syn_is_dropped(self):
         rst, took = self.check_denied("TimeoutError")
