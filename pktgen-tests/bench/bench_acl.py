@@ -41,7 +41,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "system"))
 import sltest  # noqa: E402
-from sltest import DEFAULT_TCP, Gateway, Testbed, in_netns  # noqa: E402
+from sltest import DEFAULT_TCP, Gateway, Testbed, csum, in_netns  # noqa: E402
 
 GW, CLIENT, SOURCE = "198.18.0.1", "198.18.0.2", 19
 LOAD_CPU = 0
@@ -83,22 +83,13 @@ def download(secs):
     return got / took
 
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def syn_frame(src_mac, dst_mac, src, sport, seq):
     tcp = struct.pack("!HHIIBBHHH", sport, SOURCE, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
     pseudo = socket.inet_aton(src) + socket.inet_aton(GW) + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0,
                      socket.inet_aton(src), socket.inet_aton(GW))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     return dst_mac + src_mac + b"\x08\x00" + ip + tcp
 
 

@@ -13,6 +13,7 @@ import os
 import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,16 @@ class Testbed:
     def ping(self, ns, addr, count=3, size=56):
         r = self.run(ns, "ping", "-c", str(count), "-i", "0.2", "-W", "1", "-s", str(size), addr)
         return r.returncode == 0 and f"{count} received" in r.stdout
+
+
+def csum(data):
+    """The Internet checksum (RFC 1071) of data, ready for the header field."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
 
 
 def in_netns(ns, fn, *args, timeout=120):

@@ -57,15 +57,21 @@ def echo_from(src, timeout=2.0):
 
 
 class AclBase(unittest.TestCase):
+    """A gateway with the ACL section `sections()` on testbed TB, whose
+    client namespace also has DENIED."""
     DENIED_MODE = "drop"
     TB = "ac"
+
+    @classmethod
+    def sections(cls):
+        return acl(cls.DENIED_MODE)
 
     @classmethod
     def setUpClass(cls):
         cls.tb = Testbed(cls.TB).up()
         cls.tb.run(cls.tb.client, "ip", "addr", "add", f"{DENIED}/24", "dev", cls.tb.client_if,
                    check=True)
-        cls.gw = Gateway(cls.tb, tcp=DEFAULT_TCP, sections=acl(cls.DENIED_MODE))
+        cls.gw = Gateway(cls.tb, tcp=DEFAULT_TCP, sections=cls.sections())
         try:
             cls.gw.start()
         except Exception:
@@ -156,27 +162,14 @@ class AclRst(AclBase):
         self.assertEqual(in_netns(self.tb.client, echo_from, ALLOWED), "sluice")
 
 
-class AclDynamic(unittest.TestCase):
+class AclDynamic(AclBase):
     """The dynamic deny list through the REST API and the console, with no
     rule configured: the first entry makes the table."""
+    TB = "ad"
 
     @classmethod
-    def setUpClass(cls):
-        cls.tb = Testbed("ad").up()
-        cls.tb.run(cls.tb.client, "ip", "addr", "add", f"{DENIED}/24", "dev", cls.tb.client_if,
-                   check=True)
-        cls.gw = Gateway(cls.tb, tcp=DEFAULT_TCP, sections='acl = { denied = "rst"; };\n')
-        try:
-            cls.gw.start()
-        except Exception:
-            cls.gw.kill()
-            cls.tb.down()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.kill()
-        cls.tb.down()
+    def sections(cls):
+        return 'acl = { denied = "rst"; };\n'
 
     def echo(self, src):
         return in_netns(self.tb.client, echo_from, src)

@@ -10,19 +10,10 @@ import time
 import unittest
 
 import sltest
-from sltest import Gateway, Testbed, in_netns, wait_for
+from sltest import Gateway, Testbed, csum, in_netns, wait_for
 
 GW_IP = "198.18.0.1"
 CLIENT_IP = "198.18.0.2"
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ipv4(src=CLIENT_IP, dst=GW_IP, proto=1, payload=b"", ttl=64, ihl=5, version=4,

@@ -23,7 +23,7 @@ import time
 import unittest
 
 import sltest
-from sltest import Gateway, Testbed, in_netns, wait_for
+from sltest import Gateway, Testbed, csum, in_netns, wait_for
 
 # Imported before any fork so that each case's child starts at once.
 from scapy.all import IP, TCP, Ether, Raw  # noqa: E402
@@ -301,15 +301,6 @@ def syn_flood_frames(n, gw_mac, my_mac, seed):
         ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
         out.append(eth + ip + th)
     return out
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def flood(iface, frames, pause_every=64):
