@@ -666,7 +666,8 @@ sl_acl_deny_remove(uint32_t addr, uint8_t depth)
 unsigned int
 sl_acl_deny_list(struct sl_acl_deny *out, unsigned int max)
 {
-	memcpy(out, dyn, RTE_MIN(max, n_dyn) * sizeof(dyn[0]));
+	if (n_dyn > 0 && max > 0)
+		memcpy(out, dyn, RTE_MIN(max, n_dyn) * sizeof(dyn[0]));
 	return n_dyn;
 }
 
