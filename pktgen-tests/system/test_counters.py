@@ -27,7 +27,9 @@ class Counters(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tb = Testbed("ct").up()
-        cls.gw = Gateway(cls.tb, proxy=PROXY).start()
+        # one ACL rule, so that the per-rule block has an instance to show
+        cls.gw = Gateway(cls.tb, proxy=PROXY, sections='acl = { rules = ( { name = "t"; '
+                         'action = "deny"; prefixes = [ "198.19.255.0/24" ]; } ); };\n').start()
         cls.counters = sltest.catalogue()
 
     @classmethod
