@@ -81,12 +81,12 @@ most_specific(struct sl_lcore *lc)
 {
 	struct sl_acl_stats st;
 
-	SL_CHECK_EQ(verdict(lc, IP(10, 9, 9, 9)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 200, 1)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 3)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 4)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(verdict(lc, IP(203, 0, 113, 7)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(203, 0, 113, 8)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 9, 9)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 200)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 3)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 4)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 113, 7)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 113, 8)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(verdict(lc, IP(198, 18, 0, 2)), SL_ACL_ALLOW);
 	st = lc->acl.stats;
 	SL_CHECK_EQ(st.syn_checked, 7);
@@ -104,9 +104,9 @@ static int
 test_most_specific_wins(void)
 {
 	return with_acl("default_action = \"allow\"; rules = ("
-		" { name = \"nets\"; action = \"deny\"; prefixes = [ \"10.0.0.0/8\", \"203.0.113.7\" ]; },"
-		" { name = \"office\"; action = \"allow\"; prefixes = [ \"10.1.0.0/16\" ]; },"
-		" { name = \"printer\"; action = \"deny\"; prefixes = [ \"10.1.2.3/32\" ]; } );",
+		" { name = \"nets\"; action = \"deny\"; prefixes = [ \"198.19.0.0/16\", \"198.18.113.7\" ]; },"
+		" { name = \"office\"; action = \"allow\"; prefixes = [ \"198.19.1.0/24\" ]; },"
+		" { name = \"printer\"; action = \"deny\"; prefixes = [ \"198.19.1.3/32\" ]; } );",
 		most_specific);
 }
 
@@ -134,7 +134,7 @@ test_default_deny_rst(void)
 static int
 no_rules(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(verdict(lc, IP(1, 2, 3, 4)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 3, 4)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.stats.syn_default, 1);
 	return 0;
 }
@@ -149,9 +149,9 @@ test_empty(void)
 static int
 from_file(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 77)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 9)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 10)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 2, 77)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 9)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 10)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.rules[0].syns, 2);
 	return 0;
 }
@@ -161,23 +161,23 @@ test_file(void)
 {
 	char acl[512];
 
-	SL_CHECK_EQ(write_list("# abusers\n\n192.0.2.0/24   # a whole net\n  198.51.100.9\n"
-			"198.51.100.9\n"), 0);
+	SL_CHECK_EQ(write_list("# abusers\n\n198.18.2.0/24   # a whole net\n  198.18.100.9\n"
+			"198.18.100.9\n"), 0);
 	snprintf(acl, sizeof(acl),
 		"rules = ( { name = \"abusers\"; action = \"deny\"; file = \"%s\"; } );", list_path);
 	return with_acl(acl, from_file);
 }
 
-/* 100,000 prefixes: a /24 and a /32 of each of 50,000 nets, and a hole. */
+/* 100,000 /32s from a file, a wide prefix past them and a hole in it. */
 static int
 large(struct sl_lcore *lc)
 {
-	SL_CHECK_EQ(verdict(lc, IP(100, 64, 5, 1)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(100, 64, 5, 200)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(verdict(lc, IP(100, 195, 79, 9)), SL_ACL_DROP); /* i = 49999 */
-	SL_CHECK_EQ(verdict(lc, IP(100, 195, 80, 9)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(verdict(lc, IP(11, 0, 195, 79)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(11, 0, 195, 80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 195, 79)), SL_ACL_DROP); /* i = 49999 */
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 195, 80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 195, 79)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 195, 80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 230, 1)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 230, 200)), SL_ACL_ALLOW);
 	return 0;
 }
 
@@ -190,12 +190,13 @@ test_large(void)
 
 	SL_CHECK(f != NULL);
 	for (i = 0; i < 50000; i++) {
-		fprintf(f, "100.%u.%u.0/24\n", i / 256, i % 256);
-		fprintf(f, "11.%u.%u.%u\n", i / 65536, i / 256 % 256, i % 256);
+		fprintf(f, "198.18.%u.%u\n", i / 256, i % 256);
+		fprintf(f, "198.19.%u.%u/32\n", i / 256, i % 256);
 	}
 	SL_CHECK_EQ(fclose(f), 0);
 	snprintf(acl, sizeof(acl), "rules = ( { name = \"big\"; action = \"deny\"; file = \"%s\"; },"
-		" { name = \"hole\"; action = \"allow\"; prefixes = [ \"100.64.5.128/25\" ]; } );",
+		" { name = \"wide\"; action = \"deny\"; prefixes = [ \"198.19.224.0/19\" ]; },"
+		" { name = \"hole\"; action = \"allow\"; prefixes = [ \"198.19.230.128/25\" ]; } );",
 		list_path);
 	return with_acl(acl, large);
 }
@@ -208,18 +209,18 @@ scoped(struct sl_lcore *lc)
 {
 	const uint32_t us = SL_TEST_FRONT_ADDR, other = IP(198, 18, 0, 9);
 
-	/* 10.1/16 allowed on port 80 only: the global /8 decides elsewhere */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), us, RTE_BE16(80)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), other, RTE_BE16(80)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 5, 5), us, RTE_BE16(7)), SL_ACL_DROP);
-	/* 10.1.2/24 denied on us:7 only, inside the /16 allowed on :80 */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 3), us, RTE_BE16(7)), SL_ACL_DROP);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 2, 3), us, RTE_BE16(80)), SL_ACL_ALLOW);
-	/* the table's /32 is more specific than the scoped /16 */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 1, 9, 9), us, RTE_BE16(80)), SL_ACL_DROP);
-	/* a tie (/8 and /8): the scoped rule */
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 7, 7, 7), us, RTE_BE16(443)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(10, 7, 7, 7), us, RTE_BE16(80)), SL_ACL_DROP);
+	/* 198.19.1/24 allowed on port 80 only: the global /16 decides elsewhere */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 5), us, RTE_BE16(80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 5), other, RTE_BE16(80)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 5), us, RTE_BE16(7)), SL_ACL_DROP);
+	/* 198.19.1.128/25 denied on us:7 only, inside the /24 allowed on :80 */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 130), us, RTE_BE16(7)), SL_ACL_DROP);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 130), us, RTE_BE16(80)), SL_ACL_ALLOW);
+	/* the table's /32 is more specific than the scoped /24 */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 1, 9), us, RTE_BE16(80)), SL_ACL_DROP);
+	/* a tie (/16 and /16): the scoped rule */
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 7, 7), us, RTE_BE16(443)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_syn_verdict(lc, IP(198, 19, 7, 7), us, RTE_BE16(80)), SL_ACL_DROP);
 	SL_CHECK_EQ(lc->acl.rules[0].syns, 2); /* nets */
 	SL_CHECK_EQ(lc->acl.rules[1].syns, 3); /* web */
 	SL_CHECK_EQ(lc->acl.rules[2].syns, 1); /* echo */
@@ -232,13 +233,13 @@ static int
 test_scoped(void)
 {
 	return with_acl("rules = ("
-		" { name = \"nets\"; action = \"deny\"; prefixes = [ \"10.0.0.0/8\" ]; },"
-		" { name = \"web\"; action = \"allow\"; prefixes = [ \"10.1.0.0/16\" ];"
+		" { name = \"nets\"; action = \"deny\"; prefixes = [ \"198.19.0.0/16\" ]; },"
+		" { name = \"web\"; action = \"allow\"; prefixes = [ \"198.19.1.0/24\" ];"
 		"   listeners = [ \"*:80\" ]; },"
-		" { name = \"echo\"; action = \"deny\"; prefixes = [ \"10.1.2.0/24\" ];"
+		" { name = \"echo\"; action = \"deny\"; prefixes = [ \"198.19.1.128/25\" ];"
 		"   listeners = [ \"198.18.0.1:7\" ]; },"
-		" { name = \"host\"; action = \"deny\"; prefixes = [ \"10.1.9.9\" ]; },"
-		" { name = \"tls\"; action = \"allow\"; prefixes = [ \"10.0.0.0/8\" ];"
+		" { name = \"host\"; action = \"deny\"; prefixes = [ \"198.19.1.9\" ]; },"
+		" { name = \"tls\"; action = \"allow\"; prefixes = [ \"198.19.0.0/16\" ];"
 		"   listeners = [ \"*:443\" ]; } );",
 		scoped);
 }
@@ -251,32 +252,32 @@ dynamic(struct sl_lcore *lc)
 	struct sl_acl_deny list[4];
 	char why[128];
 
-	/* 10.1.2.0/24 inside the allowed 10.1.0.0/16 */
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 0), 24, 0, "scanner", why, sizeof(why)), 0);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 3, 5)), SL_ACL_ALLOW);
+	/* 198.19.1.128/25 inside the allowed 198.19.1.0/24 */
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 130)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 19, 1, 128), 25, 0, "scanner", why, sizeof(why)), 0);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 130)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 5)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(lc->acl.stats.syn_dynamic, 1);
 	/* a rule's very prefix, host bits, a full list */
-	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 0, 0), 16, 0, NULL, why, sizeof(why)), -EEXIST);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 19, 1, 0), 24, 0, NULL, why, sizeof(why)), -EEXIST);
 	SL_CHECK(strstr(why, "'office'") != NULL);
-	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 1), 24, 0, NULL, why, sizeof(why)), -EINVAL);
-	SL_CHECK_EQ(sl_acl_deny_add(IP(192, 0, 2, 1), 32, 1, NULL, why, sizeof(why)), 0);
-	SL_CHECK_EQ(sl_acl_deny_add(IP(192, 0, 2, 2), 32, 0, NULL, why, sizeof(why)), -ENOSPC);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 19, 1, 129), 25, 0, NULL, why, sizeof(why)), -EINVAL);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 18, 200, 1), 32, 1, NULL, why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 18, 200, 2), 32, 0, NULL, why, sizeof(why)), -ENOSPC);
 	/* renewing keeps one entry and takes the new reason */
-	SL_CHECK_EQ(sl_acl_deny_add(IP(10, 1, 2, 0), 24, 0, "renewed", why, sizeof(why)), 0);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 19, 1, 128), 25, 0, "renewed", why, sizeof(why)), 0);
 	SL_CHECK_EQ(sl_acl_deny_list(list, RTE_DIM(list)), 2);
 	SL_CHECK_STR(list[0].reason, "renewed");
 	SL_CHECK_EQ(list[1].depth, 32);
 	/* the 1 s entry goes by itself, the other when removed */
-	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 1)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 200, 1)), SL_ACL_DROP);
 	SL_CHECK_EQ(sl_acl_deny_expire(), 0);
 	usleep(1100 * 1000);
 	SL_CHECK_EQ(sl_acl_deny_expire(), 1);
-	SL_CHECK_EQ(verdict(lc, IP(192, 0, 2, 1)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), 0);
-	SL_CHECK_EQ(sl_acl_deny_remove(IP(10, 1, 2, 0), 24), -ENOENT);
-	SL_CHECK_EQ(verdict(lc, IP(10, 1, 2, 5)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 200, 1)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 19, 1, 128), 25), 0);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 19, 1, 128), 25), -ENOENT);
+	SL_CHECK_EQ(verdict(lc, IP(198, 19, 1, 130)), SL_ACL_ALLOW);
 	SL_CHECK_EQ(sl_acl_deny_list(list, RTE_DIM(list)), 0);
 	return 0;
 }
@@ -285,7 +286,7 @@ static int
 test_dynamic(void)
 {
 	return with_acl("dynamic_max = 2; rules = ("
-		" { name = \"office\"; action = \"allow\"; prefixes = [ \"10.1.0.0/16\" ]; } );",
+		" { name = \"office\"; action = \"allow\"; prefixes = [ \"198.19.1.0/24\" ]; } );",
 		dynamic);
 }
 
@@ -295,12 +296,12 @@ dynamic_only(struct sl_lcore *lc)
 {
 	char why[128];
 
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 51, 100, 7), 32, 0, NULL, why, sizeof(why)), 0);
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_DROP);
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 8)), SL_ACL_ALLOW);
-	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 51, 100, 7), 32), 0);
-	SL_CHECK_EQ(verdict(lc, IP(198, 51, 100, 7)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 7)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_add(IP(198, 18, 100, 7), 32, 0, NULL, why, sizeof(why)), 0);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 7)), SL_ACL_DROP);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 8)), SL_ACL_ALLOW);
+	SL_CHECK_EQ(sl_acl_deny_remove(IP(198, 18, 100, 7), 32), 0);
+	SL_CHECK_EQ(verdict(lc, IP(198, 18, 100, 7)), SL_ACL_ALLOW);
 	return 0;
 }
 
@@ -317,14 +318,14 @@ test_errors(void)
 	static const struct {
 		const char *acl, *msg;
 	} cases[] = {
-		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"10.0.0.1/8\" ]; } );",
+		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"198.18.0.1/15\" ]; } );",
 		  "host bits" },
-		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"10.0.0.0/33\" ]; } );",
+		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"198.18.0.0/33\" ]; } );",
 		  "not a prefix" },
 		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"0.0.0.0/0\" ]; } );",
 		  "default_action" },
-		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"10.0.0.0/8\" ]; },"
-		  " { name = \"b\"; action = \"allow\"; prefixes = [ \"10.0.0.0/8\" ]; } );",
+		{ "rules = ( { name = \"a\"; action = \"deny\"; prefixes = [ \"198.18.0.0/15\" ]; },"
+		  " { name = \"b\"; action = \"allow\"; prefixes = [ \"198.18.0.0/15\" ]; } );",
 		  "in rules 'a' and 'b'" },
 		{ "rules = ( { name = \"a\"; action = \"deny\"; },"
 		  " { name = \"a\"; action = \"deny\"; } );", "named twice" },
@@ -351,7 +352,7 @@ test_errors(void)
 	/* the loader's own checks */
 	SL_CHECK_EQ(validate_error("rules = ( { name = \"a\"; action = \"block\"; } );", &err), -2);
 	/* a bad line in a file: its file and line */
-	SL_CHECK_EQ(write_list("10.0.0.0/8\n# fine\n10.0.0.300\n"), 0);
+	SL_CHECK_EQ(write_list("198.18.0.0/15\n# fine\n198.18.0.300\n"), 0);
 	snprintf(acl, sizeof(acl), "rules = ( { name = \"a\"; action = \"deny\"; file = \"%s\"; } );",
 			list_path);
 	SL_CHECK_EQ(validate_error(acl, &err), -EINVAL);

@@ -10,8 +10,8 @@ figures and the counters are printed in markdown.
 
 Testbed "ba" (testbed.sh; SLUICE_TEST_PORT picks Sluice's port kind, default
 af_packet). Sluice serves its `source` service (port 19: sends the bytes it is asked for)
-on 198.18.0.1 (asked for 1 TiB) and loads an ACL of --prefixes deny prefixes from a file (half
-/24s in 100.0.0.0/8, half /32s in 11.0.0.0/8) plus a rule denying
+on 198.18.0.1 (asked for 1 TiB) and loads an ACL of --prefixes deny prefixes from a file (/32s from
+198.18.2.0 up, within 198.18.0.0/15) plus a rule denying
 198.18.0.128/25, denied SYNs dropped. The client namespace reads the stream
 from 198.18.0.2 (allowed) for --secs seconds: MB/s. The flooder, a raw
 AF_PACKET socket in the same namespace, sends SYNs to port 19 as fast as one
@@ -48,13 +48,16 @@ LOAD_CPU = 0
 
 
 def write_prefixes(path, n):
+    """n /32s in 198.18.2.0 and up (past the client's and the flood's /24),
+    skipping 198.19.0.0/24 (the upstream side)."""
     with open(path, "w") as f:
         f.write("# bench_acl: deny prefixes\n")
-        for i in range(n // 2):
-            f.write(f"100.{i // 256 % 256}.{i % 256}.0/24\n" if i < 65536 else
-                    f"101.{i // 256 % 256}.{i % 256}.0/24\n")
-        for i in range(n - n // 2):
-            f.write(f"11.{i // 65536}.{i // 256 % 256}.{i % 256}\n")
+        a = (198 << 24) | (18 << 16) | (2 << 8)
+        for _ in range(n):
+            if (a >> 8) & 0xffff == (19 << 8):
+                a += 256
+            f.write(f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}\n")
+            a += 1
 
 
 def acl_section(path, deny_flood):
