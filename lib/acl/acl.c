@@ -254,34 +254,34 @@ collect(const struct sl_acl_conf *c, struct acl_entries *es, struct sl_conf_erro
 	int rc;
 
 	for (r = 0; r < c->n_rules; r++) {
-		const struct sl_acl_rule_conf *rc_ = &c->rules[r];
+		const struct sl_acl_rule_conf *rule = &c->rules[r];
 		struct acl_scope sc;
 
 		for (k = 0; k < r; k++)
-			if (strcmp(c->rules[k].name, rc_->name) == 0) {
+			if (strcmp(c->rules[k].name, rule->name) == 0) {
 				snprintf(path, sizeof(path), "acl.rules[%u].name", r);
 				return sl_conf_error_at(err, path, "rule '%s' is named twice",
-						rc_->name);
+						rule->name);
 			}
 		snprintf(path, sizeof(path), "acl.rules[%u].listeners", r);
-		for (k = 0; k < rc_->n_listeners; k++)
-			if (parse_scope(rc_->listeners[k], &sc) < 0)
+		for (k = 0; k < rule->n_listeners; k++)
+			if (parse_scope(rule->listeners[k], &sc) < 0)
 				return sl_conf_error_at(err, path, "'%s' is not a.b.c.d:port or *:port",
-						rc_->listeners[k]);
-		if (rc_->n_listeners > 0 && rc_->file[0] != '\0')
+						rule->listeners[k]);
+		if (rule->n_listeners > 0 && rule->file[0] != '\0')
 			return sl_conf_error_at(err, path, "a rule scoped to listeners takes "
 					"prefixes, not a file");
-		for (i = 0; i < rc_->n_prefixes; i++) {
+		for (i = 0; i < rule->n_prefixes; i++) {
 			struct acl_entry e = { .rule = (uint8_t)r };
-			const char *why = parse_entry(rc_->prefixes[i], &e);
+			const char *why = parse_entry(rule->prefixes[i], &e);
 
 			snprintf(path, sizeof(path), "acl.rules[%u].prefixes", r);
 			if (why != NULL)
-				return sl_conf_error_at(err, path, "'%s': %s", rc_->prefixes[i], why);
+				return sl_conf_error_at(err, path, "'%s': %s", rule->prefixes[i], why);
 			if (push(es, &e) < 0)
 				return sl_conf_error_at(err, path, "out of memory");
 		}
-		if (rc_->file[0] != '\0' && (rc = read_file(rc_->file, r, es, err)) < 0)
+		if (rule->file[0] != '\0' && (rc = read_file(rule->file, r, es, err)) < 0)
 			return rc;
 	}
 	for (j = 0; j < es->n; j++) {
@@ -450,13 +450,13 @@ sl_acl_init(void)
 		goto out;
 	}
 	for (r = 0; r < sl_acl_conf.n_rules; r++) {
-		const struct sl_acl_rule_conf *rc_ = &sl_acl_conf.rules[r];
+		const struct sl_acl_rule_conf *rule = &sl_acl_conf.rules[r];
 		unsigned int k;
 
-		table.deny[r] = strcmp(rc_->action, "deny") == 0;
-		for (k = 0; k < rc_->n_listeners; k++)
-			parse_scope(rc_->listeners[k], &table.scopes[r][k]); /* checked */
-		table.n_scopes[r] = (uint8_t)rc_->n_listeners;
+		table.deny[r] = strcmp(rule->action, "deny") == 0;
+		for (k = 0; k < rule->n_listeners; k++)
+			parse_scope(rule->listeners[k], &table.scopes[r][k]); /* checked */
+		table.n_scopes[r] = (uint8_t)rule->n_listeners;
 	}
 	if (es.n_scoped > 0 && (rc = keep_scoped(&es)) < 0)
 		goto out;
